@@ -1,0 +1,302 @@
+import { pipeline, Transform, type Readable } from 'node:stream';
+import { DigestVerifier, sha256, verifyBytes, type Digest } from '../digest.js';
+import { TskoError } from '../errors.js';
+import { emit } from '../events.js';
+import { MANIFEST_ACCEPT } from '../media-types.js';
+import { isLoopbackRegistry, registryApiHost } from '../reference.js';
+import { Authenticator } from './authenticator.js';
+import { parseChallenges, repositoryScope } from './challenge.js';
+import { lookupCredential, type Credential, type CredentialSource } from './credentials.js';
+import { responseError } from './registry-errors.js';
+import { describeUrl, isTlsVerifyError, networkErrorCode, readBody, readText, Transport, type HttpRequest, type HttpResponse, type TransportOptions } from './transport.js';
+
+/** Settings shared by every registry a push or pull talks to. */
+export interface RegistryOptions extends TransportOptions {
+  /** Explicit credentials; they win over docker and containers config files. */
+  credentials?: CredentialSource;
+  /**
+   * Registries (host[:port]) where plain HTTP is allowed. Loopback registries (localhost,
+   * 127.0.0.0/8, [::1]) are always allowed; HTTPS is still tried first everywhere.
+   */
+  insecure?: readonly string[];
+  /** Environment for credential lookup (defaults to process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** A fetched manifest: exact bytes, media type and digest. */
+export interface FetchedManifest {
+  raw: Buffer;
+  mediaType: string;
+  digest: Digest;
+}
+
+type Action = 'pull' | 'push';
+const MANIFEST_LIMIT = 4 * 1024 * 1024;
+
+/**
+ * The distribution API of one registry: ping, manifests, blobs, uploads and mounts, with
+ * authentication negotiated from the registry's own challenge.
+ */
+export class RegistryClient {
+  readonly registry: string;
+  private base?: Promise<URL>;
+  private readonly auth: Authenticator;
+  private readonly insecure: boolean;
+  private credentialPromise?: Promise<Credential | undefined>;
+
+  constructor(registry: string, private readonly transport: Transport, private readonly options: RegistryOptions = {}) {
+    this.registry = registry;
+    this.insecure = isLoopbackRegistry(registry) || (options.insecure ?? []).includes(registry);
+    this.auth = new Authenticator(transport, registry, () => this.credential(), this.insecure);
+  }
+
+  private credential(): Promise<Credential | undefined> {
+    const lookup: Parameters<typeof lookupCredential>[1] = {};
+    if (this.options.credentials) lookup.credentials = this.options.credentials;
+    if (this.options.env) lookup.env = this.options.env;
+    if (this.options.signal) lookup.signal = this.options.signal;
+    this.credentialPromise ??= lookupCredential(this.registry, lookup);
+    return this.credentialPromise;
+  }
+
+  /** The API base URL; found once by pinging `/v2/` over HTTPS, then HTTP where allowed. */
+  baseUrl(): Promise<URL> {
+    this.base ??= this.probe();
+    return this.base;
+  }
+
+  private async probe(): Promise<URL> {
+    const host = registryApiHost(this.registry);
+    const schemes = this.insecure ? ['https', 'http'] : ['https'];
+    let lastError: unknown;
+    for (const scheme of schemes) {
+      const url = new URL(`${scheme}://${host}/v2/`);
+      try {
+        const res = await this.transport.send({ method: 'GET', url });
+        await res.body.dump().catch(() => undefined);
+        if (res.status === 401) {
+          this.auth.setChallenge(parseChallenges(headerString(res, 'www-authenticate'))[0]);
+        } else if (res.status !== 200) {
+          throw new TskoError('TSKO_REGISTRY_ERROR', `${host} answered HTTP ${res.status} to GET /v2/; it does not look like an OCI registry.`, { status: res.status });
+        }
+        return new URL(`${scheme}://${host}/`);
+      } catch (err) {
+        lastError = err;
+        // Never fall back to plain HTTP because a certificate failed to verify.
+        if (isTlsVerifyError((err as { cause?: unknown }).cause) || (err as TskoError).code === 'TSKO_TLS') throw err;
+        if ((err as TskoError).code === 'TSKO_ABORTED' || (err as TskoError).code === 'TSKO_REGISTRY_ERROR') throw err;
+      }
+    }
+    if (!this.insecure && networkErrorCode((lastError as { cause?: unknown }).cause) === 'EPROTO') {
+      throw new TskoError('TSKO_INSECURE_REGISTRY', `${this.registry} does not speak HTTPS. Plain HTTP is only used for loopback registries or those listed in the \`insecure\` option.`, { cause: lastError });
+    }
+    throw lastError;
+  }
+
+  /** Sends an authenticated request; re-authenticates once on 401 (replayable bodies only). */
+  async request(req: Omit<HttpRequest, 'url'> & { path: string; query?: Record<string, string> }, scopes: readonly string[]): Promise<HttpResponse> {
+    const base = await this.baseUrl();
+    const url = req.path.startsWith('http') ? new URL(req.path) : new URL(req.path, base);
+    for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
+    const send = async () => {
+      const headers = { ...req.headers };
+      const authorization = await this.auth.header(scopes);
+      if (authorization) headers.authorization = authorization;
+      return this.transport.send({ ...req, url, headers });
+    };
+    let res = await send();
+    const replayable = req.body === undefined || Buffer.isBuffer(req.body);
+    if (res.status === 401 && replayable) {
+      const challenge = parseChallenges(headerString(res, 'www-authenticate'))[0];
+      if (challenge?.params.error === 'insufficient_scope' && this.auth.knowsChallenge) return res;
+      await res.body.dump().catch(() => undefined);
+      this.auth.setChallenge(challenge);
+      this.auth.invalidate(scopes);
+      res = await send();
+    }
+    return res;
+  }
+
+  /** Reads a failed response into a typed error. */
+  async fail(res: HttpResponse, what: string): Promise<TskoError> {
+    const body = await readText(res);
+    const challenge = parseChallenges(headerString(res, 'www-authenticate'))[0];
+    if (res.status === 401 && challenge?.params.error === 'insufficient_scope') {
+      return new TskoError('TSKO_DENIED', `${what} was denied: the registry granted no ${challenge.params.scope ?? 'such'} access. Use credentials that may do this.`, { status: 401, registryErrors: [{ code: 'insufficient_scope' }] });
+    }
+    return responseError(res.status, body, what);
+  }
+
+  scopes(repository: string, actions: readonly Action[], extra: readonly string[] = []): string[] {
+    return [repositoryScope(repository, actions), ...extra];
+  }
+
+  /** GETs a manifest by tag or digest; the bytes are verified against the digest. */
+  async getManifest(repository: string, identifier: string, accept = MANIFEST_ACCEPT): Promise<FetchedManifest> {
+    const what = `Fetching manifest ${this.registry}/${repository}:${identifier}`;
+    const res = await this.request({ method: 'GET', path: `/v2/${repository}/manifests/${identifier}`, headers: { accept }, followRedirects: true }, this.scopes(repository, ['pull']));
+    if (res.status !== 200) throw await this.fail(res, what);
+    const raw = await readBody(res, MANIFEST_LIMIT);
+    const digest = verifiedManifestDigest(raw, identifier, headerString(res, 'docker-content-digest'), what);
+    return { raw, digest, mediaType: manifestMediaType(raw, headerString(res, 'content-type')) };
+  }
+
+  /** HEADs a manifest: its digest and media type, or undefined if absent. */
+  async headManifest(repository: string, identifier: string): Promise<{ digest: Digest; mediaType: string; size: number } | undefined> {
+    const res = await this.request({ method: 'HEAD', path: `/v2/${repository}/manifests/${identifier}`, headers: { accept: MANIFEST_ACCEPT }, followRedirects: true }, this.scopes(repository, ['pull']));
+    await res.body.dump().catch(() => undefined);
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw await this.fail(res, `Checking manifest ${this.registry}/${repository}:${identifier}`);
+    const digest = headerString(res, 'docker-content-digest');
+    if (!digest) return undefined;
+    return { digest: digest as Digest, mediaType: headerString(res, 'content-type') ?? '', size: Number(headerString(res, 'content-length') ?? 0) };
+  }
+
+  /** PUTs manifest bytes under a tag or digest; checks the registry agrees on the digest. */
+  async putManifest(repository: string, identifier: string, raw: Buffer, mediaType: string): Promise<Digest> {
+    const digest = sha256(raw);
+    const what = `Pushing manifest ${this.registry}/${repository}:${identifier}`;
+    const res = await this.request({ method: 'PUT', path: `/v2/${repository}/manifests/${identifier}`, headers: { 'content-type': mediaType }, body: raw }, this.scopes(repository, ['pull', 'push']));
+    if (res.status !== 201 && res.status !== 200) throw await this.fail(res, what);
+    await res.body.dump().catch(() => undefined);
+    const echoed = headerString(res, 'docker-content-digest');
+    if (echoed && echoed.startsWith('sha256:') && echoed !== digest) {
+      throw new TskoError('TSKO_DIGEST_MISMATCH', `${what}: the registry stored it as ${echoed} but its bytes hash to ${digest}.`);
+    }
+    return digest;
+  }
+
+  /** True if the blob exists in the repository. */
+  async hasBlob(repository: string, digest: Digest, actions: readonly Action[] = ['pull']): Promise<boolean> {
+    const res = await this.request({ method: 'HEAD', path: `/v2/${repository}/blobs/${digest}`, followRedirects: true }, this.scopes(repository, actions));
+    await res.body.dump().catch(() => undefined);
+    if (res.status === 200) return true;
+    if (res.status === 404) return false;
+    throw await this.fail(res, `Checking blob ${digest} in ${this.registry}/${repository}`);
+  }
+
+  /** Streams a blob, verifying digest and size; a mismatch fails the stream. */
+  async getBlob(repository: string, digest: Digest, size?: number): Promise<Readable> {
+    const res = await this.request({ method: 'GET', path: `/v2/${repository}/blobs/${digest}`, followRedirects: true }, this.scopes(repository, ['pull']));
+    if (res.status !== 200) throw await this.fail(res, `Fetching blob ${digest} from ${this.registry}/${repository}`);
+    const verifier = new DigestVerifier(digest, size, `Blob from ${this.registry}/${repository}`);
+    pipeline(res.body, verifier, () => undefined);
+    return verifier;
+  }
+
+  /** Reads a small blob (a config) into memory, verified. */
+  async getSmallBlob(repository: string, digest: Digest, limit = 16 * 1024 * 1024): Promise<Buffer> {
+    const res = await this.request({ method: 'GET', path: `/v2/${repository}/blobs/${digest}`, followRedirects: true }, this.scopes(repository, ['pull']));
+    if (res.status !== 200) throw await this.fail(res, `Fetching blob ${digest} from ${this.registry}/${repository}`);
+    const bytes = await readBody(res, limit);
+    verifyBytes(bytes, digest, `Blob ${digest} from ${this.registry}/${repository}`);
+    return bytes;
+  }
+
+  /**
+   * Tries a cross-repository mount. Returns true when mounted (201); otherwise the registry
+   * opened an upload session (202) whose URL is returned for the upload to use.
+   */
+  async mountBlob(repository: string, digest: Digest, from: string): Promise<true | URL> {
+    const res = await this.request(
+      { method: 'POST', path: `/v2/${repository}/blobs/uploads/`, query: { mount: digest, from } },
+      this.scopes(repository, ['pull', 'push'], [repositoryScope(from, ['pull'])]),
+    );
+    await res.body.dump().catch(() => undefined);
+    if (res.status === 201) return true;
+    if (res.status === 202) return this.location(res);
+    throw await this.fail(res, `Mounting blob ${digest} into ${this.registry}/${repository}`);
+  }
+
+  /**
+   * Uploads a blob: POST → PATCH (streamed) → PUT `?digest=`. A failure mid-stream restarts
+   * the whole session from a fresh stream, a bounded number of times.
+   */
+  async uploadBlob(repository: string, blob: { digest: Digest; size: number; open: (signal?: AbortSignal) => Promise<Readable> }, session?: URL): Promise<void> {
+    const scopes = this.scopes(repository, ['pull', 'push']);
+    const what = `Uploading blob ${blob.digest} to ${this.registry}/${repository}`;
+    const attempts = 3;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const start = session ?? (await this.startUpload(repository, scopes, what));
+        session = undefined;
+        const source = await blob.open(this.transport.signal);
+        const counted = source.pipe(progressCounter((bytes) => emit(this.options.onEvent, { type: 'blob:uploading', repository, digest: blob.digest, size: blob.size, bytes })));
+        source.on('error', (err) => counted.destroy(err));
+        const patch = await this.request({ method: 'PATCH', path: start.href, headers: { 'content-type': 'application/octet-stream', 'content-length': String(blob.size) }, body: counted }, scopes);
+        if (patch.status !== 202) throw await this.fail(patch, what);
+        await patch.body.dump().catch(() => undefined);
+        const done = this.location(patch);
+        done.searchParams.set('digest', blob.digest);
+        const put = await this.request({ method: 'PUT', path: done.href, headers: { 'content-length': '0' } }, scopes);
+        if (put.status !== 201 && put.status !== 204) throw await this.fail(put, what);
+        await put.body.dump().catch(() => undefined);
+        return;
+      } catch (err) {
+        const retriable = err instanceof TskoError ? err.code === 'TSKO_REGISTRY_UNAVAILABLE' || (err.status !== undefined && err.status >= 500) : networkErrorCode(err) !== undefined;
+        if (!retriable || attempt >= attempts || this.transport.signal?.aborted) throw err;
+        emit(this.options.onEvent, { type: 'request:retry', method: 'PATCH', path: `${this.registry}/v2/${repository}/blobs/uploads/`, attempt, reason: (err as Error).message.slice(0, 200), delayMs: 0 });
+      }
+    }
+  }
+
+  private async startUpload(repository: string, scopes: readonly string[], what: string): Promise<URL> {
+    const res = await this.request({ method: 'POST', path: `/v2/${repository}/blobs/uploads/`, headers: { 'content-length': '0' } }, scopes);
+    await res.body.dump().catch(() => undefined);
+    if (res.status !== 202) throw await this.fail(res, what);
+    return this.location(res);
+  }
+
+  private location(res: HttpResponse): URL {
+    const location = headerString(res, 'location');
+    if (!location) throw new TskoError('TSKO_REGISTRY_ERROR', `${describeUrl(res.url)} answered ${res.status} without a Location header.`);
+    // Relative locations resolve against the request; the query (upload state) is kept.
+    return new URL(location, res.url);
+  }
+}
+
+function headerString(res: HttpResponse, name: string): string | undefined {
+  const v = res.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function manifestMediaType(raw: Buffer, contentType: string | undefined): string {
+  try {
+    const mt = (JSON.parse(raw.toString('utf8')) as { mediaType?: unknown }).mediaType;
+    if (typeof mt === 'string') return mt;
+  } catch {
+    // Validated by the caller's schema; fall back to the header here.
+  }
+  return contentType?.split(';')[0]?.trim() ?? '';
+}
+
+function verifiedManifestDigest(raw: Buffer, identifier: string, header: string | undefined, what: string): Digest {
+  if (identifier.includes(':')) {
+    verifyBytes(raw, identifier as Digest, what);
+    return identifier as Digest;
+  }
+  const digest = sha256(raw);
+  if (header?.startsWith('sha256:') && header !== digest) {
+    throw new TskoError('TSKO_DIGEST_MISMATCH', `${what}: the registry says ${header} but the bytes hash to ${digest}.`);
+  }
+  return digest;
+}
+
+function progressCounter(report: (bytes: number) => void): Transform {
+  let bytes = 0;
+  let lastReport = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      bytes += chunk.length;
+      if (bytes - lastReport >= 1 << 20) {
+        lastReport = bytes;
+        report(bytes);
+      }
+      done(null, chunk);
+    },
+    flush(done) {
+      if (bytes !== lastReport) report(bytes);
+      done();
+    },
+  });
+}

@@ -1,0 +1,38 @@
+import { RegistryClient, type RegistryOptions } from './registry-client.js';
+import { Transport } from './transport.js';
+
+/**
+ * Connection pools, credentials and tokens shared by every registry one job talks to. Pass one
+ * session to several pulls and pushes to reuse connections and tokens; otherwise each call
+ * makes its own.
+ */
+export class RegistrySession {
+  readonly options: RegistryOptions;
+  private readonly transport: Transport;
+  private readonly clients = new Map<string, RegistryClient>();
+
+  constructor(options: RegistryOptions = {}) {
+    this.options = options;
+    this.transport = new Transport(options);
+  }
+
+  /** The client for one registry host[:port]. */
+  client(registry: string): RegistryClient {
+    let client = this.clients.get(registry);
+    if (!client) {
+      client = new RegistryClient(registry, this.transport, this.options);
+      this.clients.set(registry, client);
+    }
+    return client;
+  }
+
+  /** Closes pooled connections. Images pulled through this session cannot be opened after. */
+  async close(): Promise<void> {
+    await this.transport.close();
+  }
+}
+
+/** The caller's session, or a new one from the options. */
+export function sessionFor(options: RegistryOptions & { session?: RegistrySession }): RegistrySession {
+  return options.session ?? new RegistrySession(options);
+}

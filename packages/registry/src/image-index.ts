@@ -1,0 +1,72 @@
+import { canonicalJsonBytes } from './canonical-json.js';
+import { sha256, type Digest } from './digest.js';
+import { TskoError } from './errors.js';
+import type { Image } from './image.js';
+import { isDockerMediaType, MediaType } from './media-types.js';
+import type { Platform } from './platform.js';
+import { imageIndexSchema, parseJson, type Descriptor, type ImageIndexManifest } from './schemas.js';
+
+/** One entry of an index we create: an image (or nested index) and how to describe it. */
+export interface IndexChild {
+  readonly image: Image | ImageIndex;
+  readonly platform?: Platform;
+  readonly annotations?: Record<string, string>;
+}
+
+/**
+ * An immutable image index (OCI) or manifest list (Docker). Children are concrete values, so
+ * pushing an index pushes everything it names.
+ */
+export class ImageIndex {
+  readonly kind = 'index' as const;
+  readonly manifest: Readonly<ImageIndexManifest>;
+  readonly rawManifest: Buffer;
+  readonly digest: Digest;
+  readonly children: readonly IndexChild[];
+
+  private constructor(raw: Buffer, manifest: ImageIndexManifest, children: readonly IndexChild[]) {
+    this.rawManifest = raw;
+    this.manifest = manifest;
+    this.children = Object.freeze([...children]);
+    this.digest = sha256(raw);
+    Object.freeze(this);
+  }
+
+  get mediaType(): string {
+    return this.manifest.mediaType ?? MediaType.OCI_INDEX;
+  }
+
+  descriptor(): Descriptor {
+    return { mediaType: this.mediaType, digest: this.digest, size: this.rawManifest.length };
+  }
+
+  /** Creates an index over `children`, in the given order, serialised canonically. */
+  static create(children: readonly IndexChild[], options: { mediaType?: string; annotations?: Record<string, string>; subject?: Descriptor } = {}): ImageIndex {
+    const mediaType = options.mediaType ?? MediaType.OCI_INDEX;
+    const manifests = children.map((child) => {
+      const d: Descriptor = child.image.descriptor();
+      const platform = child.platform ?? (child.image.kind === 'image' ? child.image.platform : undefined);
+      if (platform) d.platform = { ...platform };
+      if (child.annotations && Object.keys(child.annotations).length) d.annotations = { ...child.annotations };
+      return d;
+    });
+    const manifest: ImageIndexManifest = { schemaVersion: 2, mediaType, manifests };
+    if (options.annotations && Object.keys(options.annotations).length) {
+      if (isDockerMediaType(mediaType)) {
+        throw new TskoError('TSKO_INVALID_ARGUMENT', 'Docker manifest lists cannot carry annotations; use an OCI base image or drop the annotations.');
+      }
+      manifest.annotations = { ...options.annotations };
+    }
+    if (options.subject) manifest.subject = options.subject;
+    return new ImageIndex(canonicalJsonBytes(manifest), manifest, children);
+  }
+}
+
+/** Parses index bytes (from a registry or layout) without fetching any child. */
+export function parseIndexManifest(raw: Uint8Array, what = 'index'): ImageIndexManifest {
+  return parseJson(imageIndexSchema, raw, what);
+}
+
+export function isImageIndex(value: unknown): value is ImageIndex {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'index';
+}

@@ -1,0 +1,115 @@
+import { canonicalJsonBytes } from './canonical-json.js';
+import { sha256, verifyBytes, type Digest } from './digest.js';
+import { TskoError } from './errors.js';
+import { layerDescriptor, type Layer } from './layer.js';
+import { isDockerMediaType, MediaType } from './media-types.js';
+import type { Platform } from './platform.js';
+import { imageConfigSchema, imageManifestSchema, parseJson, type Descriptor, type ImageConfig, type ImageManifest } from './schemas.js';
+
+/**
+ * An immutable container image: manifest, config and an ordered list of lazy layers. Build one
+ * with `Image.create` (we write the manifest) or `Image.fromManifest` (bytes we read, kept
+ * exactly). "Changes" live in `mutate.ts` and return new images.
+ */
+export class Image {
+  readonly kind = 'image' as const;
+  readonly manifest: Readonly<ImageManifest>;
+  readonly rawManifest: Buffer;
+  readonly digest: Digest;
+  readonly config: Readonly<ImageConfig>;
+  readonly rawConfig: Buffer;
+  readonly layers: readonly Layer[];
+
+  private constructor(rawManifest: Buffer, manifest: ImageManifest, rawConfig: Buffer, config: ImageConfig, layers: readonly Layer[], digest: Digest) {
+    this.rawManifest = rawManifest;
+    this.manifest = manifest;
+    this.rawConfig = rawConfig;
+    this.config = config;
+    this.layers = Object.freeze([...layers]);
+    this.digest = digest;
+    Object.freeze(this);
+  }
+
+  /** The manifest's media type (OCI or Docker schema 2). */
+  get mediaType(): string {
+    return this.manifest.mediaType ?? MediaType.OCI_MANIFEST;
+  }
+
+  /** os/architecture/variant from the config. */
+  get platform(): Platform {
+    const p: Platform = { os: this.config.os, architecture: this.config.architecture };
+    if (this.config.variant) p.variant = this.config.variant;
+    if (this.config['os.version']) p['os.version'] = this.config['os.version'];
+    return p;
+  }
+
+  /** A descriptor pointing at this image's manifest. */
+  descriptor(): Descriptor {
+    return { mediaType: this.mediaType, digest: this.digest, size: this.rawManifest.length };
+  }
+
+  /**
+   * Creates an image whose manifest and config we serialise (canonical JSON, so equal inputs
+   * give equal digests). Layer descriptors come from the layers; diff_ids are reconciled.
+   */
+  static create(parts: {
+    config: ImageConfig;
+    layers: readonly Layer[];
+    mediaType?: string;
+    annotations?: Record<string, string>;
+    subject?: Descriptor;
+  }): Image {
+    const mediaType = parts.mediaType ?? MediaType.OCI_MANIFEST;
+    const config: ImageConfig = {
+      ...parts.config,
+      rootfs: { type: 'layers', diff_ids: parts.layers.map((l) => l.diffId) },
+    };
+    const rawConfig = canonicalJsonBytes(config);
+    const manifest: ImageManifest = {
+      schemaVersion: 2,
+      mediaType,
+      config: {
+        mediaType: isDockerMediaType(mediaType) ? MediaType.DOCKER_CONFIG : MediaType.OCI_CONFIG,
+        digest: sha256(rawConfig),
+        size: rawConfig.length,
+      },
+      layers: parts.layers.map(layerDescriptor),
+    };
+    if (parts.subject) manifest.subject = parts.subject;
+    if (parts.annotations && Object.keys(parts.annotations).length) {
+      if (isDockerMediaType(mediaType)) {
+        throw new TskoError('TSKO_INVALID_ARGUMENT', 'Docker schema 2 manifests cannot carry annotations; use an OCI base image or drop the annotations.');
+      }
+      manifest.annotations = { ...parts.annotations };
+    }
+    const rawManifest = canonicalJsonBytes(manifest);
+    return new Image(rawManifest, manifest, rawConfig, config, parts.layers, sha256(rawManifest));
+  }
+
+  /**
+   * Wraps manifest and config bytes read from somewhere (a registry, a layout), verifying the
+   * config against the manifest and keeping the manifest bytes exactly as read.
+   */
+  static fromManifest(
+    rawManifest: Uint8Array,
+    rawConfig: Uint8Array,
+    makeLayer: (descriptor: Descriptor, diffId: Digest) => Layer,
+    what = 'image',
+  ): Image {
+    const manifestBytes = Buffer.from(rawManifest);
+    const manifest = parseJson(imageManifestSchema, manifestBytes, `${what} manifest`);
+    verifyBytes(rawConfig, manifest.config.digest as Digest, `${what} config`);
+    const configBytes = Buffer.from(rawConfig);
+    const config = parseJson(imageConfigSchema, configBytes, `${what} config`);
+    if (config.rootfs.diff_ids.length !== manifest.layers.length) {
+      throw new TskoError('TSKO_INVALID_MANIFEST', `${what} lists ${manifest.layers.length} layers but its config has ${config.rootfs.diff_ids.length} diff_ids.`);
+    }
+    const layers = manifest.layers.map((d, i) => makeLayer(d, config.rootfs.diff_ids[i] as Digest));
+    return new Image(manifestBytes, manifest, configBytes, config, layers, sha256(manifestBytes));
+  }
+}
+
+/** True for an `Image` value from any copy of this package. */
+export function isImage(value: unknown): value is Image {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'image';
+}

@@ -1,0 +1,122 @@
+import { Readable } from 'node:stream';
+import pLimit from 'p-limit';
+import type { Digest } from './digest.js';
+import { TskoError } from './errors.js';
+import { emit } from './events.js';
+import type { Image } from './image.js';
+import type { ImageIndex } from './image-index.js';
+import { isForeignLayer, type BlobSource } from './layer.js';
+import { formatReference, parseReference, referenceName, withIdentifier, type Reference } from './reference.js';
+import type { RegistryClient, RegistryOptions } from './client/registry-client.js';
+import { sessionFor, type RegistrySession } from './client/session.js';
+
+export interface PushOptions extends RegistryOptions {
+  /** Extra tags to point at the pushed manifest, besides the reference's own tag. */
+  tags?: readonly string[];
+  /** Blob operations in flight at once (default 4). */
+  concurrency?: number;
+  session?: RegistrySession;
+}
+
+export interface PushResult {
+  /** Digest-pinned reference: `registry/repo@sha256:…`. */
+  ref: string;
+  digest: Digest;
+  mediaType: string;
+  /** Tags that now point at the manifest. */
+  tags: string[];
+}
+
+interface Blob {
+  digest: Digest;
+  size: number;
+  source?: BlobSource;
+  open: (signal?: AbortSignal) => Promise<Readable>;
+}
+
+/**
+ * Pushes an image or index: every blob first (HEAD, then cross-repository mount, then upload),
+ * with bounded concurrency; then child manifests by digest; then the top manifest under the
+ * reference's tag (or by digest if it has none) and each extra tag. A manifest is only PUT
+ * once every blob it names is confirmed present.
+ */
+export async function pushImage(image: Image | ImageIndex, ref: string | Reference, options: PushOptions = {}): Promise<PushResult> {
+  const target = typeof ref === 'string' ? parseReference(ref) : ref;
+  if (target.digest && target.digest !== image.digest) {
+    throw new TskoError('TSKO_INVALID_ARGUMENT', `Cannot push ${image.digest} to ${formatReference(target)}: the reference pins a different digest.`);
+  }
+  const session = sessionFor(options);
+  const client = session.client(target.registry);
+  const limit = pLimit(Math.max(1, options.concurrency ?? 4));
+  const blobs = new Map<Digest, Promise<void>>();
+  const manifests = new Map<Digest, Promise<void>>();
+  const repository = target.repository;
+
+  const ensureBlob = (blob: Blob): Promise<void> => {
+    let p = blobs.get(blob.digest);
+    if (!p) {
+      p = limit(() => pushBlob(client, repository, blob, options));
+      blobs.set(blob.digest, p);
+    }
+    return p;
+  };
+
+  const pushTree = (node: Image | ImageIndex, identifier: string | undefined): Promise<void> => {
+    const key = node.digest;
+    const known = identifier === undefined ? manifests.get(key) : undefined;
+    if (known) return known;
+    const p = (async () => {
+      if (node.kind === 'image') {
+        const config: Blob = { digest: node.manifest.config.digest as Digest, size: node.rawConfig.length, open: async () => Readable.from([node.rawConfig]) };
+        const layers = node.layers.filter((l) => !isForeignLayer(l));
+        await Promise.all([ensureBlob(config), ...layers.map((l) => ensureBlob(l))]);
+      } else {
+        await Promise.all(node.children.map((c) => pushTree(c.image, undefined)));
+      }
+      options.signal?.throwIfAborted();
+      await client.putManifest(repository, identifier ?? node.digest, node.rawManifest, node.mediaType);
+      emit(options.onEvent, { type: 'manifest:pushed', reference: `${referenceName(target)}${identifier && !identifier.includes(':') ? `:${identifier}` : `@${node.digest}`}`, digest: node.digest, mediaType: node.mediaType });
+    })();
+    if (identifier === undefined) manifests.set(key, p);
+    return p;
+  };
+
+  const tags = [...new Set([...(target.tag ? [target.tag] : []), ...(options.tags ?? [])])];
+  try {
+    await pushTree(image, tags[0]);
+    for (const tag of tags.slice(1)) {
+      await client.putManifest(repository, tag, image.rawManifest, image.mediaType);
+      emit(options.onEvent, { type: 'manifest:pushed', reference: `${referenceName(target)}:${tag}`, digest: image.digest, mediaType: image.mediaType });
+    }
+  } catch (err) {
+    if (options.signal?.aborted && !(err instanceof TskoError && err.code === 'TSKO_ABORTED')) {
+      throw new TskoError('TSKO_ABORTED', 'The push was aborted by its AbortSignal.', { cause: err });
+    }
+    throw err;
+  }
+  return {
+    ref: formatReference(withIdentifier(target, { digest: image.digest })),
+    digest: image.digest,
+    mediaType: image.mediaType,
+    tags,
+  };
+}
+
+async function pushBlob(client: RegistryClient, repository: string, blob: Blob, options: PushOptions): Promise<void> {
+  options.signal?.throwIfAborted();
+  if (await client.hasBlob(repository, blob.digest, ['pull', 'push'])) {
+    emit(options.onEvent, { type: 'blob:skipped', repository, digest: blob.digest, size: blob.size });
+    return;
+  }
+  let session: URL | undefined;
+  if (blob.source && blob.source.registry === client.registry && blob.source.repository !== repository) {
+    const mounted = await client.mountBlob(repository, blob.digest, blob.source.repository);
+    if (mounted === true) {
+      emit(options.onEvent, { type: 'blob:mounted', repository, from: blob.source.repository, digest: blob.digest, size: blob.size });
+      return;
+    }
+    session = mounted;
+  }
+  await client.uploadBlob(repository, blob, session);
+  emit(options.onEvent, { type: 'blob:done', repository, digest: blob.digest, size: blob.size });
+}

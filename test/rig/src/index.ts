@@ -1,0 +1,5 @@
+export { freePort, run, runOk, startDaemon, stopDaemon, waitFor, type RunResult } from './process.js';
+export { selfSignedCert, type SelfSigned } from './certs.js';
+export { startTokenServer, type TokenServer } from './token-server.js';
+export { startRegistry, TEST_USER, TEST_PASSWORD, type TestRegistry, type RegistryKind, type LoggedRequest } from './registry.js';
+export { skopeoRaw, skopeoConfig, skopeoInspect, skopeoCopy } from './skopeo.js';

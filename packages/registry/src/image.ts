@@ -1,7 +1,7 @@
 import { canonicalJsonBytes } from './canonical-json.js';
 import { sha256, verifyBytes, type Digest } from './digest.js';
 import { TskoError } from './errors.js';
-import { layerDescriptor, type Layer } from './layer.js';
+import { layerDescriptor, type BlobSource, type Layer } from './layer.js';
 import { isDockerMediaType, MediaType } from './media-types.js';
 import type { Platform } from './platform.js';
 import { imageConfigSchema, imageManifestSchema, parseJson, type Descriptor, type ImageConfig, type ImageManifest } from './schemas.js';
@@ -19,14 +19,17 @@ export class Image {
   readonly config: Readonly<ImageConfig>;
   readonly rawConfig: Buffer;
   readonly layers: readonly Layer[];
+  /** Where this exact manifest and config already live (set for pulled, unmodified images). */
+  readonly source?: BlobSource;
 
-  private constructor(rawManifest: Buffer, manifest: ImageManifest, rawConfig: Buffer, config: ImageConfig, layers: readonly Layer[], digest: Digest) {
+  private constructor(rawManifest: Buffer, manifest: ImageManifest, rawConfig: Buffer, config: ImageConfig, layers: readonly Layer[], digest: Digest, source?: BlobSource) {
     this.rawManifest = rawManifest;
     this.manifest = manifest;
     this.rawConfig = rawConfig;
     this.config = config;
     this.layers = Object.freeze([...layers]);
     this.digest = digest;
+    if (source) this.source = source;
     Object.freeze(this);
   }
 
@@ -95,6 +98,7 @@ export class Image {
     rawConfig: Uint8Array,
     makeLayer: (descriptor: Descriptor, diffId: Digest) => Layer,
     what = 'image',
+    source?: BlobSource,
   ): Image {
     const manifestBytes = Buffer.from(rawManifest);
     const manifest = parseJson(imageManifestSchema, manifestBytes, `${what} manifest`);
@@ -105,7 +109,7 @@ export class Image {
       throw new TskoError('TSKO_INVALID_MANIFEST', `${what} lists ${manifest.layers.length} layers but its config has ${config.rootfs.diff_ids.length} diff_ids.`);
     }
     const layers = manifest.layers.map((d, i) => makeLayer(d, config.rootfs.diff_ids[i] as Digest));
-    return new Image(manifestBytes, manifest, configBytes, config, layers, sha256(manifestBytes));
+    return new Image(manifestBytes, manifest, configBytes, config, layers, sha256(manifestBytes), source);
   }
 }
 

@@ -123,6 +123,7 @@ async function imageFromManifest(session: RegistrySession, reference: Reference,
       return streamLayer(id, () => client.getBlob(reference.repository, d.digest as Digest, d.size));
     },
     what,
+    source,
   );
 }
 

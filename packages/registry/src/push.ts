@@ -68,6 +68,7 @@ export async function pushImage(image: Image | ImageIndex, ref: string | Referen
     const p = (async () => {
       if (node.kind === 'image') {
         const config: Blob = { digest: node.manifest.config.digest as Digest, size: node.rawConfig.length, open: async () => Readable.from([node.rawConfig]) };
+        if (node.source) config.source = node.source;
         const layers = node.layers.filter((l) => !isForeignLayer(l));
         await Promise.all([ensureBlob(config), ...layers.map((l) => ensureBlob(l))]);
       } else {

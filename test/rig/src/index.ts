@@ -3,3 +3,4 @@ export { selfSignedCert, type SelfSigned } from './certs.js';
 export { startTokenServer, type TokenServer } from './token-server.js';
 export { startRegistry, TEST_USER, TEST_PASSWORD, type TestRegistry, type RegistryKind, type LoggedRequest } from './registry.js';
 export { skopeoRaw, skopeoConfig, skopeoInspect, skopeoCopy } from './skopeo.js';
+export { tarLayer, testImage } from './images.js';

@@ -128,7 +128,13 @@ function helperServerUrl(registry: string): string {
 export async function runCredentialHelper(name: string, registry: string, env: NodeJS.ProcessEnv = process.env, signal?: AbortSignal): Promise<Credential | undefined> {
   const program = `docker-credential-${name}`;
   const { code, stdout, stderr, spawnError } = await new Promise<{ code: number | null; stdout: string; stderr: string; spawnError?: NodeJS.ErrnoException }>((resolve) => {
-    const child = spawn(program, ['get'], { env, stdio: ['pipe', 'pipe', 'pipe'], timeout: 30_000, ...(signal ? { signal } : {}) });
+    const child = spawn(program, ['get'], { env, stdio: ['pipe', 'pipe', 'pipe'], ...(signal ? { signal } : {}) });
+    // Our own timer, not spawn's `timeout`: that one is never cleared when the spawn itself
+    // fails (ENOENT), which would hold the caller's process open for its full length.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    timer.unref();
+    child.on('close', () => clearTimeout(timer));
+    child.on('error', () => clearTimeout(timer));
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => { if (stdout.length < 1 << 20) stdout += d; });

@@ -1,0 +1,28 @@
+import { gzipSync } from 'node:zlib';
+import { pack } from 'tar-stream';
+import { bufferLayer, emptyImage, appendLayers, sha256, type Image, type Layer, type Platform } from '@tsko/registry';
+
+/** A real gzipped tar layer with the given files (small; for tests). */
+export async function tarLayer(files: Record<string, string>, mediaType?: string): Promise<Layer> {
+  const p = pack();
+  const chunks: Buffer[] = [];
+  p.on('data', (c: Buffer) => chunks.push(c));
+  const done = new Promise((resolve) => p.on('end', resolve));
+  for (const [name, content] of Object.entries(files)) {
+    p.entry({ name, mode: 0o644, mtime: new Date(0), uid: 0, gid: 0 }, content);
+  }
+  p.finalize();
+  await done;
+  const tar = Buffer.concat(chunks);
+  const gz = gzipSync(tar);
+  return bufferLayer(gz, { digest: sha256(gz), diffId: sha256(tar), size: gz.length, ...(mediaType ? { mediaType } : {}) });
+}
+
+/** An image with `layerCount` distinct layers for `platform`, tagged by `seed` so digests differ. */
+export async function testImage(seed: string, platform: Platform = { os: 'linux', architecture: 'amd64' }, layerCount = 3): Promise<Image> {
+  const additions = [];
+  for (let i = 0; i < layerCount; i++) {
+    additions.push({ layer: await tarLayer({ [`layer-${i}.txt`]: `${seed} ${platform.architecture} layer ${i}\n`.repeat(1000 * (i + 1)) }), history: { created_by: `test layer ${i}` } });
+  }
+  return appendLayers(emptyImage(platform), additions);
+}

@@ -4,3 +4,4 @@ export { startTokenServer, type TokenServer } from './token-server.js';
 export { startRegistry, TEST_USER, TEST_PASSWORD, type TestRegistry, type RegistryKind, type LoggedRequest } from './registry.js';
 export { skopeoRaw, skopeoConfig, skopeoInspect, skopeoCopy } from './skopeo.js';
 export { tarLayer, testImage } from './images.js';
+export { startFaultProxy, type FaultProxy, type FaultRule } from './fault-proxy.js';

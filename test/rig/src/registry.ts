@@ -28,6 +28,8 @@ export interface TestRegistry {
   /** Folder with `ca.crt`, for `skopeo --cert-dir`. */
   certDir?: string;
   tokenServer?: TokenServer;
+  /** The registry's storage root (to corrupt a blob on purpose, say). */
+  dataDir: string;
   /** Every request the registry has logged so far. */
   requests(): Promise<LoggedRequest[]>;
   /** skopeo flags to reach this registry (TLS settings and credentials). */
@@ -109,6 +111,7 @@ export async function startRegistry(kind: RegistryKind): Promise<TestRegistry> {
   const registry: TestRegistry = {
     kind,
     host,
+    dataDir: join(dir, 'data'),
     async requests() {
       const text = await readFile(logPath, 'utf8');
       const out: LoggedRequest[] = [];

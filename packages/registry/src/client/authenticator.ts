@@ -16,7 +16,8 @@ interface CachedToken {
  */
 export class Authenticator {
   private challenge?: Challenge;
-  private readonly tokens = new Map<string, CachedToken>();
+  // In-flight fetches are shared, so concurrent blob uploads ask the token service once.
+  private readonly tokens = new Map<string, Promise<CachedToken>>();
 
   constructor(
     private readonly transport: Transport,
@@ -50,11 +51,19 @@ export class Authenticator {
     }
     if (credential && 'registryToken' in credential) return `Bearer ${credential.registryToken}`;
     const key = [...scopes].sort().join(' ');
-    const cached = this.tokens.get(key);
-    if (cached && cached.expiresAt > Date.now()) return `Bearer ${cached.token}`;
-    const fresh = await this.fetchToken(challenge, scopes, credential);
-    this.tokens.set(key, fresh);
-    return `Bearer ${fresh.token}`;
+    let pending = this.tokens.get(key);
+    if (pending) {
+      const cached = await pending.catch(() => undefined);
+      if (cached && cached.expiresAt > Date.now()) return `Bearer ${cached.token}`;
+      if (this.tokens.get(key) === pending) this.tokens.delete(key);
+      pending = this.tokens.get(key);
+    }
+    if (!pending) {
+      pending = this.fetchToken(challenge, scopes, credential);
+      this.tokens.set(key, pending);
+      pending.catch(() => this.tokens.get(key) === pending && this.tokens.delete(key));
+    }
+    return `Bearer ${(await pending).token}`;
   }
 
   /** Forget cached tokens for these scopes (the registry rejected them). */

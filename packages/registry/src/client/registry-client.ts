@@ -32,6 +32,8 @@ export interface FetchedManifest {
 
 type Action = 'pull' | 'push';
 const MANIFEST_LIMIT = 4 * 1024 * 1024;
+/** What a TLS client sees when the server answers in plain HTTP. */
+const PLAIN_HTTP_CODES = new Set(['EPROTO', 'ERR_SSL_WRONG_VERSION_NUMBER']);
 
 /**
  * The distribution API of one registry: ping, manifests, blobs, uploads and mounts, with
@@ -87,7 +89,7 @@ export class RegistryClient {
         if ((err as TskoError).code === 'TSKO_ABORTED' || (err as TskoError).code === 'TSKO_REGISTRY_ERROR') throw err;
       }
     }
-    if (!this.insecure && networkErrorCode((lastError as { cause?: unknown }).cause) === 'EPROTO') {
+    if (!this.insecure && PLAIN_HTTP_CODES.has(networkErrorCode((lastError as { cause?: unknown }).cause) ?? '')) {
       throw new TskoError('TSKO_INSECURE_REGISTRY', `${this.registry} does not speak HTTPS. Plain HTTP is only used for loopback registries or those listed in the \`insecure\` option.`, { cause: lastError });
     }
     throw lastError;

@@ -1,0 +1,190 @@
+import { rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import pLimit, { type LimitFunction } from 'p-limit';
+import {
+  formatPlatform, ImageIndex, isDockerMediaType, MediaType, platformMatches, RegistrySession, TskoError,
+  type Descriptor, type Digest, type Image, type Platform,
+} from '@tsko/registry';
+import { effectiveBuild, matchBuildConfigs } from './config/build-configs.js';
+import { resolveSettings, type Settings } from './config/settings.js';
+import { templateData } from './config/template-data.js';
+import { emitCore, type CoreEvent } from './events.js';
+import { buildGoBinary } from './go/build-binary.js';
+import { resolveImportPath, stripKoPrefix } from './go/import-path.js';
+import { resolveBase, scratchImage, type BasePlatform, type ResolvedBase } from './image/base-image.js';
+import { koImage, layerMediaTypeFor } from './image/ko-image.js';
+import { binaryLayer } from './layers/binary-layer.js';
+import { kodataLayer } from './layers/kodata-layer.js';
+import { splitOptions, type ExecutionOptions, type PublishOptions } from './options.js';
+
+/** One platform image of a build, with what the SBOM needs. */
+export interface PlatformBuild {
+  platform: Platform;
+  image: Image;
+  /** `go version -m` output of the binary. */
+  buildInfo: string;
+}
+
+/** An image (one platform) or index (several) built from one import path, not yet pushed. */
+export interface BuildResult {
+  /** The import path as `go list` resolved it. */
+  importPath: string;
+  appName: string;
+  image: Image | ImageIndex;
+  platforms: PlatformBuild[];
+}
+
+/** State shared by the builds of one `build` or `publish` call. */
+export class BuildContext {
+  readonly session: RegistrySession;
+  private readonly bases = new Map<string, Promise<ResolvedBase>>();
+  private matched?: ReturnType<typeof matchBuildConfigs>;
+  private data?: ReturnType<typeof templateData>;
+  readonly limit: LimitFunction;
+  readonly now = new Date();
+
+  constructor(readonly settings: Settings, readonly exec: ExecutionOptions) {
+    this.session = new RegistrySession(settings.registry);
+    this.limit = pLimit(settings.concurrency);
+  }
+
+  static async create(options: PublishOptions): Promise<BuildContext> {
+    const { plan, exec } = splitOptions(options);
+    return new BuildContext(await resolveSettings(plan, exec), exec);
+  }
+
+  emit(event: CoreEvent): void {
+    emitCore(this.exec.onEvent, event);
+  }
+
+  base(spec: string): Promise<ResolvedBase> {
+    let p = this.bases.get(spec);
+    if (!p) {
+      p = resolveBase(spec, { dir: this.settings.dir, session: this.session });
+      this.bases.set(spec, p);
+    }
+    return p;
+  }
+
+  buildConfigs(): ReturnType<typeof matchBuildConfigs> {
+    this.matched ??= matchBuildConfigs(this.settings);
+    return this.matched;
+  }
+
+  templates(): ReturnType<typeof templateData> {
+    this.data ??= templateData(this.settings.dir, this.settings.env, this.now, this.settings.goBinary);
+    return this.data;
+  }
+}
+
+interface Target {
+  platform: Platform;
+  load(): Promise<Image>;
+  descriptor?: Descriptor;
+  baseDigest?: (image: Image) => Digest;
+}
+
+/** Which base images to build on, in the base's order (ko's platform matching). */
+function targetsFor(base: ResolvedBase, settings: Settings, importPath: string): Target[] {
+  const wanted = settings.platforms;
+  if (base.kind === 'scratch') {
+    if (wanted === 'all') {
+      throw new TskoError('TSKO_PLATFORM_NOT_FOUND', `platforms: 'all' needs a base index to list platforms, but ${importPath} builds on scratch; name the platforms.`);
+    }
+    return wanted.map((platform) => ({ platform, load: async () => scratchImage(platform) }));
+  }
+  if (base.kind === 'image') {
+    const own = base.image.platform;
+    if (settings.platformsExplicit && (wanted === 'all' ? false : wanted.length !== 1 || !platformMatches(wanted[0]!, own))) {
+      const asked = wanted === 'all' ? 'all' : wanted.map(formatPlatform).join(', ');
+      throw new TskoError('TSKO_PLATFORM_NOT_FOUND', `Base image ${base.name} is a single ${formatPlatform(own)} image, but ${asked} was asked for ${importPath}. Use a multi-platform base index or build for ${formatPlatform(own)}.`, { details: { base: base.name } });
+    }
+    return [{ platform: own, load: async () => base.image, baseDigest: (i) => i.digest }];
+  }
+  const matching = base.platforms.filter((p: BasePlatform) => wanted === 'all' || wanted.some((w) => platformMatches(w, p.platform)));
+  if (matching.length === 0) {
+    const have = base.platforms.map((p) => formatPlatform(p.platform)).join(', ');
+    const asked = wanted === 'all' ? 'all' : wanted.map(formatPlatform).join(', ');
+    throw new TskoError('TSKO_PLATFORM_NOT_FOUND', `Base index ${base.name} has no image for ${asked} (it has: ${have || 'none'}).`, { details: { base: base.name } });
+  }
+  return matching.map((p) => {
+    const t: Target = { platform: p.platform, load: p.load, baseDigest: () => p.descriptor!.digest as Digest };
+    if (p.descriptor) t.descriptor = p.descriptor;
+    return t;
+  });
+}
+
+/** Builds one import path in an existing context (shared bases, configs, concurrency). */
+export async function buildInContext(ctx: BuildContext, importPathRef: string): Promise<BuildResult> {
+  const { settings } = ctx;
+  const signal = ctx.exec.signal;
+  const pkg = await resolveImportPath(importPathRef, { dir: settings.dir, env: settings.env, goBinary: settings.goBinary, signal });
+  const [matched, data] = await Promise.all([ctx.buildConfigs(), ctx.templates()]);
+  const how = effectiveBuild(settings, matched.get(pkg.importPath), data);
+  const baseSpec = settings.baseOverrides[pkg.importPath] ?? settings.baseOverrides[stripKoPrefix(importPathRef)] ?? settings.defaultBase;
+  const base = await ctx.base(baseSpec);
+  const targets = targetsFor(base, settings, pkg.importPath);
+
+  const built = await Promise.all(
+    targets.map((target) =>
+      ctx.limit(async (): Promise<PlatformBuild> => {
+        const platformText = formatPlatform(target.platform);
+        const started = Date.now();
+        ctx.emit({ type: 'build:start', importPath: pkg.importPath, platform: platformText });
+        const [baseImage, binary] = await Promise.all([
+          target.load(),
+          buildGoBinary({ importPath: pkg.importPath, dir: how.dir, platform: target.platform, env: how.env, flags: how.flags, ldflags: how.ldflags, goBinary: settings.goBinary, baseEnv: settings.env, signal, resolved: pkg }),
+        ]);
+        try {
+          const mediaType = layerMediaTypeFor(baseImage);
+          const kodata = await kodataLayer({ kodataDir: join(binary.packageDir, 'kodata'), mediaType, store: settings.store, ...(settings.kodataDate ? { mtime: settings.kodataDate } : {}) });
+          ctx.emit({ type: 'layer:built', importPath: pkg.importPath, platform: platformText, layer: 'kodata', digest: kodata.digest, size: kodata.size });
+          const bin = await binaryLayer({ binaryPath: binary.path, appName: binary.appName, platform: target.platform, mediaType, store: settings.store });
+          ctx.emit({ type: bin.cached ? 'layer:cached' : 'layer:built', importPath: pkg.importPath, platform: platformText, layer: 'binary', digest: bin.layer.digest, size: bin.layer.size } as CoreEvent);
+          const parts: Parameters<typeof koImage>[0] = { base: baseImage, kodata, binary: bin.layer, appName: binary.appName, importPath: pkg.importPath, labels: settings.labels, annotations: settings.annotations };
+          if (base.kind !== 'scratch' && target.baseDigest) {
+            parts.baseName = base.name;
+            parts.baseDigest = target.baseDigest(baseImage);
+          }
+          if (settings.created) parts.created = settings.created;
+          if (settings.kodataDate) parts.kodataCreated = settings.kodataDate;
+          if (settings.user !== undefined) parts.user = settings.user;
+          const image = koImage(parts);
+          ctx.emit({ type: 'build:done', importPath: pkg.importPath, platform: platformText, durationMs: Date.now() - started });
+          return { platform: target.platform, image, buildInfo: binary.buildInfo };
+        } finally {
+          await rm(dirname(binary.path), { recursive: true, force: true });
+        }
+      }),
+    ),
+  );
+
+  let image: Image | ImageIndex;
+  if (built.length === 1) {
+    image = built[0]!.image;
+  } else {
+    const mediaType = base.kind === 'index' ? base.mediaType : MediaType.OCI_INDEX;
+    const options: Parameters<typeof ImageIndex.create>[1] = { mediaType };
+    if (base.kind === 'index' && base.annotations && !isDockerMediaType(mediaType)) options.annotations = base.annotations;
+    image = ImageIndex.create(
+      built.map((b, i) => {
+        const d = targets[i]!.descriptor;
+        const child: { image: Image; platform: Platform; annotations?: Record<string, string> } = { image: b.image, platform: d?.platform ?? b.platform };
+        if (d?.annotations) child.annotations = d.annotations;
+        return child;
+      }),
+      options,
+    );
+  }
+  ctx.emit({ type: 'image:built', importPath: pkg.importPath, digest: image.digest, mediaType: image.mediaType });
+  return { importPath: pkg.importPath, appName: built[0]!.image.config.config?.Entrypoint?.[0]?.split('/').pop() ?? 'ko-app', image, platforms: built };
+}
+
+/**
+ * Builds an import path into an image (one platform) or an index (several), without pushing.
+ * Layers are written to the layer cache; base layers stay where they are.
+ */
+export async function build(importPath: string, options: PublishOptions = {}): Promise<BuildResult> {
+  const ctx = await BuildContext.create(options);
+  return buildInContext(ctx, importPath);
+}

@@ -1,0 +1,24 @@
+import type { Digest } from '@tsko/registry';
+
+/**
+ * Progress of a build or publish. Registry events (blob and manifest progress) arrive through
+ * the same `onEvent` callback. The library itself never prints.
+ */
+export type CoreEvent =
+  | { type: 'build:start'; importPath: string; platform: string }
+  | { type: 'build:done'; importPath: string; platform: string; durationMs: number }
+  | { type: 'layer:built'; importPath: string; platform: string; layer: 'binary' | 'kodata'; digest: Digest; size: number }
+  | { type: 'layer:cached'; importPath: string; platform: string; layer: 'binary'; digest: Digest; size: number }
+  | { type: 'image:built'; importPath: string; digest: Digest; mediaType: string }
+  | { type: 'sbom:attached'; importPath: string; subject: Digest; reference: string }
+  | { type: 'sink:written'; importPath: string; sink: 'layout' | 'tarball' | 'daemon'; target: string }
+  | { type: 'push:done'; importPath: string; ref: string; digest: Digest };
+
+export function emitCore<E>(handler: ((e: E) => void) | undefined, event: E): void {
+  if (!handler) return;
+  try {
+    handler(event);
+  } catch {
+    // A failing progress handler must not fail the build it observes.
+  }
+}

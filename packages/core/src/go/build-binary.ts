@@ -1,0 +1,114 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { formatPlatform, TskoError, type Platform } from '@tsko/registry';
+import { resolveImportPath, type GoPackage } from './import-path.js';
+import { goProgram, runGo } from './run-go.js';
+
+export interface GoBuildRequest {
+  /** `ko://…`, `./relative` or a full import path. */
+  importPath: string;
+  /** Where `go` runs (module root or below). Default: process.cwd(). */
+  dir?: string;
+  platform: Platform;
+  /** Extra environment for `go build` (after the platform's GOOS/GOARCH, so it can override). */
+  env?: readonly string[];
+  /** Extra `go build` flags (`-tags=x`, …). `-toolexec` is refused. */
+  flags?: readonly string[];
+  /** Linker flags, joined into one `-ldflags=` argument. */
+  ldflags?: readonly string[];
+  /** The Go tool to run (else KO_GO_PATH, else `go`). */
+  goBinary?: string;
+  /** Base environment (default process.env). */
+  baseEnv?: NodeJS.ProcessEnv;
+  /** Folder to write the binary into (default: a new temporary folder). */
+  outDir?: string;
+  signal?: AbortSignal;
+  /** A package already resolved by `resolveImportPath` (skips `go list`). */
+  resolved?: GoPackage;
+}
+
+export interface GoBinary {
+  /** Path of the built executable. */
+  path: string;
+  /** File name inside the image: the last element of the import path (ko's appFilename). */
+  appName: string;
+  /** Fully resolved import path. */
+  importPath: string;
+  /** Folder of the package sources. */
+  packageDir: string;
+  platform: Platform;
+  /** `go version -m` output with the temporary path replaced by the in-image path. */
+  buildInfo: string;
+}
+
+/** The name ko gives the binary: the import path's last element, or `ko-app`. */
+export function appFilename(importPath: string): string {
+  const base = basename(importPath);
+  return base && base !== '.' && base !== '/' ? base : 'ko-app';
+}
+
+/** `GOOS`/`GOARCH`/`GOARM`/`GOAMD64` and `CGO_ENABLED=0` for a platform, before user env. */
+export function platformEnv(platform: Platform): string[] {
+  const env = ['CGO_ENABLED=0', `GOOS=${platform.os}`, `GOARCH=${platform.architecture}`];
+  if (platform.variant && platform.architecture === 'arm') {
+    const m = /^v([5-7])$/.exec(platform.variant);
+    if (!m) throw new TskoError('TSKO_INVALID_ARGUMENT', `Platform ${formatPlatform(platform)}: arm variant must be v5, v6 or v7.`);
+    env.push(`GOARM=${m[1]}`);
+  } else if (platform.variant && platform.architecture === 'amd64') {
+    env.push(`GOAMD64=${platform.variant}`);
+  }
+  return env;
+}
+
+/** Refuses `-toolexec` in any spelling, as ko does: it would run arbitrary programs. */
+export function checkFlags(flags: readonly string[]): void {
+  for (const flag of flags) {
+    if (/^--?toolexec(=|$)/.test(flag)) {
+      throw new TskoError('TSKO_INVALID_ARGUMENT', `The go build flag "${flag}" is not allowed: -toolexec would run arbitrary programs during the build.`, { details: { flag } });
+    }
+  }
+}
+
+function mergeEnv(base: NodeJS.ProcessEnv, entries: readonly string[]): NodeJS.ProcessEnv {
+  const env = { ...base };
+  for (const entry of entries) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0) throw new TskoError('TSKO_INVALID_ARGUMENT', `Environment entry "${entry.slice(0, 100)}" must look like KEY=value.`);
+    env[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+  return env;
+}
+
+/**
+ * Builds a Go command for one platform with `go build -trimpath`, `CGO_ENABLED=0` unless the
+ * env overrides it. A compile error is `TSKO_BUILD_FAILED` carrying the compiler output.
+ */
+export async function buildGoBinary(request: GoBuildRequest): Promise<GoBinary> {
+  const dir = request.dir ?? process.cwd();
+  const baseEnv = request.baseEnv ?? process.env;
+  const flags = [...(request.flags ?? [])];
+  checkFlags(flags);
+  const env = mergeEnv(baseEnv, [...platformEnv(request.platform), ...(request.env ?? [])]);
+  const pkg = request.resolved ?? (await resolveImportPath(request.importPath, { dir, env, goBinary: request.goBinary, signal: request.signal }));
+  const appName = appFilename(pkg.importPath);
+  const outDir = request.outDir ?? (await mkdtemp(join(tmpdir(), 'tsko-build-')));
+  const out = join(outDir, `${appName}-${request.platform.os}-${request.platform.architecture}${request.platform.variant ? `-${request.platform.variant}` : ''}`);
+  const args = ['build', '-trimpath', '-o', out, ...flags];
+  if (request.ldflags?.length) args.push(`-ldflags=${request.ldflags.join(' ')}`);
+  args.push('--', pkg.importPath);
+  const program = goProgram(request.goBinary, baseEnv);
+  const built = await runGo(program, args, { cwd: dir, env, signal: request.signal });
+  if (built.code !== 0) {
+    throw new TskoError('TSKO_BUILD_FAILED', `go build ${pkg.importPath} for ${formatPlatform(request.platform)} failed:\n${built.stderr.trim().slice(0, 8000)}`, {
+      details: { importPath: pkg.importPath, platform: formatPlatform(request.platform), output: built.stderr },
+    });
+  }
+  const version = await runGo(program, ['version', '-m', out], { cwd: dir, env, signal: request.signal });
+  if (version.code !== 0) {
+    throw new TskoError('TSKO_BUILD_FAILED', `go version -m ${out} failed: ${version.stderr.trim().slice(0, 2000)}`);
+  }
+  // Deterministic SBOM input: the temporary path becomes the path inside the image (as ko).
+  const buildInfo = version.stdout.replace(out, `/ko-app/${appName}`);
+  return { path: out, appName, importPath: pkg.importPath, packageDir: pkg.dir, platform: request.platform, buildInfo };
+}

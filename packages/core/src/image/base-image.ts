@@ -1,0 +1,74 @@
+import { isAbsolute, resolve } from 'node:path';
+import {
+  emptyImage, formatReference, isAttestationPlatform, isImageManifestMediaType, MediaType, parseReference, pull, referenceName,
+  type Descriptor, type Digest, type Image, type Platform, type RegistrySession,
+} from '@tsko/registry';
+import { readOciLayout } from '../sinks/oci-layout.js';
+
+/** One platform a base offers, loaded on demand. */
+export interface BasePlatform {
+  platform: Platform;
+  descriptor?: Descriptor;
+  load(): Promise<Image>;
+}
+
+/**
+ * A base image as the builder needs it: either one image, or an index whose platform
+ * entries load lazily. `name` and the per-image digest feed the OCI base annotations.
+ */
+export type ResolvedBase =
+  | { kind: 'image'; name: string; image: Image }
+  | { kind: 'index'; name: string; mediaType: string; annotations?: Record<string, string>; platforms: BasePlatform[] }
+  | { kind: 'scratch'; name: 'scratch' };
+
+export const SCRATCH = 'scratch';
+export const LAYOUT_PREFIX = 'oci-layout://';
+
+/** Splits `oci-layout://PATH[:tag]` (a tag is what follows the last colon after the last slash). */
+export function parseLayoutBase(spec: string, dir: string): { path: string; tag?: string } {
+  const rest = spec.slice(LAYOUT_PREFIX.length);
+  const slash = rest.lastIndexOf('/');
+  const colon = rest.lastIndexOf(':');
+  const path = colon > slash ? rest.slice(0, colon) : rest;
+  const tag = colon > slash ? rest.slice(colon + 1) : undefined;
+  const abs = isAbsolute(path) ? path : resolve(dir, path);
+  return tag ? { path: abs, tag } : { path: abs };
+}
+
+/**
+ * Resolves a base image spec: `scratch`, `oci-layout://PATH[:tag]`, or a registry reference
+ * (pulled through `session`; its layers stay in the registry and are mounted, not copied).
+ */
+export async function resolveBase(spec: string, options: { dir: string; session: RegistrySession }): Promise<ResolvedBase> {
+  if (spec === SCRATCH) return { kind: 'scratch', name: SCRATCH };
+  if (spec.startsWith(LAYOUT_PREFIX)) {
+    const { path, tag } = parseLayoutBase(spec, options.dir);
+    const entry = await readOciLayout(path, tag);
+    if (entry.kind === 'image') return { kind: 'image', name: spec, image: entry.image };
+    const result: ResolvedBase = { kind: 'index', name: spec, mediaType: entry.descriptor.mediaType, platforms: indexPlatforms(entry.manifest.manifests, (d) => entry.load(d)) };
+    if (entry.manifest.annotations) result.annotations = entry.manifest.annotations;
+    return result;
+  }
+  const ref = parseReference(spec);
+  const pulled = await pull(ref, { session: options.session });
+  // ko names the base by the reference the user gave (tag kept), normalised.
+  const name = ref.tag || ref.digest ? formatReference(ref) : `${referenceName(ref)}:latest`;
+  if (pulled.kind === 'image') return { kind: 'image', name, image: pulled.image };
+  const index = pulled.index;
+  const result: ResolvedBase = { kind: 'index', name, mediaType: index.mediaType, platforms: indexPlatforms(index.manifest.manifests, (d) => index.image(d)) };
+  if (index.manifest.annotations) result.annotations = index.manifest.annotations;
+  return result;
+}
+
+function indexPlatforms(manifests: readonly Descriptor[], load: (d: Descriptor) => Promise<Image>): BasePlatform[] {
+  return manifests
+    .filter((d) => d.platform && !isAttestationPlatform(d.platform) && isImageManifestMediaType(d.mediaType))
+    .map((d) => ({ platform: d.platform!, descriptor: d, load: () => load(d) }));
+}
+
+/** The `scratch` base for a platform: an empty OCI image. */
+export function scratchImage(platform: Platform): Image {
+  return emptyImage(platform, MediaType.OCI_MANIFEST);
+}
+
+export type { Digest };

@@ -1,0 +1,80 @@
+import { appendLayers, isDockerMediaType, MediaType, withAnnotations, withConfig, type Digest, type Image, type ImageConfig, type Layer } from '@tsko/registry';
+import { APP_DIR } from '../layers/binary-layer.js';
+import { KODATA_ROOT } from '../layers/kodata-layer.js';
+
+/** What goes on top of a base to make a ko image. */
+export interface KoImageParts {
+  base: Image;
+  /** Base reference and the digest of the exact base manifest used, for the OCI base annotations. */
+  baseName?: string;
+  baseDigest?: Digest;
+  kodata: Layer;
+  binary: Layer;
+  appName: string;
+  importPath: string;
+  /** Config `created` (SOURCE_DATE_EPOCH); else the base's stays. */
+  created?: Date;
+  /** History time of the kodata layer (KO_DATA_DATE_EPOCH). */
+  kodataCreated?: Date;
+  /** Container user; else inherited from the base. */
+  user?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+/** ko's layer media type rule: new layers match the base manifest's flavour. */
+export function layerMediaTypeFor(base: Image): string {
+  return isDockerMediaType(base.mediaType) ? MediaType.DOCKER_LAYER_GZIP : MediaType.OCI_LAYER_GZIP;
+}
+
+function rfc3339(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** `PATH` gains `/ko-app` at the end, or becomes it (ko's updatePath). */
+function withAppOnPath(env: readonly string[]): string[] {
+  const out = [...env];
+  const i = out.findIndex((e) => e.startsWith('PATH='));
+  if (i === -1) out.push(`PATH=${APP_DIR}`);
+  else out[i] = `${out[i]}:${APP_DIR}`;
+  return out;
+}
+
+/**
+ * Builds the image ko would: base + kodata layer + binary layer (in that order, each with a
+ * history entry), Entrypoint `/ko-app/<name>`, Cmd cleared, `/ko-app` on PATH,
+ * `KO_DATA_PATH=/var/run/ko`, user and labels, `created`, and the OCI base-image annotations
+ * plus the caller's annotations on the manifest.
+ */
+export function koImage(parts: KoImageParts): Image {
+  const appPath = `${APP_DIR}/${parts.appName}`;
+  const createdBy = `tsko build ko://${parts.importPath}`;
+  const historyTime = (d: Date | undefined) => (d ? rfc3339(d) : undefined);
+  let image = appendLayers(parts.base, [
+    { layer: parts.kodata, history: prune({ author: 'tsko', created: historyTime(parts.kodataCreated), created_by: createdBy, comment: 'kodata contents, at $KO_DATA_PATH' }) },
+    { layer: parts.binary, history: prune({ author: 'tsko', created: historyTime(parts.created), created_by: createdBy, comment: `go build output, at ${appPath}` }) },
+  ]);
+  image = withConfig(image, (config): ImageConfig => {
+    const container = { ...(config.config ?? {}) };
+    container.Entrypoint = [appPath];
+    delete container.Cmd;
+    container.Env = [...withAppOnPath(container.Env ?? []), `KO_DATA_PATH=${KODATA_ROOT}`];
+    if (parts.user !== undefined) container.User = parts.user;
+    if (parts.labels && Object.keys(parts.labels).length) container.Labels = { ...(container.Labels ?? {}), ...parts.labels };
+    const next: ImageConfig = { ...config, config: container, author: 'tsko' };
+    if (parts.created) next.created = rfc3339(parts.created);
+    return next;
+  });
+  const annotations: Record<string, string> = {};
+  if (parts.baseName && parts.baseDigest && !isDockerMediaType(image.mediaType)) {
+    annotations['org.opencontainers.image.base.name'] = parts.baseName;
+    annotations['org.opencontainers.image.base.digest'] = parts.baseDigest;
+  }
+  Object.assign(annotations, parts.annotations ?? {});
+  return Object.keys(annotations).length ? withAnnotations(image, annotations) : image;
+}
+
+function prune<T extends Record<string, unknown>>(o: T): T {
+  for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
+  return o;
+}

@@ -1,0 +1,56 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { MediaType, type Layer, type Platform } from '@tsko/registry';
+import { BlobStore } from './blob-store.js';
+import { tarStream } from './tar-entries.js';
+
+export interface BinaryLayerOptions {
+  /** The built executable on disk. */
+  binaryPath: string;
+  /** Its name inside the image: `/ko-app/<appName>`. */
+  appName: string;
+  platform?: Platform;
+  /** Layer media type; follows the base image (OCI or Docker). */
+  mediaType?: string;
+  store: BlobStore;
+}
+
+/** Where ko puts binaries in the image. */
+export const APP_DIR = '/ko-app';
+const EPOCH = new Date(0);
+const FORMAT_VERSION = 'binary-layer-v1';
+
+/** Result of building a layer: the layer, and whether the store already had it. */
+export interface BuiltLayer {
+  layer: Layer;
+  cached: boolean;
+}
+
+/**
+ * ko's binary layer: the `ko-app` directory and `/ko-app/<name>`, both 0555, owned by root,
+ * mtime 0. Keyed by the binary's content hash and the layer options, so an unchanged binary
+ * is not re-tarred or re-gzipped.
+ */
+export async function binaryLayer(options: BinaryLayerOptions): Promise<BuiltLayer> {
+  const mediaType = options.mediaType ?? MediaType.OCI_LAYER_GZIP;
+  const contentHash = await hashFile(options.binaryPath);
+  const key = createHash('sha256').update(JSON.stringify([FORMAT_VERSION, contentHash, options.appName, options.platform?.os ?? 'linux'])).digest('hex');
+  const hit = await options.store.lookup(key);
+  if (hit) return { layer: options.store.layer(hit, mediaType), cached: true };
+  const { size } = await stat(options.binaryPath);
+  const blob = await options.store.writeTarGz(
+    tarStream([
+      { type: 'directory', name: 'ko-app', mode: 0o555, mtime: EPOCH },
+      { type: 'file', name: `${APP_DIR}/${options.appName}`, mode: 0o555, mtime: EPOCH, size, source: options.binaryPath },
+    ]),
+  );
+  await options.store.remember(key, blob);
+  return { layer: options.store.layer(blob, mediaType), cached: false };
+}
+
+async function hashFile(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}

@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { PassThrough, Transform, type Readable } from 'node:stream';
+import { createGzip } from 'node:zlib';
+import { fileLayer, type Digest, type Layer } from '@tsko/registry';
+
+/** Identity of a gzipped layer blob. */
+export interface LayerBlob {
+  digest: Digest;
+  diffId: Digest;
+  size: number;
+}
+
+/**
+ * A content-addressed folder of layer blobs (`blobs/sha256/<hex>`) plus a key index, so a
+ * layer whose inputs are unchanged is neither re-tarred nor re-gzipped. Keys are content
+ * hashes, not paths or mtimes, so a CI machine with a restored cache hits too (unlike
+ * KOCACHE, ko#1497). The folder can be deleted at any time.
+ */
+export class BlobStore {
+  constructor(readonly root: string) {}
+
+  /** `cacheDir` option, else $XDG_CACHE_HOME/tsko, else ~/.cache/tsko. */
+  static defaultRoot(env: NodeJS.ProcessEnv = process.env): string {
+    if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, 'tsko');
+    const home = env.HOME ?? homedir();
+    return home ? join(home, '.cache', 'tsko') : join(tmpdir(), 'tsko-cache');
+  }
+
+  blobPath(digest: Digest): string {
+    return join(this.root, 'blobs', 'sha256', digest.slice('sha256:'.length));
+  }
+
+  layer(blob: LayerBlob, mediaType: string): Layer {
+    return fileLayer(this.blobPath(blob.digest), { ...blob, mediaType });
+  }
+
+  /** The blob recorded under `key`, if it is still on disk. */
+  async lookup(key: string): Promise<LayerBlob | undefined> {
+    try {
+      const blob = JSON.parse(await readFile(join(this.root, 'keys', key), 'utf8')) as LayerBlob;
+      const s = await stat(this.blobPath(blob.digest));
+      return s.size === blob.size ? blob : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async remember(key: string, blob: LayerBlob): Promise<void> {
+    await mkdir(join(this.root, 'keys'), { recursive: true });
+    const tmp = join(this.root, 'keys', `${key}.${process.pid}.${Math.random().toString(36).slice(2)}`);
+    await writeFile(tmp, JSON.stringify(blob));
+    await rename(tmp, join(this.root, 'keys', key));
+  }
+
+  /**
+   * Streams an uncompressed tar through gzip into the store, hashing the tar (diffId) and the
+   * gzip (digest) on the way: one pass, nothing held in memory.
+   */
+  async writeTarGz(tar: Readable): Promise<LayerBlob> {
+    const dir = join(this.root, 'blobs', 'sha256');
+    await mkdir(dir, { recursive: true });
+    const tmp = join(dir, `.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    const diffHash = createHash('sha256');
+    const digestHash = createHash('sha256');
+    let size = 0;
+    try {
+      await pipeline(
+        tar,
+        tap((c) => diffHash.update(c)),
+        // Fixed level and Node's fixed gzip header (mtime 0, no name): same input, same bytes.
+        createGzip({ level: 6 }),
+        tap((c) => {
+          digestHash.update(c);
+          size += c.length;
+        }),
+        createWriteStream(tmp),
+      );
+      const blob: LayerBlob = { digest: `sha256:${digestHash.digest('hex')}`, diffId: `sha256:${diffHash.digest('hex')}`, size };
+      await rename(tmp, this.blobPath(blob.digest));
+      return blob;
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  }
+}
+
+function tap(fn: (chunk: Buffer) => void): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      fn(chunk);
+      done(null, chunk);
+    },
+  });
+}
+
+export { PassThrough };

@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { TskoError, type CredentialSource, type RegistryEvent } from '@tsko/registry';
+import type { CoreEvent } from './events.js';
+
+const stringList = z.array(z.string());
+
+const sinkSchema = z.discriminatedUnion('type', [
+  /** An OCI image layout folder; the image is named by its first tag in index.json. */
+  z.strictObject({ type: z.literal('layout'), path: z.string().min(1) }),
+  /** A docker-archive tarball that `docker load` / `podman load` accept. */
+  z.strictObject({ type: z.literal('tarball'), path: z.string().min(1) }),
+  /** A Docker Engine API daemon on a unix socket (default DOCKER_HOST or /var/run/docker.sock). */
+  z.strictObject({ type: z.literal('daemon'), socket: z.string().min(1).optional() }),
+]);
+
+/**
+ * What to build and where to put it: plain data, validated. Anything left out falls back to
+ * ko's environment variables, then `.ko.yaml`, then ko's defaults.
+ */
+export const buildPlanSchema = z.strictObject({
+  /** Where `go` runs and `.ko.yaml` is found (default: process.cwd()). */
+  dir: z.string().min(1).optional(),
+  /** Target repository (else KO_DOCKER_REPO). `ko.local` loads into the local daemon. */
+  repo: z.string().min(1).optional(),
+  /** Base image for every import path (else KO_DEFAULTBASEIMAGE, `.ko.yaml`, ko's default). */
+  baseImage: z.string().min(1).optional(),
+  /** Base image per import path; merged over `.ko.yaml` baseImageOverrides. */
+  baseImageOverrides: z.record(z.string(), z.string().min(1)).optional(),
+  /** `os/arch[/variant]` list, or `'all'` for every platform of the base index. */
+  platforms: z.union([z.literal('all'), z.array(z.string().min(1)).min(1)]).optional(),
+  /** Tags to push (default `latest`). */
+  tags: z.array(z.string().min(1)).optional(),
+  /** Refer to the image by tag only (no digest); needs exactly one tag. */
+  tagOnly: z.boolean().optional(),
+  naming: z.enum(['md5', 'preserveImportPaths', 'baseImportPaths', 'bare']).optional(),
+  /** Extra `go build` environment (KEY=value), after `.ko.yaml` env so it wins. */
+  env: stringList.optional(),
+  /** `go build` flags; replace `.ko.yaml` flags when given. */
+  flags: stringList.optional(),
+  /** Linker flags; replace `.ko.yaml` ldflags when given. */
+  ldflags: stringList.optional(),
+  /** Container user (else the base's). */
+  user: z.string().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  /** Manifest annotations (OCI bases only). */
+  annotations: z.record(z.string(), z.string()).optional(),
+  /** Push to the registry (default true). `false` builds and returns the would-be reference. */
+  push: z.boolean().optional(),
+  /** SPDX SBOM attached to each image and index (default `spdx`). */
+  sbom: z.enum(['spdx', 'none']).optional(),
+  /** Also write each SBOM into this folder. */
+  sbomDir: z.string().min(1).optional(),
+  sinks: z.array(sinkSchema).optional(),
+  /** A `.ko.yaml` file or folder (else KO_CONFIG_PATH, else `dir`). */
+  configPath: z.string().min(1).optional(),
+  /** The Go tool (else KO_GO_PATH, else `go`). */
+  goBinary: z.string().min(1).optional(),
+  /** Layer cache folder, or false for a throw-away one (default ~/.cache/tsko). */
+  cacheDir: z.union([z.string().min(1), z.literal(false)]).optional(),
+  /** Registries where plain HTTP is allowed (loopback always is). */
+  insecureRegistries: z.array(z.string().min(1)).optional(),
+  /** Extra CA certificates (PEM) for TLS registries. */
+  ca: z.union([z.string(), z.array(z.string())]).optional(),
+});
+
+export type BuildPlan = z.infer<typeof buildPlanSchema>;
+export type SinkSpec = z.infer<typeof sinkSchema>;
+
+/** How to run it: never part of the validated plan. */
+export interface ExecutionOptions {
+  /** Parallel `go build`s (default: CPU count). Blob uploads use `pushConcurrency`. */
+  concurrency?: number;
+  /** Blob operations in flight per push (default 4). */
+  pushConcurrency?: number;
+  credentials?: CredentialSource;
+  onEvent?: (event: CoreEvent | RegistryEvent) => void;
+  signal?: AbortSignal;
+  /** Environment to read KO_* variables from and to run `go` with (default process.env). */
+  environment?: NodeJS.ProcessEnv;
+}
+
+export type PublishOptions = BuildPlan & ExecutionOptions;
+
+const EXECUTION_KEYS = ['concurrency', 'pushConcurrency', 'credentials', 'onEvent', 'signal', 'environment'] as const;
+
+/** Splits options into the validated plan and the execution settings. */
+export function splitOptions(options: PublishOptions = {}): { plan: BuildPlan; exec: ExecutionOptions } {
+  const planInput: Record<string, unknown> = {};
+  const exec: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(options)) {
+    if ((EXECUTION_KEYS as readonly string[]).includes(k)) exec[k] = v;
+    else planInput[k] = v;
+  }
+  const parsed = buildPlanSchema.safeParse(planInput);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.join('.') || '(options)';
+    const keys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
+    throw new TskoError('TSKO_CONFIG_INVALID', `options.${field}: ${issue.message}${keys}.`, { cause: parsed.error, details: { field } });
+  }
+  if (exec.concurrency !== undefined && !(Number.isInteger(exec.concurrency) && (exec.concurrency as number) > 0)) {
+    throw new TskoError('TSKO_CONFIG_INVALID', 'options.concurrency must be a positive integer.', { details: { field: 'concurrency' } });
+  }
+  return { plan: parsed.data, exec: exec as ExecutionOptions };
+}

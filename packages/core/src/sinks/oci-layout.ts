@@ -1,0 +1,139 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import {
+  canonicalJsonBytes, DigestVerifier, Image, ImageIndex, isForeignLayer, isIndexMediaType, MediaType, parseIndexManifest,
+  streamLayer, TskoError, verifyBytes, type Descriptor, type Digest, type ImageIndexManifest, type Layer,
+} from '@tsko/registry';
+
+/** The annotation an OCI layout uses to name an entry (the tag). */
+export const REF_NAME = 'org.opencontainers.image.ref.name';
+
+function blobPath(root: string, digest: string): string {
+  const [algo, hex] = digest.split(':');
+  return join(root, 'blobs', algo!, hex!);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function writeBlob(root: string, digest: string, open: () => Promise<Readable>): Promise<void> {
+  const path = blobPath(root, digest);
+  if (await exists(path)) return;
+  await mkdir(join(path, '..'), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  try {
+    // Verify while copying: a layout must never hold a blob under the wrong name.
+    await pipeline(await open(), new DigestVerifier(digest as Digest, undefined, `Blob ${digest}`), createWriteStream(tmp));
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+async function writeTree(root: string, node: Image | ImageIndex): Promise<void> {
+  if (node.kind === 'image') {
+    for (const layer of node.layers) {
+      if (!isForeignLayer(layer)) await writeBlob(root, layer.digest, () => layer.open());
+    }
+    await writeBlob(root, node.manifest.config.digest, async () => Readable.from([node.rawConfig]));
+  } else {
+    for (const child of node.children) await writeTree(root, child.image);
+  }
+  await writeBlob(root, node.digest, async () => Readable.from([node.rawManifest]));
+}
+
+/**
+ * Writes an image or index into an OCI image layout folder (created if needed), naming it
+ * `tag` in index.json. An entry with the same name is replaced, and an identical unnamed entry
+ * is not added twice, so re-publishing does not grow index.json.
+ */
+export async function writeOciLayout(root: string, node: Image | ImageIndex, tag?: string): Promise<Descriptor> {
+  await mkdir(join(root, 'blobs', 'sha256'), { recursive: true });
+  await writeTree(root, node);
+  await writeFile(join(root, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  const index = (await readLayoutIndex(root).catch(() => undefined)) ?? { schemaVersion: 2 as const, mediaType: MediaType.OCI_INDEX, manifests: [] };
+  const descriptor: Descriptor = node.descriptor();
+  if (tag) descriptor.annotations = { [REF_NAME]: tag };
+  const manifests = index.manifests.filter((d) => {
+    const name = d.annotations?.[REF_NAME];
+    return tag ? name !== tag : !(name === undefined && d.digest === node.digest);
+  });
+  manifests.push(descriptor);
+  const tmp = join(root, `index.json.tmp-${process.pid}`);
+  await writeFile(tmp, canonicalJsonBytes({ ...index, manifests }));
+  await rename(tmp, join(root, 'index.json'));
+  return descriptor;
+}
+
+async function readLayoutIndex(root: string): Promise<ImageIndexManifest> {
+  return parseIndexManifest(await readFile(join(root, 'index.json')), `${root}/index.json`);
+}
+
+/** An entry of a layout resolved to an image, or to an index whose children load on demand. */
+export type LayoutEntry =
+  | { kind: 'image'; image: Image; descriptor: Descriptor }
+  | { kind: 'index'; manifest: ImageIndexManifest; rawManifest: Buffer; descriptor: Descriptor; load(child: Descriptor): Promise<Image> };
+
+/**
+ * Reads an entry of an OCI layout: the one named `tag`, or the only entry when no tag is
+ * given. Manifests and configs are verified on read; layers are verified as they stream.
+ */
+export async function readOciLayout(root: string, tag?: string): Promise<LayoutEntry> {
+  let index: ImageIndexManifest;
+  try {
+    index = await readLayoutIndex(root);
+  } catch (cause) {
+    throw new TskoError('TSKO_NOT_FOUND', `${root} is not an OCI image layout (no readable index.json).`, { cause, details: { path: root } });
+  }
+  const candidates = tag ? index.manifests.filter((d) => d.annotations?.[REF_NAME] === tag) : index.manifests;
+  if (candidates.length !== 1) {
+    const names = index.manifests.map((d) => d.annotations?.[REF_NAME] ?? d.digest).join(', ');
+    throw new TskoError('TSKO_NOT_FOUND', tag ? `OCI layout ${root} has no entry named "${tag}" (it has: ${names || 'nothing'}).` : `OCI layout ${root} has ${index.manifests.length} entries (${names}); name one with oci-layout://${root}:<tag>.`, { details: { path: root } });
+  }
+  const descriptor = candidates[0]!;
+  const raw = await readBlob(root, descriptor.digest as Digest);
+  if (isIndexMediaType(descriptor.mediaType)) {
+    return { kind: 'index', manifest: parseIndexManifest(raw, `${root} index`), rawManifest: raw, descriptor, load: (child) => loadImage(root, child.digest as Digest) };
+  }
+  return { kind: 'image', image: await imageFromRaw(root, raw), descriptor };
+}
+
+async function readBlob(root: string, digest: Digest): Promise<Buffer> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(blobPath(root, digest));
+  } catch (cause) {
+    throw new TskoError('TSKO_NOT_FOUND', `OCI layout ${root} is missing blob ${digest}.`, { cause });
+  }
+  verifyBytes(bytes, digest, `Blob ${digest} in ${root}`);
+  return bytes;
+}
+
+async function loadImage(root: string, digest: Digest): Promise<Image> {
+  return imageFromRaw(root, await readBlob(root, digest));
+}
+
+async function imageFromRaw(root: string, raw: Buffer): Promise<Image> {
+  const configDigest = (JSON.parse(raw.toString('utf8')) as { config?: { digest?: Digest } }).config?.digest;
+  if (!configDigest) throw new TskoError('TSKO_INVALID_MANIFEST', `An image manifest in ${root} has no config.`);
+  const config = await readBlob(root, configDigest);
+  return Image.fromManifest(raw, config, (d, diffId): Layer => {
+    const id: Parameters<typeof streamLayer>[0] = { digest: d.digest as Digest, diffId, size: d.size, mediaType: d.mediaType };
+    if (d.annotations) id.annotations = d.annotations;
+    return streamLayer(id, async () => {
+      const verifier = new DigestVerifier(d.digest as Digest, d.size, `Blob ${d.digest} in ${root}`);
+      pipeline(createReadStream(blobPath(root, d.digest)), verifier).catch(() => undefined);
+      return verifier;
+    });
+  }, `Image in ${root}`);
+}

@@ -1,1 +1,23 @@
-export * from "./build.js";
+export { TskoError, isTskoError } from '@tsko/registry';
+export { build, buildInContext, BuildContext, type BuildResult, type PlatformBuild } from './build.js';
+export { publish, formatPublishedRef, type PublishResult } from './publish.js';
+export { buildPlanSchema, splitOptions, type BuildPlan, type ExecutionOptions, type PublishOptions, type SinkSpec } from './options.js';
+export type { CoreEvent } from './events.js';
+export { imageRepository, type NamingStrategy } from './naming.js';
+export { buildGoBinary, appFilename, platformEnv, checkFlags, type GoBuildRequest, type GoBinary } from './go/build-binary.js';
+export { resolveImportPath, stripKoPrefix, KO_PREFIX, type GoPackage } from './go/import-path.js';
+export { binaryLayer, APP_DIR, type BinaryLayerOptions, type BuiltLayer } from './layers/binary-layer.js';
+export { kodataLayer, KODATA_ROOT, type KodataLayerOptions } from './layers/kodata-layer.js';
+export { BlobStore, type LayerBlob } from './layers/blob-store.js';
+export { koImage, layerMediaTypeFor, type KoImageParts } from './image/ko-image.js';
+export { resolveBase, scratchImage, parseLayoutBase, SCRATCH, LAYOUT_PREFIX, type ResolvedBase, type BasePlatform } from './image/base-image.js';
+export { loadKoYaml, parseKoYaml, koYamlSchema, type KoYaml, type KoBuildConfig } from './config/ko-yaml.js';
+export { expandTemplate } from './config/templates.js';
+export { resolveSettings, DEFAULT_BASE_IMAGE, type Settings } from './config/settings.js';
+export { writeOciLayout, readOciLayout, REF_NAME, type LayoutEntry } from './sinks/oci-layout.js';
+export { archiveEntries, dockerArchiveStream, writeDockerArchive, type ArchiveEntry } from './sinks/docker-archive.js';
+export { loadIntoDaemon, daemonSocket } from './sinks/daemon.js';
+export { imageSpdx, indexSpdx, parseBuildInfo, type GoBuildInfo, type GoModule } from './sbom/spdx.js';
+export { sbomArtifact, sbomTag } from './sbom/attach.js';
+// Re-exported so one import serves most programs.
+export { appendLayer, appendLayers, withContainerConfig, withConfig, withAnnotations, withCreated, emptyImage, Image, ImageIndex, pullImage, pushImage } from '@tsko/registry';

@@ -5,3 +5,4 @@ export { startRegistry, TEST_USER, TEST_PASSWORD, type TestRegistry, type Regist
 export { skopeoRaw, skopeoConfig, skopeoInspect, skopeoCopy } from './skopeo.js';
 export { tarLayer, testImage } from './images.js';
 export { startFaultProxy, type FaultProxy, type FaultRule } from './fault-proxy.js';
+export { startPodman, type Podman } from './podman.js';

@@ -1,0 +1,164 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import {
+  formatPlatform, parseRepository, pushImage, referenceName, TskoError,
+  type Digest, type Image, type ImageIndex, type Platform,
+} from '@tsko/registry';
+import { BuildContext, buildInContext, type BuildResult } from './build.js';
+import { stripKoPrefix } from './go/import-path.js';
+import { imageRepository } from './naming.js';
+import type { PublishOptions, SinkSpec } from './options.js';
+import { sbomArtifact, sbomTag } from './sbom/attach.js';
+import { imageSpdx, indexSpdx } from './sbom/spdx.js';
+import { archiveEntries, writeDockerArchive } from './sinks/docker-archive.js';
+import { daemonSocket, loadIntoDaemon } from './sinks/daemon.js';
+import { writeOciLayout } from './sinks/oci-layout.js';
+
+/** What was published for one import path. */
+export interface PublishResult {
+  /** The import path as given (e.g. `./cmd/api` or `ko://example.com/app/cmd/api`). */
+  requested: string;
+  /** The full import path `go list` resolved. */
+  importPath: string;
+  /** Digest-pinned reference as ko prints it: `repo@sha256:…`, `repo:tag@sha256:…` for one non-latest tag, or `repo:tag` with tagOnly. */
+  ref: string;
+  digest: Digest;
+  tags: string[];
+  mediaType: string;
+  /** One entry per platform image (one for a single-platform build). */
+  platforms: { platform: string; digest: Digest }[];
+  /** Where each SBOM was attached (`repo:sha256-<hex>.sbom`), when pushed. */
+  sboms: { subject: Digest; ref: string }[];
+}
+
+const KO_LOCAL = 'ko.local';
+
+/** ko's printed reference for an image. */
+export function formatPublishedRef(repository: string, digest: Digest, tags: readonly string[], tagOnly: boolean): string {
+  if (tagOnly) return `${repository}:${tags[0]}`;
+  if (tags.length === 1 && tags[0] !== 'latest') return `${repository}:${tags[0]}@${digest}`;
+  return `${repository}@${digest}`;
+}
+
+/**
+ * Builds and publishes Go import paths as ko does: each distinct import path is built once
+ * (platforms in parallel, bounded by `concurrency`), pushed to `<repo>/<name>` with its tags
+ * and SBOMs, and written to any extra sinks. Pass one path to get one result, or an array.
+ */
+export function publish(importPath: string, options?: PublishOptions): Promise<PublishResult>;
+export function publish(importPaths: readonly string[], options?: PublishOptions): Promise<PublishResult[]>;
+export async function publish(importPaths: string | readonly string[], options: PublishOptions = {}): Promise<PublishResult | PublishResult[]> {
+  const ctx = await BuildContext.create(options);
+  const list = typeof importPaths === 'string' ? [importPaths] : [...importPaths];
+  const byRequest = new Map<string, Promise<PublishResult>>();
+  const byImportPath = new Map<string, Promise<PublishResult>>();
+  const results = await Promise.all(
+    list.map((requested) => {
+      const key = stripKoPrefix(requested);
+      let p = byRequest.get(key);
+      if (!p) {
+        p = (async () => {
+          const built = await buildInContext(ctx, requested);
+          let shared = byImportPath.get(built.importPath);
+          if (!shared) {
+            shared = publishBuilt(ctx, built, requested);
+            byImportPath.set(built.importPath, shared);
+          }
+          return { ...(await shared), requested };
+        })();
+        byRequest.set(key, p);
+      }
+      return p;
+    }),
+  );
+  return typeof importPaths === 'string' ? results[0]! : results;
+}
+
+async function publishBuilt(ctx: BuildContext, built: BuildResult, requested: string): Promise<PublishResult> {
+  const { settings } = ctx;
+  let repo = settings.repo;
+  if (!repo) {
+    if (settings.push) {
+      throw new TskoError('TSKO_NO_REPO', `Nowhere to publish ${built.importPath}: set options.repo or KO_DOCKER_REPO (e.g. registry.example.com/team), or pass push: false.`, { details: { importPath: built.importPath } });
+    }
+    repo = KO_LOCAL;
+  }
+  const repository = imageRepository(repo, built.importPath, settings.naming);
+  const isLocal = repository === KO_LOCAL || repository.startsWith(`${KO_LOCAL}/`);
+  const image = built.image;
+  const tags = settings.tags;
+  const sboms = settings.sbom === 'spdx' ? sbomDocuments(built, repository, settings.created) : [];
+  if (settings.sbomDir) await writeSbomFiles(settings.sbomDir, built.appName, sboms);
+
+  const attached: PublishResult['sboms'] = [];
+  if (settings.push && !isLocal) {
+    const target = parseRepository(repository);
+    const pushOptions = { session: ctx.session, concurrency: settings.pushConcurrency, tags, ...(ctx.exec.signal ? { signal: ctx.exec.signal } : {}), ...(ctx.exec.onEvent ? { onEvent: ctx.exec.onEvent } : {}) };
+    await pushImage(image, target, pushOptions);
+    for (const sbom of sboms) {
+      const artifact = sbomArtifact(sbom.document, sbom.subject.descriptor());
+      const tag = sbomTag(sbom.subject.digest);
+      await pushImage(artifact, { ...target, tag }, { ...pushOptions, tags: [] });
+      const ref = `${referenceName(target)}:${tag}`;
+      attached.push({ subject: sbom.subject.digest, ref });
+      ctx.emit({ type: 'sbom:attached', importPath: built.importPath, subject: sbom.subject.digest, reference: ref });
+    }
+  }
+  const sinks: SinkSpec[] = [...settings.sinks];
+  if (isLocal && !sinks.some((s) => s.type === 'daemon')) sinks.push({ type: 'daemon' });
+  for (const sink of sinks) await writeSink(ctx, sink, image, repository, tags, built.importPath);
+
+  const ref = formatPublishedRef(repository, image.digest, tags, settings.tagOnly);
+  if (settings.push && !isLocal) ctx.emit({ type: 'push:done', importPath: built.importPath, ref, digest: image.digest });
+  return {
+    requested,
+    importPath: built.importPath,
+    ref,
+    digest: image.digest,
+    tags: [...tags],
+    mediaType: image.mediaType,
+    platforms: built.platforms.map((p) => ({ platform: formatPlatform(p.platform), digest: p.image.digest })),
+    sboms: attached,
+  };
+}
+
+interface SbomDocument {
+  subject: Image | ImageIndex;
+  name: string;
+  document: Buffer;
+}
+
+function sbomDocuments(built: BuildResult, repository: string, created: Date | undefined): SbomDocument[] {
+  const docs: SbomDocument[] = built.platforms.map((p) => ({
+    subject: p.image,
+    name: `${built.appName}-${formatPlatform(p.platform).replace(/[/:]/g, '-')}`,
+    document: imageSpdx({ repository, digest: p.image.digest, platform: p.platform, buildInfo: p.buildInfo, ...(created ? { created } : {}) }),
+  }));
+  if (built.image.kind === 'index') {
+    const children = built.platforms.map((p): { digest: Digest; platform: Platform } => ({ digest: p.image.digest, platform: p.platform }));
+    docs.push({ subject: built.image, name: `${built.appName}-index`, document: indexSpdx({ repository, digest: built.image.digest, children, ...(created ? { created } : {}) }) });
+  }
+  return docs;
+}
+
+async function writeSbomFiles(dir: string, _app: string, docs: readonly SbomDocument[]): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  for (const doc of docs) await writeFile(join(dir, `${doc.name}.spdx.json`), doc.document);
+}
+
+async function writeSink(ctx: BuildContext, sink: SinkSpec, image: Image | ImageIndex, repository: string, tags: readonly string[], importPath: string): Promise<void> {
+  const { settings } = ctx;
+  if (sink.type === 'layout') {
+    const path = resolve(settings.dir, sink.path);
+    for (const tag of tags) await writeOciLayout(path, image, `${repository}:${tag}`);
+    ctx.emit({ type: 'sink:written', importPath, sink: 'layout', target: path });
+  } else if (sink.type === 'tarball') {
+    const path = resolve(settings.dir, sink.path);
+    await writeDockerArchive(path, archiveEntries(image, repository, tags), ctx.exec.signal);
+    ctx.emit({ type: 'sink:written', importPath, sink: 'tarball', target: path });
+  } else {
+    const socket = daemonSocket(sink.socket, settings.env);
+    await loadIntoDaemon(image, repository, tags, { socket, ...(ctx.exec.signal ? { signal: ctx.exec.signal } : {}) });
+    ctx.emit({ type: 'sink:written', importPath, sink: 'daemon', target: socket });
+  }
+}

@@ -1,0 +1,47 @@
+import { Agent, request } from 'undici';
+import { TskoError, type Image, type ImageIndex, type Platform } from '@tsko/registry';
+import { archiveEntries, dockerArchiveStream } from './docker-archive.js';
+
+/** The daemon socket: `socket`, else DOCKER_HOST (unix:// only), else /var/run/docker.sock. */
+export function daemonSocket(socket: string | undefined, env: NodeJS.ProcessEnv): string {
+  if (socket) return socket.replace(/^unix:\/\//, '');
+  const host = env.DOCKER_HOST;
+  if (host?.startsWith('unix://')) return host.slice('unix://'.length);
+  if (host) throw new TskoError('TSKO_DAEMON', `DOCKER_HOST=${host} is not a unix socket; tsko talks to daemons over unix sockets only. Pass sinks: [{ type: 'daemon', socket }].`);
+  return '/var/run/docker.sock';
+}
+
+async function call(agent: Agent, socket: string, method: 'GET' | 'POST', path: string, body?: NodeJS.ReadableStream) {
+  try {
+    return await request(`http://docker${path}`, { dispatcher: agent, method, ...(body ? { body: body as never, headers: { 'content-type': 'application/x-tar' } } : {}) });
+  } catch (cause) {
+    throw new TskoError('TSKO_DAEMON', `Cannot reach the Docker Engine API at ${socket}: ${(cause as Error).message}. Is the daemon (or podman system service) running?`, { cause });
+  }
+}
+
+/**
+ * Loads an image into a Docker Engine API daemon (`ko.local` semantics) with
+ * `POST /images/load`, streaming a docker archive. An index loads the child for the daemon's
+ * own platform (from `GET /version`), since a daemon stores one platform per tag.
+ */
+export async function loadIntoDaemon(node: Image | ImageIndex, repository: string, tags: readonly string[], options: { socket: string; signal?: AbortSignal }): Promise<string[]> {
+  const agent = new Agent({ connect: { socketPath: options.socket } });
+  try {
+    let platform: Platform | undefined;
+    if (node.kind === 'index') {
+      const res = await call(agent, options.socket, 'GET', '/version');
+      const v = (await res.body.json().catch(() => ({}))) as { Os?: string; Arch?: string };
+      if (v.Os && v.Arch) platform = { os: v.Os, architecture: v.Arch };
+    }
+    const entries = archiveEntries(node, repository, tags, platform).filter((e) => e.repoTags.some((t) => tags.some((tag) => t === `${repository}:${tag}`)));
+    const res = await call(agent, options.socket, 'POST', '/images/load?quiet=1', dockerArchiveStream(entries, options.signal));
+    const text = await res.body.text();
+    const failure = /"error(?:Detail)?"\s*:\s*(?:\{"message":)?"([^"]+)"/.exec(text)?.[1];
+    if (res.statusCode !== 200 || failure) {
+      throw new TskoError('TSKO_DAEMON', `The daemon at ${options.socket} refused the image (HTTP ${res.statusCode}): ${failure ?? text.slice(0, 300)}`, { status: res.statusCode });
+    }
+    return entries.flatMap((e) => e.repoTags);
+  } finally {
+    await agent.close();
+  }
+}

@@ -33,6 +33,8 @@ export interface PublishResult {
 
 const KO_LOCAL = 'ko.local';
 
+const digestTag = (digest: Digest) => digest.slice(digest.indexOf(':') + 1);
+
 /** ko's printed reference for an image. */
 export function formatPublishedRef(repository: string, digest: Digest, tags: readonly string[], tagOnly: boolean): string {
   if (tagOnly) return `${repository}:${tags[0]}`;
@@ -106,9 +108,14 @@ async function publishBuilt(ctx: BuildContext, built: BuildResult, requested: st
   }
   const sinks: SinkSpec[] = [...settings.sinks];
   if (isLocal && !sinks.some((s) => s.type === 'daemon')) sinks.push({ type: 'daemon' });
-  for (const sink of sinks) await writeSink(ctx, sink, image, repository, tags, built.importPath);
+  for (const sink of sinks) {
+    const sinkTags = isLocal && sink.type === 'daemon' && !settings.tagOnly ? [...tags, digestTag(image.digest)] : tags;
+    await writeSink(ctx, sink, image, repository, sinkTags, built.importPath);
+  }
 
-  const ref = formatPublishedRef(repository, image.digest, tags, settings.tagOnly);
+  // A daemon keeps no manifest digests, so a ko.local image is referred to (as ko does) by a
+  // tag made of the digest's hex, which it was also loaded under.
+  const ref = isLocal && !settings.tagOnly ? `${repository}:${digestTag(image.digest)}` : formatPublishedRef(repository, image.digest, tags, settings.tagOnly);
   if (settings.push && !isLocal) ctx.emit({ type: 'push:done', importPath: built.importPath, ref, digest: image.digest });
   return {
     requested,

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { publish, writeOciLayout } from '@tsko/core';
+import { ImageIndex } from '@tsko/registry';
+import { runOk, startPodman, type Podman } from '@tsko/test-rig';
+import { baseImage, FIXTURE, testEnvironment } from './helpers.js';
+
+describe('sinks besides a registry', () => {
+  let podman: Podman;
+  let work: string;
+  let baseLayout: string;
+  before(async () => {
+    podman = await startPodman();
+    work = await mkdtemp(join(tmpdir(), 'tsko-sinks-'));
+    // A two-platform base as an OCI layout folder: no registry anywhere in these tests.
+    baseLayout = join(work, 'base');
+    const index = ImageIndex.create([{ image: await baseImage({ os: 'linux', architecture: 'amd64' }) }, { image: await baseImage({ os: 'linux', architecture: 'arm64' }) }]);
+    await writeOciLayout(baseLayout, index, 'v1');
+  });
+  after(async () => {
+    await podman?.cleanup();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  const common = (extra: Record<string, unknown> = {}) => ({
+    dir: FIXTURE,
+    repo: 'tsko.test/team',
+    naming: 'baseImportPaths' as const,
+    baseImage: `oci-layout://${baseLayout}:v1`,
+    push: false,
+    ldflags: ['-X main.version=sink'],
+    environment: testEnvironment(),
+    ...extra,
+  });
+
+  it('writes an OCI layout that skopeo reads, and re-publishing does not duplicate entries', async () => {
+    const layout = join(work, 'out-layout');
+    const result = await publish('./cmd/server', common({ platforms: ['linux/amd64', 'linux/arm64'], sinks: [{ type: 'layout', path: layout }] }));
+    assert.equal(result.ref, `tsko.test/team/server@${result.digest}`);
+    const raw = await runOk('skopeo', ['inspect', '--raw', `oci:${layout}:tsko.test/team/server:latest`]);
+    assert.equal(JSON.parse(raw).manifests.length, 2);
+    const inspected = JSON.parse(await runOk('skopeo', ['inspect', '--override-arch=arm64', `oci:${layout}:tsko.test/team/server:latest`])) as { Architecture: string };
+    assert.equal(inspected.Architecture, 'arm64');
+    await publish('./cmd/server', common({ platforms: ['linux/amd64', 'linux/arm64'], sinks: [{ type: 'layout', path: layout }] }));
+    const index = JSON.parse(await readFile(join(layout, 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
+    assert.deepEqual(index.manifests.map((m) => m.digest), [result.digest]);
+  });
+
+  it('writes a docker archive that podman loads and runs', async () => {
+    const tarball = join(work, 'single.tar');
+    await publish('./cmd/server', common({ platforms: ['linux/amd64'], tags: ['v1'], sinks: [{ type: 'tarball', path: tarball }] }));
+    const loaded = await podman.cmd(['load', '-i', tarball]);
+    assert.match(loaded, /tsko\.test\/team\/server:v1/);
+    const body = JSON.parse(await podman.runAndFetch('tsko.test/team/server:v1')) as Record<string, string>;
+    assert.equal(body.version, 'sink');
+    assert.equal(body.greeting, 'hello from kodata\n');
+  });
+
+  it('writes a two-platform build as one docker archive with per-platform tags (ko#1708)', async () => {
+    const tarball = join(work, 'multi.tar');
+    await publish('./cmd/server', common({ platforms: ['linux/amd64', 'linux/arm64'], tags: ['v2'], sinks: [{ type: 'tarball', path: tarball }] }));
+    const manifest = JSON.parse(await runOk('tar', ['-xOf', tarball, 'manifest.json'])) as { RepoTags: string[] }[];
+    assert.deepEqual(manifest.map((m) => m.RepoTags), [
+      ['tsko.test/team/server:v2', 'tsko.test/team/server:v2-linux-amd64'],
+      ['tsko.test/team/server:v2-linux-arm64'],
+    ]);
+    await podman.cmd(['load', '-i', tarball]);
+    const arm = JSON.parse(await podman.cmd(['image', 'inspect', 'tsko.test/team/server:v2-linux-arm64'])) as { Architecture: string }[];
+    assert.equal(arm[0]!.Architecture, 'arm64');
+    const body = JSON.parse(await podman.runAndFetch('tsko.test/team/server:v2')) as Record<string, string>;
+    assert.equal(body.platform, 'linux/amd64');
+  });
+
+  it('loads into a Docker Engine API daemon (podman system service) as ko.local does', async () => {
+    const service = await podman.startService();
+    try {
+      const result = await publish('./cmd/server', common({ repo: 'ko.local', platforms: ['linux/amd64', 'linux/arm64'], tags: ['daemon'], push: true, sinks: [{ type: 'daemon', socket: service.socket }] }));
+      assert.equal(result.ref, `ko.local/server:${result.digest.slice('sha256:'.length)}`);
+      assert.equal(JSON.parse(await podman.runAndFetch('ko.local/server:daemon')).version, 'sink');
+      const body = JSON.parse(await podman.runAndFetch(result.ref)) as Record<string, string>;
+      assert.equal(body.platform, 'linux/amd64', 'the daemon got the child for its own platform');
+      assert.equal(body.version, 'sink');
+    } finally {
+      await service.stop();
+    }
+  });
+});

@@ -51,6 +51,10 @@ export function publish(importPath: string, options?: PublishOptions): Promise<P
 export function publish(importPaths: readonly string[], options?: PublishOptions): Promise<PublishResult[]>;
 export async function publish(importPaths: string | readonly string[], options: PublishOptions = {}): Promise<PublishResult | PublishResult[]> {
   const ctx = await BuildContext.create(options);
+  if (!ctx.settings.repo && ctx.settings.push) {
+    // Fail before any build: there is nowhere to put the result.
+    throw new TskoError('TSKO_NO_REPO', 'Nowhere to publish: set options.repo or KO_DOCKER_REPO (e.g. registry.example.com/team), or pass push: false.');
+  }
   const list = typeof importPaths === 'string' ? [importPaths] : [...importPaths];
   const byRequest = new Map<string, Promise<PublishResult>>();
   const byImportPath = new Map<string, Promise<PublishResult>>();
@@ -78,13 +82,7 @@ export async function publish(importPaths: string | readonly string[], options: 
 
 async function publishBuilt(ctx: BuildContext, built: BuildResult, requested: string): Promise<PublishResult> {
   const { settings } = ctx;
-  let repo = settings.repo;
-  if (!repo) {
-    if (settings.push) {
-      throw new TskoError('TSKO_NO_REPO', `Nowhere to publish ${built.importPath}: set options.repo or KO_DOCKER_REPO (e.g. registry.example.com/team), or pass push: false.`, { details: { importPath: built.importPath } });
-    }
-    repo = KO_LOCAL;
-  }
+  const repo = settings.repo ?? KO_LOCAL;
   const repository = imageRepository(repo, built.importPath, settings.naming);
   const isLocal = repository === KO_LOCAL || repository.startsWith(`${KO_LOCAL}/`);
   const image = built.image;

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { TskoError } from '@tsko/registry';
 
@@ -66,10 +66,11 @@ export async function loadKoYaml(dir: string, env: NodeJS.ProcessEnv, configPath
 
 /** Parses `.ko.yaml` text; errors name `file`, the line for syntax errors, and the field path. */
 export function parseKoYaml(text: string, file = '.ko.yaml'): KoYaml {
-  const doc = parseDocument(text, { prettyErrors: false });
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter });
   if (doc.errors.length) {
     const e = doc.errors[0]!;
-    const line = e.linePos?.[0]?.line;
+    const line = lineCounter.linePos(e.pos[0]).line;
     throw new TskoError('TSKO_CONFIG_INVALID', `${file}${line ? `:${line}` : ''}: YAML syntax error: ${e.message.split('\n')[0]}`, { details: { file, line } });
   }
   const raw: unknown = doc.toJS() ?? {};

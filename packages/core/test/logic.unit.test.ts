@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtemp, mkdir, rm, writeFile, chmod } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
+import { describe, it } from 'node:test';
+import { extract } from 'tar-stream';
+import {
+  archiveEntries, appFilename, binaryLayer, BlobStore, checkFlags, expandTemplate, formatPublishedRef, imageRepository, isTskoError,
+  kodataLayer, parseBuildInfo, parseKoYaml, parseLayoutBase, platformEnv, stripKoPrefix, emptyImage, ImageIndex,
+} from '@tsko/core';
+
+const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+const D = `sha256:${'b'.repeat(64)}`;
+
+async function tarHeaders(gz: Readable): Promise<{ name: string; mode: number; uid: number; gid: number; mtime: number; type: string; body: string }[]> {
+  const chunks: Buffer[] = [];
+  for await (const c of gz) chunks.push(c as Buffer);
+  const ex = extract();
+  const out: { name: string; mode: number; uid: number; gid: number; mtime: number; type: string; body: string }[] = [];
+  const done = new Promise<void>((resolve, reject) => {
+    ex.on('entry', (h, stream, next) => {
+      const parts: Buffer[] = [];
+      stream.on('data', (d: Buffer) => parts.push(d));
+      stream.on('end', () => {
+        out.push({ name: h.name, mode: h.mode ?? 0, uid: h.uid ?? -1, gid: h.gid ?? -1, mtime: h.mtime?.getTime() ?? -1, type: h.type ?? '', body: Buffer.concat(parts).toString() });
+        next();
+      });
+    });
+    ex.on('finish', resolve);
+    ex.on('error', reject);
+  });
+  ex.end(gunzipSync(Buffer.concat(chunks)));
+  await done;
+  return out;
+}
+
+describe('naming and references, as ko', () => {
+  it('names repositories by strategy', () => {
+    assert.equal(imageRepository('reg.io/team', 'example.com/app/cmd/api'), `reg.io/team/api-${md5('example.com/app/cmd/api')}`);
+    assert.equal(imageRepository('reg.io/team/', 'example.com/app/cmd/api', 'preserveImportPaths'), 'reg.io/team/example.com/app/cmd/api');
+    assert.equal(imageRepository('reg.io/team', 'example.com/app/cmd/api', 'baseImportPaths'), 'reg.io/team/api');
+    assert.equal(imageRepository('reg.io/team', 'example.com/app/cmd/api', 'bare'), 'reg.io/team');
+    assert.equal(imageRepository('reg.io/t', 'github.com/Org/App', 'preserveImportPaths'), 'reg.io/t/github.com/org/app');
+  });
+  it('formats published references', () => {
+    assert.equal(formatPublishedRef('r/a', D, ['latest'], false), `r/a@${D}`);
+    assert.equal(formatPublishedRef('r/a', D, ['v1'], false), `r/a:v1@${D}`);
+    assert.equal(formatPublishedRef('r/a', D, ['v1', 'latest'], false), `r/a@${D}`);
+    assert.equal(formatPublishedRef('r/a', D, ['v1'], true), 'r/a:v1');
+  });
+  it('strips ko:// and names binaries by their last element', () => {
+    assert.equal(stripKoPrefix('  ko://example.com/a/cmd/x '), 'example.com/a/cmd/x');
+    assert.equal(stripKoPrefix('./cmd/x'), './cmd/x');
+    assert.equal(appFilename('example.com/a/cmd/x'), 'x');
+    assert.equal(appFilename('/'), 'ko-app');
+  });
+  it('splits oci-layout bases into path and tag', () => {
+    assert.deepEqual(parseLayoutBase('oci-layout:///tmp/base:v1', '/x'), { path: '/tmp/base', tag: 'v1' });
+    assert.deepEqual(parseLayoutBase('oci-layout://rel/base', '/x'), { path: '/x/rel/base' });
+    assert.deepEqual(parseLayoutBase('oci-layout://./a:b/c', '/x'), { path: '/x/a:b/c' });
+  });
+});
+
+describe('go build inputs', () => {
+  it('sets GOOS/GOARCH/GOARM/GOAMD64 and CGO_ENABLED=0 from the platform', () => {
+    assert.deepEqual(platformEnv({ os: 'linux', architecture: 'arm64' }), ['CGO_ENABLED=0', 'GOOS=linux', 'GOARCH=arm64']);
+    assert.deepEqual(platformEnv({ os: 'linux', architecture: 'arm', variant: 'v7' }), ['CGO_ENABLED=0', 'GOOS=linux', 'GOARCH=arm', 'GOARM=7']);
+    assert.deepEqual(platformEnv({ os: 'linux', architecture: 'amd64', variant: 'v3' }), ['CGO_ENABLED=0', 'GOOS=linux', 'GOARCH=amd64', 'GOAMD64=v3']);
+    assert.throws(() => platformEnv({ os: 'linux', architecture: 'arm', variant: 'v9' }), /v5, v6 or v7/);
+  });
+  it('refuses -toolexec but allows look-alikes', () => {
+    for (const f of ['-toolexec', '--toolexec', '-toolexec=x', '--toolexec=x']) assert.throws(() => checkFlags([f]), (e: unknown) => isTskoError(e, 'TSKO_INVALID_ARGUMENT'));
+    assert.doesNotThrow(() => checkFlags(['-tags=toolexec', '-toolexecutable', '-v']));
+  });
+  it('parses go version -m output', () => {
+    const info = parseBuildInfo('/ko-app/x: go1.19.8\n\tpath\texample.com/x\n\tmod\texample.com/x\t(devel)\t\n\tdep\tgolang.org/x/text\tv0.3.0\th1:abc=\n\t=>\t../text\t(devel)\t\n\tdep\tgithub.com/a/b\tv1.0.0\th1:AAAA\n\tbuild\tGOOS=linux\n');
+    assert.equal(info.goVersion, 'go1.19.8');
+    assert.equal(info.path, 'example.com/x');
+    assert.deepEqual(info.deps.map((d) => `${d.path}@${d.version}`), ['../text@(devel)', 'github.com/a/b@v1.0.0']);
+    assert.equal(info.settings.GOOS, 'linux');
+  });
+});
+
+describe('templates', () => {
+  const data = { Env: { A: '1' }, Git: { ShortCommit: 'abc1234', IsDirty: false }, Timestamp: 5 };
+  it('expands field references with or without spaces and trim markers', () => {
+    assert.equal(expandTemplate('-X v={{.Env.A}}-{{ .Git.ShortCommit }}-{{- .Timestamp -}}-{{.Git.IsDirty}}', data, 'f'), '-X v=1-abc1234-5-false');
+    assert.equal(expandTemplate('no templates', data, 'f'), 'no templates');
+  });
+  it('rejects missing keys, groups and actions, naming where', () => {
+    assert.throws(() => expandTemplate('{{.Env.B}}', data, 'file: defaultLdflags[0]'), /file: defaultLdflags\[0\]: template key \.Env\.B does not exist/);
+    assert.throws(() => expandTemplate('{{.Git}}', data, 'w'), /is a group/);
+    assert.throws(() => expandTemplate('{{ if .Env.A }}x{{ end }}', data, 'w'), /not supported/);
+    assert.throws(() => expandTemplate('{{.Env.__proto__}}', data, 'w'), /does not exist/);
+  });
+});
+
+describe('.ko.yaml parsing', () => {
+  it('accepts the ko fields', () => {
+    const y = parseKoYaml('defaultBaseImage: a\nbaseImageOverrides: {x: b}\ndefaultPlatforms: linux/amd64,linux/arm64\nbuilds:\n- {id: a, dir: ., main: ./cmd/a, env: [X=1], flags: [-v], ldflags: [-s]}\n');
+    assert.equal(y.builds?.[0]?.id, 'a');
+    assert.equal(y.defaultPlatforms, 'linux/amd64,linux/arm64');
+  });
+  it('treats an empty file as no settings', () => {
+    assert.deepEqual(parseKoYaml(''), {});
+  });
+  it('names the file and field of a bad builds entry', () => {
+    assert.throws(() => parseKoYaml('builds:\n- {mian: ./x}\n', 'cfg/.ko.yaml'), (e: unknown) => isTskoError(e, 'TSKO_CONFIG_INVALID') && /cfg\/\.ko\.yaml: builds\[0\]: .*mian/.test(e.message));
+  });
+});
+
+describe('layers are reproducible and shaped as ko makes them', () => {
+  it('writes the binary layer with ko-app 0555 entries owned by root at mtime 0, and caches it by content', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tsko-layer-'));
+    try {
+      const bin = join(dir, 'app');
+      await writeFile(bin, 'pretend binary');
+      await chmod(bin, 0o700);
+      const store = new BlobStore(join(dir, 'store'));
+      const first = await binaryLayer({ binaryPath: bin, appName: 'app', store });
+      assert.equal(first.cached, false);
+      const entries = await tarHeaders(await first.layer.open());
+      assert.deepEqual(entries.map((e) => [e.name, e.type, e.mode, e.uid, e.gid, e.mtime]), [['ko-app', 'directory', 0o555, 0, 0, 0], ['/ko-app/app', 'file', 0o555, 0, 0, 0]]);
+      assert.equal(entries[1]!.body, 'pretend binary');
+      const again = await binaryLayer({ binaryPath: bin, appName: 'app', store });
+      assert.equal(again.cached, true);
+      assert.equal(again.layer.digest, first.layer.digest);
+      const elsewhere = await binaryLayer({ binaryPath: bin, appName: 'app', store: new BlobStore(join(dir, 'other-store')) });
+      assert.equal(elsewhere.layer.digest, first.layer.digest, 'same bytes in a fresh cache give the same digest');
+      assert.equal(elsewhere.layer.diffId, first.layer.diffId);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('writes kodata under /var/run/ko in sorted order with a fixed mtime', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tsko-kodata-'));
+    try {
+      await mkdir(join(dir, 'kodata', 'b'), { recursive: true });
+      await writeFile(join(dir, 'kodata', 'z.txt'), 'z');
+      await writeFile(join(dir, 'kodata', 'a.txt'), 'a');
+      await writeFile(join(dir, 'kodata', 'b', 'c.txt'), 'c');
+      const store = new BlobStore(join(dir, 'store'));
+      const layer = await kodataLayer({ kodataDir: join(dir, 'kodata'), mtime: new Date(1_700_000_000_000), store });
+      const entries = await tarHeaders(await layer.open());
+      assert.deepEqual(entries.map((e) => e.name), ['/var', '/var/run', '/var/run/ko', '/var/run/ko/a.txt', '/var/run/ko/b/c.txt', '/var/run/ko/z.txt']);
+      assert.ok(entries.every((e) => e.mode === 0o555 && e.uid === 0 && e.mtime === 1_700_000_000_000));
+      const missing = await kodataLayer({ kodataDir: join(dir, 'nope'), store });
+      assert.deepEqual((await tarHeaders(await missing.open())).map((e) => e.name), ['/var', '/var/run', '/var/run/ko']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('docker archive entries for an index', () => {
+  it('tags every platform and gives the plain tag to the preferred one', () => {
+    const amd = emptyImage({ os: 'linux', architecture: 'amd64' });
+    const arm = emptyImage({ os: 'linux', architecture: 'arm', variant: 'v7' });
+    const idx = ImageIndex.create([{ image: amd }, { image: arm }]);
+    assert.deepEqual(archiveEntries(idx, 'r/a', ['v1'], { os: 'linux', architecture: 'arm', variant: 'v7' }).map((e) => e.repoTags), [['r/a:v1-linux-amd64'], ['r/a:v1', 'r/a:v1-linux-arm-v7']]);
+    assert.deepEqual(archiveEntries(amd, 'r/a', ['v1', 'latest']).map((e) => e.repoTags), [['r/a:v1', 'r/a:latest']]);
+  });
+});

@@ -1,5 +1,6 @@
-import { rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
 import {
   formatPlatform, ImageIndex, isDockerMediaType, MediaType, platformMatches, RegistrySession, TskoError,
@@ -77,6 +78,11 @@ export class BuildContext {
   }
 }
 
+function usesTemplates(settings: Settings, matched: { env?: string[]; flags?: string[]; ldflags?: string[] } | undefined): boolean {
+  const all = [...settings.defaults.env, ...settings.defaults.flags, ...settings.defaults.ldflags, ...(matched?.env ?? []), ...(matched?.flags ?? []), ...(matched?.ldflags ?? [])];
+  return all.some((v) => v.includes('{{'));
+}
+
 interface Target {
   platform: Platform;
   load(): Promise<Image>;
@@ -114,13 +120,27 @@ function targetsFor(base: ResolvedBase, settings: Settings, importPath: string):
   });
 }
 
+/**
+ * A stable output folder per (import path, platform, build settings) inside the cache: when
+ * the binary there is current, `go build` skips the link step (0.4 s → 0.1 s for a small
+ * server), which a fresh temporary folder would force every time.
+ */
+async function binaryDir(settings: Settings, importPath: string, platform: Platform, how: { dir: string; env: string[]; flags: string[]; ldflags: string[] }): Promise<string> {
+  const key = createHash('sha256').update(JSON.stringify([importPath, formatPlatform(platform), how.dir, how.env, how.flags, how.ldflags, settings.goBinary ?? ''])).digest('hex').slice(0, 32);
+  const dir = join(settings.store.root, 'bin', key);
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
+
 /** Builds one import path in an existing context (shared bases, configs, concurrency). */
 export async function buildInContext(ctx: BuildContext, importPathRef: string): Promise<BuildResult> {
   const { settings } = ctx;
   const signal = ctx.exec.signal;
   const pkg = await resolveImportPath(importPathRef, { dir: settings.dir, env: settings.env, goBinary: settings.goBinary, signal });
-  const [matched, data] = await Promise.all([ctx.buildConfigs(), ctx.templates()]);
-  const how = effectiveBuild(settings, matched.get(pkg.importPath), data);
+  const matched = (await ctx.buildConfigs()).get(pkg.importPath);
+  // git and `go env` are only asked when a setting actually holds a template.
+  const data = usesTemplates(settings, matched) ? await ctx.templates() : {};
+  const how = effectiveBuild(settings, matched, data);
   const baseSpec = settings.baseOverrides[pkg.importPath] ?? settings.baseOverrides[stripKoPrefix(importPathRef)] ?? settings.defaultBase;
   const base = await ctx.base(baseSpec);
   const targets = targetsFor(base, settings, pkg.importPath);
@@ -133,9 +153,9 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
         ctx.emit({ type: 'build:start', importPath: pkg.importPath, platform: platformText });
         const [baseImage, binary] = await Promise.all([
           target.load(),
-          buildGoBinary({ importPath: pkg.importPath, dir: how.dir, platform: target.platform, env: how.env, flags: how.flags, ldflags: how.ldflags, goBinary: settings.goBinary, baseEnv: settings.env, signal, resolved: pkg }),
+          buildGoBinary({ importPath: pkg.importPath, dir: how.dir, platform: target.platform, env: how.env, flags: how.flags, ldflags: how.ldflags, goBinary: settings.goBinary, baseEnv: settings.env, signal, resolved: pkg, outDir: await binaryDir(settings, pkg.importPath, target.platform, how) }),
         ]);
-        try {
+        {
           const mediaType = layerMediaTypeFor(baseImage);
           const kodata = await kodataLayer({ kodataDir: join(binary.packageDir, 'kodata'), mediaType, store: settings.store, ...(settings.kodataDate ? { mtime: settings.kodataDate } : {}) });
           ctx.emit({ type: 'layer:built', importPath: pkg.importPath, platform: platformText, layer: 'kodata', digest: kodata.digest, size: kodata.size });
@@ -152,8 +172,6 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
           const image = koImage(parts);
           ctx.emit({ type: 'build:done', importPath: pkg.importPath, platform: platformText, durationMs: Date.now() - started });
           return { platform: target.platform, image, buildInfo: binary.buildInfo };
-        } finally {
-          await rm(dirname(binary.path), { recursive: true, force: true });
         }
       }),
     ),

@@ -93,7 +93,7 @@ export async function buildGoBinary(request: GoBuildRequest): Promise<GoBinary> 
   const pkg = request.resolved ?? (await resolveImportPath(request.importPath, { dir, env, goBinary: request.goBinary, signal: request.signal }));
   const appName = appFilename(pkg.importPath);
   const outDir = request.outDir ?? (await mkdtemp(join(tmpdir(), 'tsko-build-')));
-  const out = join(outDir, `${appName}-${request.platform.os}-${request.platform.architecture}${request.platform.variant ? `-${request.platform.variant}` : ''}`);
+  const out = join(outDir, appName);
   const args = ['build', '-trimpath', '-o', out, ...flags];
   if (request.ldflags?.length) args.push(`-ldflags=${request.ldflags.join(' ')}`);
   args.push('--', pkg.importPath);

@@ -1,6 +1,6 @@
 export { TskoError, isTskoError } from '@tsko/registry';
 export { build, buildInContext, BuildContext, type BuildResult, type PlatformBuild } from './build.js';
-export { publish, formatPublishedRef, type PublishResult } from './publish.js';
+export { publish, createPublisher, formatPublishedRef, type PublishResult, type Publisher } from './publish.js';
 export { buildPlanSchema, splitOptions, type BuildPlan, type ExecutionOptions, type PublishOptions, type SinkSpec } from './options.js';
 export type { CoreEvent } from './events.js';
 export { imageRepository, type NamingStrategy } from './naming.js';

@@ -42,6 +42,45 @@ export function formatPublishedRef(repository: string, digest: Digest, tags: rea
   return `${repository}@${digest}`;
 }
 
+/** Publishes import paths one at a time while sharing bases, config and concurrency. */
+export interface Publisher {
+  /** Builds and publishes one import path; the same path (or the same resolved package) is done once. */
+  publish(importPath: string): Promise<PublishResult>;
+}
+
+/**
+ * A publisher for several import paths that share one context, for callers that need each
+ * result (or failure) separately, such as `@tsko/resolve`.
+ */
+export async function createPublisher(options: PublishOptions = {}): Promise<Publisher> {
+  const ctx = await BuildContext.create(options);
+  if (!ctx.settings.repo && ctx.settings.push) {
+    // Fail before any build: there is nowhere to put the result.
+    throw new TskoError('TSKO_NO_REPO', 'Nowhere to publish: set options.repo or KO_DOCKER_REPO (e.g. registry.example.com/team), or pass push: false.');
+  }
+  const byRequest = new Map<string, Promise<PublishResult>>();
+  const byImportPath = new Map<string, Promise<Omit<PublishResult, 'requested'>>>();
+  return {
+    publish(requested: string): Promise<PublishResult> {
+      const key = stripKoPrefix(requested);
+      let p = byRequest.get(key);
+      if (!p) {
+        p = (async () => {
+          const built = await buildInContext(ctx, requested);
+          let shared = byImportPath.get(built.importPath);
+          if (!shared) {
+            shared = publishBuilt(ctx, built);
+            byImportPath.set(built.importPath, shared);
+          }
+          return { ...(await shared), requested };
+        })();
+        byRequest.set(key, p);
+      }
+      return p;
+    },
+  };
+}
+
 /**
  * Builds and publishes Go import paths as ko does: each distinct import path is built once
  * (platforms in parallel, bounded by `concurrency`), pushed to `<repo>/<name>` with its tags
@@ -50,37 +89,12 @@ export function formatPublishedRef(repository: string, digest: Digest, tags: rea
 export function publish(importPath: string, options?: PublishOptions): Promise<PublishResult>;
 export function publish(importPaths: readonly string[], options?: PublishOptions): Promise<PublishResult[]>;
 export async function publish(importPaths: string | readonly string[], options: PublishOptions = {}): Promise<PublishResult | PublishResult[]> {
-  const ctx = await BuildContext.create(options);
-  if (!ctx.settings.repo && ctx.settings.push) {
-    // Fail before any build: there is nowhere to put the result.
-    throw new TskoError('TSKO_NO_REPO', 'Nowhere to publish: set options.repo or KO_DOCKER_REPO (e.g. registry.example.com/team), or pass push: false.');
-  }
-  const list = typeof importPaths === 'string' ? [importPaths] : [...importPaths];
-  const byRequest = new Map<string, Promise<PublishResult>>();
-  const byImportPath = new Map<string, Promise<PublishResult>>();
-  const results = await Promise.all(
-    list.map((requested) => {
-      const key = stripKoPrefix(requested);
-      let p = byRequest.get(key);
-      if (!p) {
-        p = (async () => {
-          const built = await buildInContext(ctx, requested);
-          let shared = byImportPath.get(built.importPath);
-          if (!shared) {
-            shared = publishBuilt(ctx, built, requested);
-            byImportPath.set(built.importPath, shared);
-          }
-          return { ...(await shared), requested };
-        })();
-        byRequest.set(key, p);
-      }
-      return p;
-    }),
-  );
-  return typeof importPaths === 'string' ? results[0]! : results;
+  const publisher = await createPublisher(options);
+  if (typeof importPaths === 'string') return publisher.publish(importPaths);
+  return Promise.all(importPaths.map((p) => publisher.publish(p)));
 }
 
-async function publishBuilt(ctx: BuildContext, built: BuildResult, requested: string): Promise<PublishResult> {
+async function publishBuilt(ctx: BuildContext, built: BuildResult): Promise<Omit<PublishResult, 'requested'>> {
   const { settings } = ctx;
   const repo = settings.repo ?? KO_LOCAL;
   const repository = imageRepository(repo, built.importPath, settings.naming);
@@ -116,7 +130,6 @@ async function publishBuilt(ctx: BuildContext, built: BuildResult, requested: st
   const ref = isLocal && !settings.tagOnly ? `${repository}:${digestTag(image.digest)}` : formatPublishedRef(repository, image.digest, tags, settings.tagOnly);
   if (settings.push && !isLocal) ctx.emit({ type: 'push:done', importPath: built.importPath, ref, digest: image.digest });
   return {
-    requested,
     importPath: built.importPath,
     ref,
     digest: image.digest,

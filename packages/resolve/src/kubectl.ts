@@ -1,0 +1,83 @@
+import { spawn } from 'node:child_process';
+import { stringify } from 'yaml';
+import { abortError, TskoError } from '@tsko/registry';
+import { isFilesInput, readManifestFiles } from './inputs.js';
+import { resolveManifests, type ManifestInput, type ResolveOptions } from './resolve.js';
+
+export interface KubectlOptions extends ResolveOptions {
+  /** The kubectl program (default `kubectl` on PATH). */
+  kubectl?: string;
+  /** Extra arguments after `<verb> -f -`, e.g. `['--context', 'kind-dev', '-n', 'web']`. */
+  kubectlArgs?: readonly string[];
+}
+
+/** What kubectl printed and how it exited. */
+export interface KubectlResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  /** The YAML that was piped into kubectl. */
+  manifests: string;
+}
+
+/** Runs `kubectl <verb> -f - …args` with `manifests` on stdin. */
+export function runKubectl(verb: string, manifests: string, options: KubectlOptions = {}): Promise<KubectlResult> {
+  const program = options.kubectl ?? 'kubectl';
+  const args = [verb, '-f', '-', ...(options.kubectlArgs ?? [])];
+  return new Promise((resolve, reject) => {
+    if (options.signal?.aborted) return reject(abortError(options.signal));
+    const child = spawn(program, args, { stdio: ['pipe', 'pipe', 'pipe'], env: options.environment ?? process.env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const onAbort = () => child.kill('SIGTERM');
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      options.signal?.removeEventListener('abort', onAbort);
+      reject(err.code === 'ENOENT'
+        ? new TskoError('TSKO_KUBECTL_NOT_FOUND', `kubectl ("${program}") was not found. Install kubectl or pass the kubectl option with its path.`, { cause: err })
+        : err);
+    });
+    child.on('close', (code) => {
+      options.signal?.removeEventListener('abort', onAbort);
+      if (options.signal?.aborted) return reject(abortError(options.signal));
+      const result: KubectlResult = { stdout, stderr, exitCode: code ?? -1, manifests };
+      if (code !== 0) {
+        reject(new TskoError('TSKO_KUBECTL_FAILED', `kubectl ${verb} exited ${code}: ${stderr.trim().slice(0, 4000) || '(no output)'}`, { details: { ...result } }));
+      } else resolve(result);
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(manifests);
+  });
+}
+
+async function resolvedText(input: ManifestInput, options: KubectlOptions): Promise<string> {
+  if (Array.isArray(input)) {
+    const objects = await resolveManifests(input, options);
+    return objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
+  }
+  return resolveManifests(input as string, options);
+}
+
+/** `ko apply`: resolves the manifests, then `kubectl apply -f -`. */
+export async function apply(input: ManifestInput, options: KubectlOptions = {}): Promise<KubectlResult> {
+  return runKubectl('apply', await resolvedText(input, options), options);
+}
+
+/** `ko create`: resolves the manifests, then `kubectl create -f -`. */
+export async function create(input: ManifestInput, options: KubectlOptions = {}): Promise<KubectlResult> {
+  return runKubectl('create', await resolvedText(input, options), options);
+}
+
+/**
+ * `ko delete`: passes the manifests through to `kubectl delete -f -` without building
+ * anything (deleting needs names, not images).
+ */
+export async function deleteManifests(input: ManifestInput, options: KubectlOptions = {}): Promise<KubectlResult> {
+  let text: string;
+  if (typeof input === 'string') text = input;
+  else if (isFilesInput(input)) text = (await readManifestFiles(input, options.recursive ?? false)).map((f) => (f.text.endsWith('\n') ? f.text : `${f.text}\n`)).join('---\n');
+  else text = (input as unknown[]).map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
+  return runKubectl('delete', text, options);
+}

@@ -1,0 +1,140 @@
+import pLimit from 'p-limit';
+import { createPublisher, type PublishOptions } from '@tsko/core';
+import { isTskoError, TskoError } from '@tsko/registry';
+import { isFilesInput, readManifestFiles, type FilesInput } from './inputs.js';
+import { objectOccurrences, selectObjects } from './object-tree.js';
+import type { Occurrence } from './references.js';
+import { parseSelector } from './selector.js';
+import { parseYamlDocuments, selectYaml, stringifyYaml, yamlOccurrences, type YamlDocument } from './yaml-source.js';
+
+/** Progress of a resolution; build and push events from core arrive through the same callback. */
+export type ResolveEvent =
+  | { type: 'resolve:found'; reference: string; occurrences: number }
+  | { type: 'resolve:resolved'; reference: string; ref: string };
+
+/** Builds one reference (`ko://…` as written, trimmed) and returns the image reference to use. */
+export type BuildReference = (reference: string, context: { signal?: AbortSignal }) => Promise<string>;
+
+export interface ResolveOptions extends PublishOptions {
+  /** Kubernetes label selector; only matching documents (and List items) are kept. */
+  selector?: string;
+  /** Descend into sub-folders of folder inputs. */
+  recursive?: boolean;
+  /**
+   * Builds a reference instead of `@tsko/core`'s publish (tests, custom pipelines). When given,
+   * no registry or Go toolchain is needed.
+   */
+  build?: BuildReference;
+}
+
+/** Input: YAML text, files/folders, or Kubernetes objects (e.g. CDK8s `Chart.toJson()`). */
+export type ManifestInput = string | FilesInput | readonly unknown[];
+
+const RESOLVE_KEYS = ['selector', 'recursive', 'build'] as const;
+
+function splitResolveOptions(options: ResolveOptions): { selector?: string; recursive: boolean; build?: BuildReference; publish: PublishOptions } {
+  const publish: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(options)) if (!(RESOLVE_KEYS as readonly string[]).includes(k)) publish[k] = v;
+  const out: ReturnType<typeof splitResolveOptions> = { recursive: options.recursive ?? false, publish: publish as PublishOptions };
+  if (options.selector !== undefined) out.selector = options.selector;
+  if (options.build) out.build = options.build;
+  return out;
+}
+
+/**
+ * Builds every distinct `ko://` reference once (in parallel, bounded by `concurrency`) and
+ * puts each resulting digest-pinned reference in place. A failure names the reference and
+ * every place that used it.
+ */
+export async function resolveOccurrences(occurrences: readonly Occurrence[], options: ResolveOptions): Promise<Map<string, string>> {
+  const { build: custom, publish } = splitResolveOptions(options);
+  const byReference = new Map<string, Occurrence[]>();
+  for (const o of occurrences) {
+    const list = byReference.get(o.reference) ?? [];
+    list.push(o);
+    byReference.set(o.reference, list);
+  }
+  const resolved = new Map<string, string>();
+  if (byReference.size === 0) return resolved;
+  const emit = (e: ResolveEvent) => {
+    try {
+      (options.onEvent as ((e: ResolveEvent) => void) | undefined)?.(e);
+    } catch {
+      // A failing progress handler must not fail the resolution.
+    }
+  };
+  let build = custom;
+  if (!build) {
+    const publisher = await createPublisher(publish);
+    build = async (reference) => (await publisher.publish(reference)).ref;
+  }
+  const limit = pLimit(Math.max(1, options.concurrency ?? 4));
+  const failures: TskoError[] = [];
+  await Promise.all(
+    [...byReference].map(([reference, uses]) =>
+      limit(async () => {
+        emit({ type: 'resolve:found', reference, occurrences: uses.length });
+        try {
+          const ref = await build!(reference, options.signal ? { signal: options.signal } : {});
+          resolved.set(reference, ref);
+          emit({ type: 'resolve:resolved', reference, ref });
+        } catch (err) {
+          const where = uses.map((u) => u.location);
+          const code = isTskoError(err) ? err.code : 'TSKO_BUILD_FAILED';
+          failures.push(new TskoError(code, `${reference} (used at ${where.join(', ')}) could not be built: ${(err as Error).message}`, { cause: err, details: { reference, locations: where } }));
+        }
+      }),
+    ),
+  );
+  if (failures.length) {
+    const first = failures[0]!;
+    if (failures.length > 1) (first.details as Record<string, unknown>).otherFailures = failures.slice(1).map((f) => f.message);
+    throw first;
+  }
+  for (const o of occurrences) o.replace(resolved.get(o.reference)!);
+  return resolved;
+}
+
+/**
+ * `ko resolve` as a function. Text in → text out (comments, key order, quoting, anchors and
+ * document order kept); `{ files }` in → text out (files in input order); objects in → new
+ * objects out (the input is not modified).
+ */
+export function resolveManifests(input: string | FilesInput, options?: ResolveOptions): Promise<string>;
+export function resolveManifests<T = unknown>(input: readonly T[], options?: ResolveOptions): Promise<T[]>;
+export async function resolveManifests(input: ManifestInput, options: ResolveOptions = {}): Promise<string | unknown[]> {
+  const selector = options.selector !== undefined ? parseSelector(options.selector) : undefined;
+  if (Array.isArray(input)) {
+    let objects = structuredClone(input as unknown[]);
+    if (selector) objects = selectObjects(objects, selector);
+    await resolveOccurrences(objectOccurrences(objects), options);
+    return objects;
+  }
+  let docs: YamlDocument[];
+  if (typeof input === 'string') docs = parseYamlDocuments(input, '<input>');
+  else if (isFilesInput(input)) {
+    const files = await readManifestFiles(input, options.recursive ?? false);
+    docs = files.flatMap((f) => parseYamlDocuments(f.text, f.path));
+  } else {
+    throw new TskoError('TSKO_INVALID_ARGUMENT', 'resolveManifests takes YAML text, { files: [...] }, or an array of objects.');
+  }
+  if (selector) docs = docs.filter((d) => selectYaml(d, selector));
+  await resolveOccurrences(docs.flatMap(yamlOccurrences), options);
+  return stringifyYaml(docs);
+}
+
+/** The distinct `ko://` references in an input, in first-seen order (after the selector). */
+export async function findReferences(input: ManifestInput, options: Pick<ResolveOptions, 'selector' | 'recursive'> = {}): Promise<string[]> {
+  const selector = options.selector !== undefined ? parseSelector(options.selector) : undefined;
+  let occurrences: Occurrence[];
+  if (Array.isArray(input)) {
+    let objects = structuredClone(input as unknown[]);
+    if (selector) objects = selectObjects(objects, selector);
+    occurrences = objectOccurrences(objects);
+  } else {
+    let docs = typeof input === 'string' ? parseYamlDocuments(input, '<input>') : (await readManifestFiles(input as FilesInput, options.recursive ?? false)).flatMap((f) => parseYamlDocuments(f.text, f.path));
+    if (selector) docs = docs.filter((d) => selectYaml(d, selector));
+    occurrences = docs.flatMap(yamlOccurrences);
+  }
+  return [...new Set(occurrences.map((o) => o.reference))];
+}

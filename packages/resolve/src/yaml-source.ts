@@ -1,0 +1,88 @@
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, Scalar, visit, type Document } from 'yaml';
+import { TskoError } from '@tsko/registry';
+import { hasTypeMeta, isList, koReference, labelsOf, type Occurrence } from './references.js';
+import type { Selector } from './selector.js';
+
+/** One YAML document of one input, with what is needed to report positions. */
+export interface YamlDocument {
+  doc: Document;
+  lines: LineCounter;
+  /** File path, or `<input>` for text given directly. */
+  source: string;
+}
+
+/** Parses multi-document YAML; syntax errors are `TSKO_YAML_INVALID` naming source and line. */
+export function parseYamlDocuments(text: string, source: string): YamlDocument[] {
+  const lines = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
+  if (!Array.isArray(docs)) return [];
+  const out: YamlDocument[] = [];
+  for (const doc of docs) {
+    const error = doc.errors[0];
+    if (error) {
+      const { line, col } = lines.linePos(error.pos[0]);
+      throw new TskoError('TSKO_YAML_INVALID', `${source}:${line}:${col}: ${error.message.split('\n')[0]}`, { details: { file: source, line } });
+    }
+    // Empty documents (a stray `---`) carry nothing to apply; ko drops them too.
+    if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) continue;
+    out.push({ doc, lines, source });
+  }
+  return out;
+}
+
+/**
+ * Applies a selector: returns false if the document is dropped. Inside a List, items that
+ * do not match are removed in place. With a selector, a document without apiVersion/kind is
+ * an error, as in ko.
+ */
+export function selectYaml(d: YamlDocument, selector: Selector): boolean {
+  const value = d.doc.toJS({ maxAliasCount: -1 }) as unknown;
+  const where = () => `${d.source}:${d.lines.linePos(d.doc.contents?.range?.[0] ?? 0).line}`;
+  if (!hasTypeMeta(value)) {
+    throw new TskoError('TSKO_YAML_INVALID', `${where()}: a document without apiVersion and kind cannot be matched against the selector "${selector.text}".`, { details: { file: d.source } });
+  }
+  if (isList(value)) {
+    const items = d.doc.get('items', true);
+    if (isSeq(items)) {
+      const plain = (value as { items: unknown[] }).items;
+      items.items = items.items.filter((_node, i) => selector.matches(labelsOf(plain[i])));
+    }
+    return true;
+  }
+  return selector.matches(labelsOf(value));
+}
+
+/** Every `ko://` string scalar in a document (map keys included), with in-place replacement. */
+export function yamlOccurrences(d: YamlDocument): Occurrence[] {
+  const found: Occurrence[] = [];
+  visit(d.doc, {
+    Scalar(_key, node) {
+      const reference = koReference(node.value);
+      if (!reference) return;
+      const line = d.lines.linePos(node.range?.[0] ?? 0).line;
+      found.push({
+        reference,
+        location: `${d.source}:${line}`,
+        replace(ref) {
+          node.value = ref;
+          // A block scalar would keep its trailing newline semantics; a reference is one line.
+          if (node.type === Scalar.BLOCK_FOLDED || node.type === Scalar.BLOCK_LITERAL) node.type = Scalar.PLAIN;
+        },
+      });
+    },
+  });
+  return found;
+}
+
+/** Documents back to text, separated by `---`, comments and layout kept. */
+export function stringifyYaml(docs: readonly YamlDocument[]): string {
+  return docs
+    .map(({ doc }) => {
+      if (doc.directives) doc.directives.docStart = null;
+      const text = doc.toString({ lineWidth: 0 });
+      return text.endsWith('\n') ? text : `${text}\n`;
+    })
+    .join('---\n');
+}
+
+export { isMap, isScalar };

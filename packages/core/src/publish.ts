@@ -98,7 +98,9 @@ async function publishBuilt(ctx: BuildContext, built: BuildResult): Promise<Omit
   const { settings } = ctx;
   const repo = settings.repo ?? KO_LOCAL;
   const repository = imageRepository(repo, built.importPath, settings.naming);
-  const isLocal = repository === KO_LOCAL || repository.startsWith(`${KO_LOCAL}/`);
+  // Only a repo the user set to ko.local means "load into the daemon"; the ko.local name used
+  // for push: false without a repo is just a name.
+  const isLocal = settings.repo !== undefined && (repository === KO_LOCAL || repository.startsWith(`${KO_LOCAL}/`));
   const image = built.image;
   const tags = settings.tags;
   const sboms = settings.sbom === 'spdx' ? sbomDocuments(built, repository, settings.created) : [];

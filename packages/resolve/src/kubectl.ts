@@ -52,7 +52,9 @@ export function runKubectl(verb: string, manifests: string, options: KubectlOpti
   });
 }
 
-async function resolvedText(input: ManifestInput, options: KubectlOptions): Promise<string> {
+async function resolvedText(input: ManifestInput, kubectlOptions: KubectlOptions): Promise<string> {
+  // kubectl's own settings are not build settings: keep them out of the validated plan.
+  const { kubectl: _program, kubectlArgs: _args, ...options } = kubectlOptions;
   if (Array.isArray(input)) {
     const objects = await resolveManifests(input, options);
     return objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n');

@@ -6,3 +6,4 @@ export { skopeoRaw, skopeoConfig, skopeoInspect, skopeoCopy } from './skopeo.js'
 export { tarLayer, testImage } from './images.js';
 export { startFaultProxy, type FaultProxy, type FaultRule } from './fault-proxy.js';
 export { startPodman, type Podman } from './podman.js';
+export { startFakeKubeApi, type FakeKubeApi } from './fake-kube-api.js';

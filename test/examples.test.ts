@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { parseAllDocuments } from 'yaml';
+import { emptyImage, ImageIndex, pushImage, sha256 } from '@tsko/registry';
+import { run, skopeoRaw, startRegistry, type TestRegistry } from '@tsko/test-rig';
+
+const examples = fileURLToPath(new URL('../examples', import.meta.url));
+const goRoot = join(tmpdir(), 'tsko-test-go');
+
+describe('the integration examples run and pin images', () => {
+  let registry: TestRegistry;
+  let work: string;
+  let env: NodeJS.ProcessEnv;
+  before(async () => {
+    registry = await startRegistry('plain');
+    work = await mkdtemp(join(tmpdir(), 'tsko-examples-'));
+    const base = `${registry.host}/base/empty:1`;
+    await pushImage(ImageIndex.create([{ image: emptyImage({ os: 'linux', architecture: 'amd64' }) }]), base, { env: { HOME: '/nonexistent' } });
+    env = { PATH: process.env.PATH ?? '', HOME: join(goRoot, 'home'), GOCACHE: join(goRoot, 'cache'), GOPATH: join(goRoot, 'gopath'), GOPROXY: 'off', GOFLAGS: '-mod=mod', KO_DOCKER_REPO: `${registry.host}/examples`, TSKO_BASE_IMAGE: base };
+  });
+  after(async () => {
+    await registry?.stop();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  const imagesIn = (yamlText: string) => parseAllDocuments(yamlText).flatMap((d) => JSON.stringify(d.toJS()).match(/"image":"([^"]+)"/g) ?? []).map((m) => m.slice(9, -1));
+
+  it('CDK8s: the synthesized YAML holds the digest-pinned image', async () => {
+    const outdir = join(work, 'cdk8s');
+    const r = await run(process.execPath, ['main.mjs'], { cwd: join(examples, 'cdk8s'), env: { ...env, CDK8S_OUTDIR: outdir }, timeoutMs: 300_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const images = imagesIn(await readFile(join(outdir, 'hello.k8s.yaml'), 'utf8'));
+    assert.equal(images.length, 1);
+    assert.match(images[0]!, new RegExp(`^${registry.host}/examples/hello-[0-9a-f]{32}@sha256:[0-9a-f]{64}$`));
+    assert.equal(sha256(await skopeoRaw(registry, images[0]!)), images[0]!.split('@')[1], 'the pinned image is in the registry');
+  });
+
+  it('build script: resolves config/ and writes the pinned YAML', async () => {
+    const out = join(work, 'resolved.yaml');
+    const r = await run(process.execPath, ['resolve-config.mjs', out], { cwd: join(examples, 'build-script'), env, timeoutMs: 300_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const text = await readFile(out, 'utf8');
+    assert.match(text, /# A Job that runs the hello example once\./);
+    const [image] = imagesIn(text);
+    assert.match(image!, /@sha256:[0-9a-f]{64}$/);
+    await skopeoRaw(registry, image!);
+  });
+
+  it('Pulumi: publish() flows into the Deployment as a pulumi.Output (runtime mocks)', async () => {
+    // No Pulumi engine can be installed here, so the program runs under Pulumi's own runtime
+    // mocks: resources are recorded instead of created. The image is really built and pushed.
+    const program = join(examples, 'pulumi', 'index.mjs');
+    const pulumi = (await import(pathToFileURL(createRequire(program).resolve('@pulumi/pulumi')).href)) as typeof import('@pulumi/pulumi');
+    const created: { type: string; inputs: Record<string, unknown> }[] = [];
+    await pulumi.runtime.setMocks({
+      newResource: (args) => {
+        created.push({ type: args.type, inputs: args.inputs as Record<string, unknown> });
+        return { id: `${args.name}-id`, state: args.inputs };
+      },
+      call: (args) => args.inputs,
+    }, 'tsko-example', 'test', false);
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    try {
+      const mod = (await import(pathToFileURL(program).href)) as { imageRef: import('@pulumi/pulumi').Output<string>; deployment: import('@pulumi/pulumi').CustomResource };
+      const ref = await new Promise<string>((resolve) => mod.imageRef.apply((v) => resolve(v)));
+      await new Promise<void>((resolve) => mod.deployment.urn.apply(() => resolve()));
+      assert.match(ref, new RegExp(`^${registry.host}/examples/hello-[0-9a-f]{32}@sha256:[0-9a-f]{64}$`));
+      const deployment = created.find((c) => c.type === 'kubernetes:apps/v1:Deployment');
+      const spec = deployment?.inputs.spec as { template: { spec: { containers: { image: string }[] } } };
+      assert.equal(spec.template.spec.containers[0]!.image, ref);
+      await skopeoRaw(registry, ref);
+    } finally {
+      process.env = saved;
+    }
+  });
+});

@@ -13,7 +13,7 @@ import {
 } from '@tsko/core';
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
-const D = `sha256:${'b'.repeat(64)}`;
+const D = `sha256:${'b'.repeat(64)}` as const;
 
 async function tarHeaders(gz: Readable): Promise<{ name: string; mode: number; uid: number; gid: number; mtime: number; type: string; body: string }[]> {
   const chunks: Buffer[] = [];
@@ -23,7 +23,7 @@ async function tarHeaders(gz: Readable): Promise<{ name: string; mode: number; u
   const done = new Promise<void>((resolve, reject) => {
     ex.on('entry', (h, stream, next) => {
       const parts: Buffer[] = [];
-      stream.on('data', (d: Buffer) => parts.push(d));
+      stream.on('data', (d: unknown) => parts.push(d as Buffer));
       stream.on('end', () => {
         out.push({ name: h.name, mode: h.mode ?? 0, uid: h.uid ?? -1, gid: h.gid ?? -1, mtime: h.mtime?.getTime() ?? -1, type: h.type ?? '', body: Buffer.concat(parts).toString() });
         next();

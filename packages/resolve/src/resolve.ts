@@ -95,20 +95,18 @@ export async function resolveOccurrences(occurrences: readonly Occurrence[], opt
   return resolved;
 }
 
-/**
- * `ko resolve` as a function. Text in → text out (comments, key order, quoting, anchors and
- * document order kept); `{ files }` in → text out (files in input order); objects in → new
- * objects out (the input is not modified).
- */
-export function resolveManifests(input: string | FilesInput, options?: ResolveOptions): Promise<string>;
-export function resolveManifests<T = unknown>(input: readonly T[], options?: ResolveOptions): Promise<T[]>;
-export async function resolveManifests(input: ManifestInput, options: ResolveOptions = {}): Promise<string | unknown[]> {
+/** Inputs loaded and filtered, with their references and a way to produce the output. */
+interface Loaded {
+  occurrences: Occurrence[];
+  output(): string | unknown[];
+}
+
+async function load(input: ManifestInput, options: Pick<ResolveOptions, 'selector' | 'recursive'>): Promise<Loaded> {
   const selector = options.selector !== undefined ? parseSelector(options.selector) : undefined;
   if (Array.isArray(input)) {
     let objects = structuredClone(input as unknown[]);
     if (selector) objects = selectObjects(objects, selector);
-    await resolveOccurrences(objectOccurrences(objects), options);
-    return objects;
+    return { occurrences: objectOccurrences(objects), output: () => objects };
   }
   let docs: YamlDocument[];
   if (typeof input === 'string') docs = parseYamlDocuments(input, '<input>');
@@ -119,22 +117,23 @@ export async function resolveManifests(input: ManifestInput, options: ResolveOpt
     throw new TskoError('TSKO_INVALID_ARGUMENT', 'resolveManifests takes YAML text, { files: [...] }, or an array of objects.');
   }
   if (selector) docs = docs.filter((d) => selectYaml(d, selector));
-  await resolveOccurrences(docs.flatMap(yamlOccurrences), options);
-  return stringifyYaml(docs);
+  return { occurrences: docs.flatMap(yamlOccurrences), output: () => stringifyYaml(docs) };
+}
+
+/**
+ * `ko resolve` as a function. Text in → text out (comments, key order, quoting, anchors and
+ * document order kept); `{ files }` in → text out (files in input order); objects in → new
+ * objects out (the input is not modified).
+ */
+export function resolveManifests(input: string | FilesInput, options?: ResolveOptions): Promise<string>;
+export function resolveManifests<T = unknown>(input: readonly T[], options?: ResolveOptions): Promise<T[]>;
+export async function resolveManifests(input: ManifestInput, options: ResolveOptions = {}): Promise<string | unknown[]> {
+  const loaded = await load(input, options);
+  await resolveOccurrences(loaded.occurrences, options);
+  return loaded.output();
 }
 
 /** The distinct `ko://` references in an input, in first-seen order (after the selector). */
 export async function findReferences(input: ManifestInput, options: Pick<ResolveOptions, 'selector' | 'recursive'> = {}): Promise<string[]> {
-  const selector = options.selector !== undefined ? parseSelector(options.selector) : undefined;
-  let occurrences: Occurrence[];
-  if (Array.isArray(input)) {
-    let objects = structuredClone(input as unknown[]);
-    if (selector) objects = selectObjects(objects, selector);
-    occurrences = objectOccurrences(objects);
-  } else {
-    let docs = typeof input === 'string' ? parseYamlDocuments(input, '<input>') : (await readManifestFiles(input as FilesInput, options.recursive ?? false)).flatMap((f) => parseYamlDocuments(f.text, f.path));
-    if (selector) docs = docs.filter((d) => selectYaml(d, selector));
-    occurrences = docs.flatMap(yamlOccurrences);
-  }
-  return [...new Set(occurrences.map((o) => o.reference))];
+  return [...new Set((await load(input, options)).occurrences.map((o) => o.reference))];
 }

@@ -203,7 +203,7 @@ describe('files, folders and object trees', () => {
     const { build, calls } = countingBuild();
     const out = await resolveManifests(input, { build });
     assert.equal(JSON.stringify(input), frozen);
-    assert.equal((out[0] as typeof input[0]).spec.containers[0]!.image, pinned('web'));
+    assert.equal((out[0] as { spec: { containers: { image: string }[] } }).spec.containers[0]!.image, pinned('web'));
     assert.deepEqual(Object.keys((out[1] as { data: object }).data), [pinned('key')]);
     assert.equal(calls.length, 2);
     assert.deepEqual(await findReferences(input, { selector: 'app=web' }), ['ko://example.com/app/cmd/web']);

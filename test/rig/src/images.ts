@@ -6,8 +6,8 @@ import { bufferLayer, emptyImage, appendLayers, sha256, type Image, type Layer, 
 export async function tarLayer(files: Record<string, string>, mediaType?: string): Promise<Layer> {
   const p = pack();
   const chunks: Buffer[] = [];
-  p.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise((resolve) => p.on('end', resolve));
+  p.on('data', (c: unknown) => chunks.push(c as Buffer));
+  const done = new Promise<void>((resolve) => p.on('end', () => resolve()));
   for (const [name, content] of Object.entries(files)) {
     p.entry({ name, mode: 0o644, mtime: new Date(0), uid: 0, gid: 0 }, content);
   }

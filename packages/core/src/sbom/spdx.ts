@@ -67,6 +67,21 @@ function imagePackage(repository: string, digest: Digest, platform?: Platform) {
   };
 }
 
+/** The SPDX 2.3 envelope shared by image and index documents; everything derives from the inputs. */
+function spdxDocument(digest: Digest, created: Date | undefined, packages: unknown[], relationships: unknown[]): Buffer {
+  const doc = {
+    spdxVersion: 'SPDX-2.3',
+    dataLicense: 'CC0-1.0',
+    SPDXID: 'SPDXRef-DOCUMENT',
+    name: `sbom-${digest}`,
+    documentNamespace: `https://tsko.invalid/spdx/${digest}`,
+    creationInfo: { created: rfc3339(created ?? new Date(0)), creators: ['Tool: tsko'] },
+    packages,
+    relationships,
+  };
+  return Buffer.from(JSON.stringify(doc, null, 2));
+}
+
 /**
  * An SPDX 2.3 JSON document for one image: the image, the Go main module, the standard
  * library and every dependency `go version -m` lists. Everything in it derives from the
@@ -89,42 +104,22 @@ export function imageSpdx(args: { repository: string; digest: Digest; platform: 
   const mainPkg = goPkg(main, `Package-${main.path}`, 'APPLICATION');
   const stdlib = goPkg({ path: 'stdlib', version: info.goVersion }, 'Package-stdlib', 'LIBRARY');
   const deps = info.deps.map((d) => goPkg(d, `Package-${d.path}-${d.version}`, 'LIBRARY'));
-  const doc = {
-    spdxVersion: 'SPDX-2.3',
-    dataLicense: 'CC0-1.0',
-    SPDXID: 'SPDXRef-DOCUMENT',
-    name: `sbom-${args.digest}`,
-    documentNamespace: `https://tsko.invalid/spdx/${args.digest}`,
-    creationInfo: { created: rfc3339(args.created ?? new Date(0)), creators: ['Tool: tsko'] },
-    packages: [image, mainPkg, stdlib, ...deps],
-    relationships: [
-      { spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: image.SPDXID },
-      { spdxElementId: image.SPDXID, relationshipType: 'CONTAINS', relatedSpdxElement: mainPkg.SPDXID },
-      { spdxElementId: mainPkg.SPDXID, relationshipType: 'DEPENDS_ON', relatedSpdxElement: stdlib.SPDXID },
-      ...deps.map((d) => ({ spdxElementId: mainPkg.SPDXID, relationshipType: 'DEPENDS_ON', relatedSpdxElement: d.SPDXID })),
-    ],
-  };
-  return Buffer.from(JSON.stringify(doc, null, 2));
+  return spdxDocument(args.digest, args.created, [image, mainPkg, stdlib, ...deps], [
+    { spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: image.SPDXID },
+    { spdxElementId: image.SPDXID, relationshipType: 'CONTAINS', relatedSpdxElement: mainPkg.SPDXID },
+    { spdxElementId: mainPkg.SPDXID, relationshipType: 'DEPENDS_ON', relatedSpdxElement: stdlib.SPDXID },
+    ...deps.map((d) => ({ spdxElementId: mainPkg.SPDXID, relationshipType: 'DEPENDS_ON', relatedSpdxElement: d.SPDXID })),
+  ]);
 }
 
 /** An SPDX 2.3 document for an index: the index and each platform image it contains. */
 export function indexSpdx(args: { repository: string; digest: Digest; children: { digest: Digest; platform: Platform }[]; created?: Date }): Buffer {
   const index = imagePackage(args.repository, args.digest);
   const children = args.children.map((c) => imagePackage(args.repository, c.digest, c.platform));
-  const doc = {
-    spdxVersion: 'SPDX-2.3',
-    dataLicense: 'CC0-1.0',
-    SPDXID: 'SPDXRef-DOCUMENT',
-    name: `sbom-${args.digest}`,
-    documentNamespace: `https://tsko.invalid/spdx/${args.digest}`,
-    creationInfo: { created: rfc3339(args.created ?? new Date(0)), creators: ['Tool: tsko'] },
-    packages: [index, ...children],
-    relationships: [
-      { spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: index.SPDXID },
-      ...children.map((c) => ({ spdxElementId: index.SPDXID, relationshipType: 'CONTAINS', relatedSpdxElement: c.SPDXID })),
-    ],
-  };
-  return Buffer.from(JSON.stringify(doc, null, 2));
+  return spdxDocument(args.digest, args.created, [index, ...children], [
+    { spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: index.SPDXID },
+    ...children.map((c) => ({ spdxElementId: index.SPDXID, relationshipType: 'CONTAINS', relatedSpdxElement: c.SPDXID })),
+  ]);
 }
 
 /** `h1:<base64 sha256>` (Go's module hash) as an SPDX SHA256 checksum. */

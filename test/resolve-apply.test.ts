@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
-import { apply, deleteManifests, isTskoError, resolveManifests } from '@tsko/resolve';
+import { apply, create, deleteManifests, isTskoError, resolveManifests } from '@tsko/resolve';
 import { pushImage, ImageIndex, emptyImage } from '@tsko/registry';
 import { startFakeKubeApi, startPodman, startRegistry, type FakeKubeApi, type Podman, type TestRegistry } from '@tsko/test-rig';
 
@@ -56,6 +56,15 @@ describe('ko resolve and ko apply, end to end', () => {
     const removed = await deleteManifests({ files: [join(SITE, 'config')] }, { kubectlArgs: kube.kubectlArgs });
     assert.match(removed.stdout, /deployment\.apps "hello" deleted/);
     assert.equal(kube.objects.size, 0);
+  });
+
+  it('creates through kubectl create, and a second create fails with kubectl\'s own message', async () => {
+    const pod = 'apiVersion: v1\nkind: Pod\nmetadata: {name: once}\nspec: {containers: [{name: c, image: ko://example.com/site/cmd/hello}]}\n';
+    const build = async () => 'registry.example.com/hello@sha256:' + 'c'.repeat(64);
+    const created = await create(pod, { build, kubectlArgs: [...kube.kubectlArgs, '--validate=false'] });
+    assert.match(created.stdout, /pod\/once created/);
+    assert.match(created.manifests, /image: registry\.example\.com\/hello@sha256:c{64}/);
+    await assert.rejects(create(pod, { build, kubectlArgs: [...kube.kubectlArgs, '--validate=false'] }), (err: unknown) => isTskoError(err, 'TSKO_KUBECTL_FAILED') && /AlreadyExists/.test(err.message));
   });
 
   it('returns kubectl\'s failure with its stderr and exit status', async () => {

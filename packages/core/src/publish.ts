@@ -104,7 +104,7 @@ async function publishBuilt(ctx: BuildContext, built: BuildResult): Promise<Omit
   const image = built.image;
   const tags = settings.tags;
   const sboms = settings.sbom === 'spdx' ? sbomDocuments(built, repository, settings.created) : [];
-  if (settings.sbomDir) await writeSbomFiles(settings.sbomDir, built.appName, sboms);
+  if (settings.sbomDir && sboms.length) await writeSbomFiles(settings.sbomDir, sboms);
 
   const attached: PublishResult['sboms'] = [];
   if (settings.push && !isLocal) {
@@ -161,7 +161,7 @@ function sbomDocuments(built: BuildResult, repository: string, created: Date | u
   return docs;
 }
 
-async function writeSbomFiles(dir: string, _app: string, docs: readonly SbomDocument[]): Promise<void> {
+async function writeSbomFiles(dir: string, docs: readonly SbomDocument[]): Promise<void> {
   await mkdir(dir, { recursive: true });
   for (const doc of docs) await writeFile(join(dir, `${doc.name}.spdx.json`), doc.document);
 }

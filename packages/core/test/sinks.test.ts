@@ -74,6 +74,21 @@ describe('sinks besides a registry', () => {
     assert.equal(body.platform, 'linux/amd64');
   });
 
+  it('writes SPDX files to sbomDir, and none with sbom: none', async () => {
+    const sbomDir = join(work, 'sboms');
+    const result = await publish('./cmd/server', common({ platforms: ['linux/amd64', 'linux/arm64'], sbomDir }));
+    const { readdir } = await import('node:fs/promises');
+    assert.deepEqual((await readdir(sbomDir)).sort(), ['server-index.spdx.json', 'server-linux-amd64.spdx.json', 'server-linux-arm64.spdx.json']);
+    const doc = JSON.parse(await readFile(join(sbomDir, 'server-linux-amd64.spdx.json'), 'utf8')) as { spdxVersion: string; packages: { name: string; versionInfo: string }[] };
+    assert.equal(doc.spdxVersion, 'SPDX-2.3');
+    assert.equal(doc.packages[0]!.name, result.platforms[0]!.digest);
+    assert.ok(doc.packages.some((p) => p.name === 'example.com/app' && p.versionInfo === '(devel)'));
+    assert.ok(doc.packages.some((p) => p.name === 'stdlib' && /^go1\./.test(p.versionInfo)));
+    const none = join(work, 'no-sboms');
+    await publish('./cmd/server', common({ platforms: ['linux/amd64'], sbom: 'none', sbomDir: none }));
+    await assert.rejects(readdir(none), /ENOENT/);
+  });
+
   it('loads into a Docker Engine API daemon (podman system service) as ko.local does', async () => {
     const service = await podman.startService();
     try {

@@ -4,7 +4,7 @@ import { Image } from './image.js';
 import { parseIndexManifest } from './image-index.js';
 import { streamLayer } from './layer.js';
 import { isImageManifestMediaType, isIndexMediaType } from './media-types.js';
-import { formatPlatform, isAttestationPlatform, parsePlatform, platformMatches, type Platform } from './platform.js';
+import { formatPlatform, hostPlatform, isAttestationPlatform, parsePlatform, platformMatches, type Platform } from './platform.js';
 import { formatReference, parseReference, referenceIdentifier, referenceName, withIdentifier, type Reference } from './reference.js';
 import type { RegistryOptions } from './client/registry-client.js';
 import { sessionFor, type RegistrySession } from './client/session.js';
@@ -80,7 +80,7 @@ export async function pullImage(ref: string | Reference, options: PullOptions = 
   const wanted = typeof options.platform === 'string' ? parsePlatform(options.platform) : options.platform;
   const pulled = await pull(reference, { ...options, session: sessionFor(options) });
   if (pulled.kind === 'index') {
-    return pulled.index.image(wanted ?? { os: 'linux', architecture: hostArchitecture() });
+    return pulled.index.image(wanted ?? { os: 'linux', architecture: hostPlatform().architecture });
   }
   if (wanted && !platformMatches(wanted, pulled.image.platform)) {
     throw new TskoError('TSKO_PLATFORM_NOT_FOUND', `${formatReference(reference)} is a single ${formatPlatform(pulled.image.platform)} image; ${formatPlatform(wanted)} was asked for.`);
@@ -125,9 +125,4 @@ async function imageFromManifest(session: RegistrySession, reference: Reference,
     what,
     source,
   );
-}
-
-function hostArchitecture(): string {
-  const map: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x' };
-  return map[process.arch] ?? process.arch;
 }

@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, Scalar, visit, type Document } from 'yaml';
+import { isScalar, isSeq, LineCounter, parseAllDocuments, Scalar, visit, type Document } from 'yaml';
 import { TskoError } from '@tsko/registry';
 import { hasTypeMeta, isList, koReference, labelsOf, type Occurrence } from './references.js';
 import type { Selector } from './selector.js';
@@ -85,4 +85,3 @@ export function stringifyYaml(docs: readonly YamlDocument[]): string {
     .join('---\n');
 }
 
-export { isMap, isScalar };

@@ -63,8 +63,12 @@ export async function matchBuildConfigs(settings: Settings): Promise<Map<string,
  */
 export function effectiveBuild(settings: Settings, matched: MatchedBuild | undefined, data: TemplateData): EffectiveBuild {
   const file = settings.koYaml.path ?? '.ko.yaml';
-  const where = (field: string) => (matched ? `${file}: builds[${matched.index}].${field}` : `${file}: default${field[0]!.toUpperCase()}${field.slice(1)}`);
-  const pick = (field: 'env' | 'flags' | 'ldflags') => expandAll(matched?.[field] ?? settings.defaults[field], data, matched?.[field] ? where(field) : where(field));
+  // Errors name where the value came from: the matching builds[] entry, or the default*.
+  const pick = (field: 'env' | 'flags' | 'ldflags') => {
+    const fromBuild = matched?.[field];
+    const where = fromBuild ? `${file}: builds[${matched!.index}].${field}` : `${file}: default${field[0]!.toUpperCase()}${field.slice(1)}`;
+    return expandAll(fromBuild ?? settings.defaults[field], data, where);
+  };
   const result: EffectiveBuild = {
     dir: matched?.dir ?? settings.dir,
     env: [...pick('env'), ...settings.code.env],

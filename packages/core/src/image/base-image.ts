@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import {
   emptyImage, formatReference, isAttestationPlatform, isImageManifestMediaType, MediaType, parseReference, pull, referenceName,
-  type Descriptor, type Digest, type Image, type Platform, type RegistrySession,
+  type Descriptor, type Image, type Platform, type RegistrySession,
 } from '@tsko/registry';
 import { readOciLayout } from '../sinks/oci-layout.js';
 
@@ -71,4 +71,3 @@ export function scratchImage(platform: Platform): Image {
   return emptyImage(platform, MediaType.OCI_MANIFEST);
 }
 
-export type { Digest };

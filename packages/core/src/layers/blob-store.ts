@@ -4,7 +4,7 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { PassThrough, Transform, type Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { fileLayer, type Digest, type Layer } from '@tsko/registry';
 
@@ -99,4 +99,3 @@ function tap(fn: (chunk: Buffer) => void): Transform {
   });
 }
 
-export { PassThrough };

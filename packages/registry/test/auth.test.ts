@@ -49,6 +49,24 @@ describe('authentication and TLS against real registries', () => {
     assert.ok(token.tokenServer!.issued.anonymous > before, 'the client fetched an anonymous token');
   });
 
+  it('pushes with credentials from a docker config whose credHelpers runs a real helper', async () => {
+    const { mkdtemp, writeFile, chmod, rm } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(join(tmpdir(), 'tsko-helper-'));
+    try {
+      await writeFile(join(dir, 'docker-credential-rig'), `#!/bin/sh\nread server\n[ "$server" = "${token.host}" ] || { echo "credentials not found"; exit 1; }\necho '{"Username":"${token.username}","Secret":"${token.password}"}'\n`);
+      await chmod(join(dir, 'docker-credential-rig'), 0o755);
+      await writeFile(join(dir, 'config.json'), JSON.stringify({ credHelpers: { [token.host]: 'rig' } }));
+      const image = await testImage('helper');
+      const result = await pushImage(image, `${token.host}/helper/app:1`, { env: { HOME: dir, DOCKER_CONFIG: dir, PATH: `${dir}:${process.env.PATH}` } });
+      assert.equal(result.digest, image.digest);
+      await skopeoRaw(token, result.ref);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reuses one bearer token per scope for a whole push', async () => {
     const before = token.tokenServer!.issued.authenticated;
     await pushImage(await testImage('token-cache'), `${token.host}/cache/app:1`, optionsFor(token));

@@ -29,5 +29,6 @@ const result = await publish('./', {
 
 console.log(`\n${result.ref}`);
 console.log(`  platforms: ${result.platforms.map((p) => `${p.platform} ${p.digest.slice(0, 19)}…`).join(', ')}`);
-console.log(`  OCI layout: ${layout} (try: skopeo inspect --raw oci:${layout}:tsko.demo/hello:latest)`);
+const repository = result.ref.split('@')[0];
+console.log(`  OCI layout: ${layout} (try: skopeo inspect --raw oci:${layout}:${repository}:latest)`);
 console.log(`  ${repo ? `pushed to ${repo}` : 'not pushed: set KO_DOCKER_REPO to push'}; took ${Date.now() - started} ms`);

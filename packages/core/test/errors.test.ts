@@ -75,6 +75,17 @@ describe('bad input gets a typed, actionable error', () => {
     assert.equal(result.ref, `registry.invalid/team/example.com/app/cmd/server:v3@${result.digest}`);
   });
 
+  it('runs the Go tool named by KO_GO_PATH or goBinary, and says so when it is missing', async () => {
+    const log = join(work, 'go-wrapper.log');
+    const wrapper = join(work, 'go-wrapper');
+    await writeFile(wrapper, `#!/bin/sh\necho "$1" >> ${log}\nexec go "$@"\n`);
+    const { chmod, readFile } = await import('node:fs/promises');
+    await chmod(wrapper, 0o755);
+    await build('./cmd/server', opts({ platforms: ['linux/amd64'], environment: testEnvironment({ KO_GO_PATH: wrapper }) }));
+    assert.deepEqual((await readFile(log, 'utf8')).trim().split('\n'), ['list', 'build', 'version']);
+    await assert.rejects(build('./cmd/server', opts({ goBinary: join(work, 'no-such-go') })), (err: unknown) => isTskoError(err, 'TSKO_GO_NOT_FOUND') && /no-such-go/.test(err.message));
+  });
+
   it('an AbortSignal kills go build and rejects with TSKO_ABORTED', async () => {
     const controller = new AbortController();
     const started = Date.now();

@@ -7,10 +7,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { emptyImage, ImageIndex, pushImage, sha256 } from '@tsko/registry';
-import { run, skopeoRaw, startRegistry, type TestRegistry } from '@tsko/test-rig';
+import { goTestEnvironment, run, skopeoRaw, startRegistry, type TestRegistry } from '@tsko/test-rig';
 
 const examples = fileURLToPath(new URL('../examples', import.meta.url));
-const goRoot = join(tmpdir(), 'tsko-test-go');
 
 describe('the integration examples run and pin images', () => {
   let registry: TestRegistry;
@@ -21,7 +20,7 @@ describe('the integration examples run and pin images', () => {
     work = await mkdtemp(join(tmpdir(), 'tsko-examples-'));
     const base = `${registry.host}/base/empty:1`;
     await pushImage(ImageIndex.create([{ image: emptyImage({ os: 'linux', architecture: 'amd64' }) }]), base, { env: { HOME: '/nonexistent' } });
-    env = { PATH: process.env.PATH ?? '', HOME: join(goRoot, 'home'), GOCACHE: join(goRoot, 'cache'), GOPATH: join(goRoot, 'gopath'), GOPROXY: 'off', GOFLAGS: '-mod=mod', KO_DOCKER_REPO: `${registry.host}/examples`, TSKO_BASE_IMAGE: base };
+    env = goTestEnvironment({ KO_DOCKER_REPO: `${registry.host}/examples`, TSKO_BASE_IMAGE: base });
   });
   after(async () => {
     await registry?.stop();

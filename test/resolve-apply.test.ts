@@ -1,18 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { apply, create, deleteManifests, isTskoError, resolveManifests } from '@tsko/resolve';
 import { pushImage, ImageIndex, emptyImage } from '@tsko/registry';
-import { startFakeKubeApi, startPodman, startRegistry, type FakeKubeApi, type Podman, type TestRegistry } from '@tsko/test-rig';
+import { goTestEnvironment, startFakeKubeApi, startPodman, startRegistry, type FakeKubeApi, type Podman, type TestRegistry } from '@tsko/test-rig';
 
 const SITE = fileURLToPath(new URL('./fixtures/site', import.meta.url));
-const goRoot = join(tmpdir(), 'tsko-test-go');
-mkdirSync(goRoot, { recursive: true });
-const environment = { PATH: process.env.PATH ?? '', HOME: join(goRoot, 'home'), GOCACHE: join(goRoot, 'cache'), GOPATH: join(goRoot, 'gopath'), GOPROXY: 'off', GOFLAGS: '-mod=mod' };
+const environment = goTestEnvironment();
 
 describe('ko resolve and ko apply, end to end', () => {
   let registry: TestRegistry;

@@ -10,7 +10,7 @@ import { effectiveBuild, matchBuildConfigs } from './config/build-configs.js';
 import { resolveSettings, type Settings } from './config/settings.js';
 import { templateData } from './config/template-data.js';
 import { emitCore, type CoreEvent } from './events.js';
-import { buildGoBinary } from './go/build-binary.js';
+import { appFilename, buildGoBinary } from './go/build-binary.js';
 import { resolveImportPath, stripKoPrefix } from './go/import-path.js';
 import { resolveBase, scratchImage, type BasePlatform, type ResolvedBase } from './image/base-image.js';
 import { koImage, layerMediaTypeFor } from './image/ko-image.js';
@@ -195,7 +195,7 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
     );
   }
   ctx.emit({ type: 'image:built', importPath: pkg.importPath, digest: image.digest, mediaType: image.mediaType });
-  return { importPath: pkg.importPath, appName: built[0]!.image.config.config?.Entrypoint?.[0]?.split('/').pop() ?? 'ko-app', image, platforms: built };
+  return { importPath: pkg.importPath, appName: appFilename(pkg.importPath), image, platforms: built };
 }
 
 /**

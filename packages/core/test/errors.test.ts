@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, rm, symlink, writeFile, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { build, isTskoError, publish, writeOciLayout } from '@tsko/core';
+import { build, isTskoError, publish, writeOciLayout, type Image } from '@tsko/core';
+import { readTarLayer } from '@tsko/test-rig';
 import { baseImage, FIXTURE, testEnvironment } from './helpers.js';
 
 describe('bad input gets a typed, actionable error', () => {
@@ -56,6 +57,11 @@ describe('bad input gets a typed, actionable error', () => {
     await mkdir(join(app, 'cmd/server/kodata/linked'), { recursive: true });
     const result = await build('./cmd/server', opts({ dir: app, platforms: ['linux/amd64'] }));
     assert.equal(result.image.kind, 'image');
+    const layers = (result.image as Image).layers;
+    const kodata = await readTarLayer(await layers[layers.length - 2]!.open());
+    const alias = kodata.find((e) => e.name === '/var/run/ko/alias.txt');
+    assert.equal(alias?.type, 'file', 'the symlink became a regular file in the image');
+    assert.equal(alias?.body, 'hello from kodata\n', 'with the content of its target');
   });
 
   it('a single-image base whose platform does not match is TSKO_PLATFORM_NOT_FOUND', async () => {

@@ -1,30 +1,12 @@
-import { mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { appendLayers, emptyImage, ImageIndex, pushImage, withContainerConfig, type Image, type Platform } from '@tsko/registry';
-import { tarLayer, type TestRegistry } from '@tsko/test-rig';
+import { goTestEnvironment, tarLayer, type TestRegistry } from '@tsko/test-rig';
 
 /** The fixture Go module (see fixtures/app/cmd/server/main.go). */
 export const FIXTURE = fileURLToPath(new URL('./fixtures/app', import.meta.url));
 
-/**
- * Environment for builds in tests: a Go build cache shared by all test files (a cold stdlib
- * build costs ~10 s per architecture), no Go proxy, and a HOME without docker credentials.
- */
-export function testEnvironment(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const root = join(tmpdir(), 'tsko-test-go');
-  mkdirSync(root, { recursive: true });
-  return {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: join(root, 'home'),
-    GOCACHE: join(root, 'cache'),
-    GOPATH: join(root, 'gopath'),
-    GOPROXY: 'off',
-    GOFLAGS: '-mod=mod',
-    ...extra,
-  };
-}
+/** Environment for Go builds in tests (see the rig's goTestEnvironment). */
+export const testEnvironment = goTestEnvironment;
 
 /** A small base image for a platform: one layer with a marker file, PATH set, a Cmd to clear. */
 export async function baseImage(platform: Platform, mediaType?: string): Promise<Image> {

@@ -3,10 +3,8 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, mkdir, rm, writeFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { gunzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
-import { extract } from 'tar-stream';
+import { readTarLayer } from '@tsko/test-rig';
 import {
   archiveEntries, appFilename, binaryLayer, BlobStore, checkFlags, expandTemplate, formatPublishedRef, imageRepository, isTskoError,
   kodataLayer, parseBuildInfo, parseKoYaml, parseLayoutBase, platformEnv, stripKoPrefix, emptyImage, ImageIndex,
@@ -14,28 +12,6 @@ import {
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const D = `sha256:${'b'.repeat(64)}` as const;
-
-async function tarHeaders(gz: Readable): Promise<{ name: string; mode: number; uid: number; gid: number; mtime: number; type: string; body: string }[]> {
-  const chunks: Buffer[] = [];
-  for await (const c of gz) chunks.push(c as Buffer);
-  const ex = extract();
-  const out: { name: string; mode: number; uid: number; gid: number; mtime: number; type: string; body: string }[] = [];
-  const done = new Promise<void>((resolve, reject) => {
-    ex.on('entry', (h, stream, next) => {
-      const parts: Buffer[] = [];
-      stream.on('data', (d: unknown) => parts.push(d as Buffer));
-      stream.on('end', () => {
-        out.push({ name: h.name, mode: h.mode ?? 0, uid: h.uid ?? -1, gid: h.gid ?? -1, mtime: h.mtime?.getTime() ?? -1, type: h.type ?? '', body: Buffer.concat(parts).toString() });
-        next();
-      });
-    });
-    ex.on('finish', resolve);
-    ex.on('error', reject);
-  });
-  ex.end(gunzipSync(Buffer.concat(chunks)));
-  await done;
-  return out;
-}
 
 describe('naming and references, as ko', () => {
   it('names repositories by strategy', () => {
@@ -122,7 +98,7 @@ describe('layers are reproducible and shaped as ko makes them', () => {
       const store = new BlobStore(join(dir, 'store'));
       const first = await binaryLayer({ binaryPath: bin, appName: 'app', store });
       assert.equal(first.cached, false);
-      const entries = await tarHeaders(await first.layer.open());
+      const entries = await readTarLayer(await first.layer.open());
       assert.deepEqual(entries.map((e) => [e.name, e.type, e.mode, e.uid, e.gid, e.mtime]), [['ko-app', 'directory', 0o555, 0, 0, 0], ['/ko-app/app', 'file', 0o555, 0, 0, 0]]);
       assert.equal(entries[1]!.body, 'pretend binary');
       const again = await binaryLayer({ binaryPath: bin, appName: 'app', store });
@@ -145,11 +121,11 @@ describe('layers are reproducible and shaped as ko makes them', () => {
       await writeFile(join(dir, 'kodata', 'b', 'c.txt'), 'c');
       const store = new BlobStore(join(dir, 'store'));
       const layer = await kodataLayer({ kodataDir: join(dir, 'kodata'), mtime: new Date(1_700_000_000_000), store });
-      const entries = await tarHeaders(await layer.open());
+      const entries = await readTarLayer(await layer.open());
       assert.deepEqual(entries.map((e) => e.name), ['/var', '/var/run', '/var/run/ko', '/var/run/ko/a.txt', '/var/run/ko/b/c.txt', '/var/run/ko/z.txt']);
       assert.ok(entries.every((e) => e.mode === 0o555 && e.uid === 0 && e.mtime === 1_700_000_000_000));
       const missing = await kodataLayer({ kodataDir: join(dir, 'nope'), store });
-      assert.deepEqual((await tarHeaders(await missing.open())).map((e) => e.name), ['/var', '/var/run', '/var/run/ko']);
+      assert.deepEqual((await readTarLayer(await missing.open())).map((e) => e.name), ['/var', '/var/run', '/var/run/ko']);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

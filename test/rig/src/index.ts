@@ -7,3 +7,5 @@ export { tarLayer, testImage } from './images.js';
 export { startFaultProxy, type FaultProxy, type FaultRule } from './fault-proxy.js';
 export { startPodman, type Podman } from './podman.js';
 export { startFakeKubeApi, type FakeKubeApi } from './fake-kube-api.js';
+export { goTestEnvironment } from './go-env.js';
+export { readTarLayer, type TarEntryRead } from './tar-reader.js';

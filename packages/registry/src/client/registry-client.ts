@@ -8,7 +8,7 @@ import { Authenticator } from './authenticator.js';
 import { parseChallenges, repositoryScope } from './challenge.js';
 import { lookupCredential, type Credential, type CredentialSource } from './credentials.js';
 import { responseError } from './registry-errors.js';
-import { describeUrl, isTlsVerifyError, networkErrorCode, readBody, readText, Transport, type HttpRequest, type HttpResponse, type TransportOptions } from './transport.js';
+import { describeUrl, networkErrorCode, readBody, readText, Transport, type HttpRequest, type HttpResponse, type TransportOptions } from './transport.js';
 
 /** Settings shared by every registry a push or pull talks to. */
 export interface RegistryOptions extends TransportOptions {
@@ -84,9 +84,10 @@ export class RegistryClient {
         return new URL(`${scheme}://${host}/`);
       } catch (err) {
         lastError = err;
-        // Never fall back to plain HTTP because a certificate failed to verify.
-        if (isTlsVerifyError((err as { cause?: unknown }).cause) || (err as TskoError).code === 'TSKO_TLS') throw err;
-        if ((err as TskoError).code === 'TSKO_ABORTED' || (err as TskoError).code === 'TSKO_REGISTRY_ERROR') throw err;
+        // Never fall back to plain HTTP because a certificate failed to verify (the transport
+        // reports that as TSKO_TLS), nor after an abort or a non-registry answer.
+        const code = (err as TskoError).code;
+        if (code === 'TSKO_TLS' || code === 'TSKO_ABORTED' || code === 'TSKO_REGISTRY_ERROR') throw err;
       }
     }
     if (!this.insecure && PLAIN_HTTP_CODES.has(networkErrorCode((lastError as { cause?: unknown }).cause) ?? '')) {

@@ -113,6 +113,15 @@ export class Image {
   }
 }
 
+/**
+ * Parses image manifest bytes (from a registry, a layout, a tarball) against the schema. Use it
+ * before reading any field: only then are the config and layer digests known to be safe to put
+ * into a URL or a file path.
+ */
+export function parseImageManifest(raw: Uint8Array, what = 'image'): ImageManifest {
+  return parseJson(imageManifestSchema, raw, `${what} manifest`);
+}
+
 /** True for an `Image` value from any copy of this package. */
 export function isImage(value: unknown): value is Image {
   return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'image';

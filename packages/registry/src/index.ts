@@ -6,13 +6,14 @@ export {
   parseReference, parseRepository, formatReference, referenceName, referenceIdentifier, withIdentifier,
   registryApiHost, isLoopbackRegistry, DEFAULT_REGISTRY, type Reference,
 } from './reference.js';
+export { parseTag, parseDigestReference, parseManifestIdentifier, parseRepositoryPath } from './names.js';
 export { parsePlatform, formatPlatform, platformMatches, isAttestationPlatform, hostPlatform, type Platform } from './platform.js';
 export {
   descriptorSchema, imageManifestSchema, imageIndexSchema, imageConfigSchema, platformSchema, parseJson,
   type Descriptor, type ImageManifest, type ImageIndexManifest, type ImageConfig, type History,
 } from './schemas.js';
 export { fileLayer, bufferLayer, streamLayer, withLayerMediaType, layerDescriptor, isForeignLayer, type Layer, type LayerIdentity, type BlobSource } from './layer.js';
-export { Image, isImage } from './image.js';
+export { Image, isImage, parseImageManifest } from './image.js';
 export { ImageIndex, isImageIndex, parseIndexManifest, type IndexChild } from './image-index.js';
 export {
   appendLayer, appendLayers, withContainerConfig, withConfig, withAnnotations, withSubject, withManifestMediaType,

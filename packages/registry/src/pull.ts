@@ -1,11 +1,12 @@
 import type { Digest } from './digest.js';
 import { TskoError } from './errors.js';
-import { Image } from './image.js';
+import { Image, parseImageManifest } from './image.js';
 import { parseIndexManifest } from './image-index.js';
 import { streamLayer } from './layer.js';
 import { isImageManifestMediaType, isIndexMediaType } from './media-types.js';
 import { formatPlatform, hostPlatform, isAttestationPlatform, parsePlatform, platformMatches, type Platform } from './platform.js';
 import { formatReference, parseReference, referenceIdentifier, referenceName, withIdentifier, type Reference } from './reference.js';
+import { checkReferenceParts } from './names.js';
 import type { RegistryOptions } from './client/registry-client.js';
 import { sessionFor, type RegistrySession } from './client/session.js';
 import type { Descriptor, ImageIndexManifest } from './schemas.js';
@@ -33,7 +34,9 @@ export interface RemoteIndex {
 export type Pulled = { kind: 'image'; image: Image } | { kind: 'index'; index: RemoteIndex };
 
 function toReference(ref: string | Reference): Reference {
-  return typeof ref === 'string' ? parseReference(ref) : ref;
+  if (typeof ref === 'string') return parseReference(ref);
+  checkReferenceParts(ref);
+  return ref;
 }
 
 /**
@@ -109,9 +112,9 @@ async function pullImageManifest(session: RegistrySession, reference: Reference,
 async function imageFromManifest(session: RegistrySession, reference: Reference, raw: Buffer): Promise<Image> {
   const client = session.client(reference.registry);
   const what = `Image ${formatReference(reference)}`;
-  const configDigest = (JSON.parse(raw.toString('utf8')) as { config?: { digest?: string } }).config?.digest;
-  if (!configDigest) throw new TskoError('TSKO_INVALID_MANIFEST', `${what} has no config descriptor.`);
-  const rawConfig = await client.getSmallBlob(reference.repository, configDigest as Digest);
+  // Validated before any field is used: the config digest goes into a URL next.
+  const configDigest = parseImageManifest(raw, what).config.digest as Digest;
+  const rawConfig = await client.getSmallBlob(reference.repository, configDigest);
   const source = { registry: reference.registry, repository: reference.repository };
   return Image.fromManifest(
     raw,

@@ -7,6 +7,7 @@ import type { Image } from './image.js';
 import type { ImageIndex } from './image-index.js';
 import { isForeignLayer, type BlobSource } from './layer.js';
 import { formatReference, parseReference, referenceName, withIdentifier, type Reference } from './reference.js';
+import { checkReferenceParts, parseTag } from './names.js';
 import type { RegistryClient, RegistryOptions } from './client/registry-client.js';
 import { sessionFor, type RegistrySession } from './client/session.js';
 
@@ -42,6 +43,10 @@ interface Blob {
  */
 export async function pushImage(image: Image | ImageIndex, ref: string | Reference, options: PushOptions = {}): Promise<PushResult> {
   const target = typeof ref === 'string' ? parseReference(ref) : ref;
+  // Every name is checked before anything is sent, so a bad extra tag writes nothing at all
+  // (a tag such as "../../../prod/app/manifests/latest" would otherwise land in another repository).
+  if (typeof ref !== 'string') checkReferenceParts(target);
+  const extraTags = (options.tags ?? []).map((t, i) => parseTag(t, `tags[${i}]`));
   if (target.digest && target.digest !== image.digest) {
     throw new TskoError('TSKO_INVALID_ARGUMENT', `Cannot push ${image.digest} to ${formatReference(target)}: the reference pins a different digest.`);
   }
@@ -82,7 +87,7 @@ export async function pushImage(image: Image | ImageIndex, ref: string | Referen
     return p;
   };
 
-  const tags = [...new Set([...(target.tag ? [target.tag] : []), ...(options.tags ?? [])])];
+  const tags = [...new Set([...(target.tag ? [target.tag] : []), ...extraTags])];
   try {
     await pushTree(image, tags[0]);
     for (const tag of tags.slice(1)) {

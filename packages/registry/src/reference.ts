@@ -1,5 +1,6 @@
 import { TskoError } from './errors.js';
 import { isDigest, type Digest } from './digest.js';
+import { PATH_COMPONENT_RE, TAG_RE } from './names.js';
 
 /**
  * A parsed image reference, normalised as docker does: `nginx` is
@@ -20,8 +21,6 @@ const MAX_NAME = 255;
 
 const domainComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
 const DOMAIN_RE = new RegExp(`^(?:${domainComponent}(?:\\.${domainComponent})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?$`);
-const PATH_COMPONENT_RE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const TAG_RE = /^[\w][\w.-]{0,127}$/;
 
 function invalid(input: string, why: string): TskoError {
   return new TskoError('TSKO_INVALID_REFERENCE', `Invalid image reference "${input.slice(0, 300)}": ${why}.`, {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isDigest } from './digest.js';
 import { TskoError } from './errors.js';
 
 /**
@@ -6,7 +7,10 @@ import { TskoError } from './errors.js';
  * rely on and pass unknown fields through untouched (`loose`), because manifests we pull are
  * kept byte for byte and other tools add fields we must not drop.
  */
-const digestString = z.string().regex(/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/, 'not a digest');
+// Digests name blobs in URLs (`/v2/<repo>/blobs/<digest>`) and files (`blobs/sha256/<hex>`), so
+// only the forms we can verify and that cannot carry a path pass: lowercase sha256/sha512 hex of
+// the right length. A manifest naming `sha256:../../x` is refused here, before any field is used.
+const digestString = z.string().refine(isDigest, 'not a sha256:<64 hex> or sha512:<128 hex> digest');
 
 export const platformSchema = z.looseObject({
   architecture: z.string(),

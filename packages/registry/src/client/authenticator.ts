@@ -2,7 +2,9 @@ import { TskoError } from '../errors.js';
 import { isLoopbackRegistry } from '../reference.js';
 import type { Challenge } from './challenge.js';
 import type { Credential } from './credentials.js';
+import { checkNextUrl, originOf } from './origin.js';
 import { responseError } from './registry-errors.js';
+import type { SecretSet } from './secrets.js';
 import { readText, type Transport } from './transport.js';
 
 interface CachedToken {
@@ -16,6 +18,8 @@ interface CachedToken {
  */
 export class Authenticator {
   private challenge?: Challenge;
+  /** The registry URL whose 401 carried the challenge: its realm may not downgrade from it. */
+  private challengeFrom?: URL;
   // In-flight fetches are shared, so concurrent blob uploads ask the token service once.
   private readonly tokens = new Map<string, Promise<CachedToken>>();
 
@@ -24,11 +28,19 @@ export class Authenticator {
     private readonly registry: string,
     private readonly credential: () => Promise<Credential | undefined>,
     private readonly insecure: boolean,
+    private readonly secrets: SecretSet,
   ) {}
 
-  /** Remembers the registry's challenge (from a 401 on ping or any request). */
-  setChallenge(challenge: Challenge | undefined): void {
-    if (challenge) this.challenge = challenge;
+  /**
+   * Remembers the registry's challenge (from a 401 on ping or any request). The caller passes
+   * only challenges from the registry's own origin: its realm is then the one place besides the
+   * registry that may receive the credentials.
+   */
+  setChallenge(challenge: Challenge | undefined, from: URL): void {
+    if (challenge) {
+      this.challenge = challenge;
+      this.challengeFrom = from;
+    }
   }
 
   get knowsChallenge(): boolean {
@@ -80,6 +92,7 @@ export class Authenticator {
     } catch {
       throw new TskoError('TSKO_UNAUTHORIZED', `${this.registry} sent a Bearer challenge whose realm is not a URL.`);
     }
+    if (this.challengeFrom) checkNextUrl(this.challengeFrom, url, `The token realm named by ${this.registry}`);
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && (this.insecure || isLoopbackRegistry(url.host)))) {
       throw new TskoError('TSKO_INSECURE_REGISTRY', `The token service of ${this.registry} (${url.host}) is not HTTPS; refusing to send credentials to it. Add the registry to \`insecure\` if this is intended.`);
     }
@@ -94,11 +107,9 @@ export class Authenticator {
     } else {
       if (service) url.searchParams.set('service', service);
       for (const scope of scopes) url.searchParams.append('scope', scope);
-      const headers: Record<string, string> = {};
-      if (credential && 'username' in credential && 'password' in credential) {
-        headers.authorization = basic(credential.username, credential.password);
-      }
-      res = await this.transport.send({ method: 'GET', url, headers });
+      // The token service's credentials are scoped to the realm's origin like any others.
+      const header = credential && 'username' in credential && 'password' in credential ? basic(credential.username, credential.password) : undefined;
+      res = await this.transport.send({ method: 'GET', url, ...(header ? { authorization: { header, origin: originOf(url) } } : {}) });
     }
     const text = await readText(res);
     if (res.status !== 200) {
@@ -112,6 +123,8 @@ export class Authenticator {
     }
     const token = typeof body.token === 'string' ? body.token : typeof body.access_token === 'string' ? body.access_token : undefined;
     if (!token) throw new TskoError('TSKO_UNAUTHORIZED', `The token service for ${this.registry} answered without a token.`);
+    this.secrets.add(token);
+    if (typeof (body as { refresh_token?: unknown }).refresh_token === 'string') this.secrets.add((body as { refresh_token: string }).refresh_token);
     const lifetime = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 60;
     // Renew a little early so a long push does not race the expiry.
     return { token, expiresAt: Date.now() + Math.max(1, lifetime - 10) * 1000 };

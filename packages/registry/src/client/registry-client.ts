@@ -1,5 +1,5 @@
 import { pipeline, Transform, type Readable } from 'node:stream';
-import { DigestVerifier, sha256, verifyBytes, type Digest } from '../digest.js';
+import { DigestVerifier, isDigest, sha256, verifyBytes, type Digest } from '../digest.js';
 import { TskoError } from '../errors.js';
 import { emit } from '../events.js';
 import { MANIFEST_ACCEPT } from '../media-types.js';
@@ -7,7 +7,10 @@ import { isLoopbackRegistry, registryApiHost } from '../reference.js';
 import { Authenticator } from './authenticator.js';
 import { parseChallenges, repositoryScope } from './challenge.js';
 import { lookupCredential, type Credential, type CredentialSource } from './credentials.js';
+import { checkApiPath } from '../names.js';
+import { checkNextUrl, originOf, resolveLocation } from './origin.js';
 import { responseError } from './registry-errors.js';
+import { SecretSet } from './secrets.js';
 import { describeUrl, networkErrorCode, readBody, readText, Transport, type HttpRequest, type HttpResponse, type TransportOptions } from './transport.js';
 
 /** Settings shared by every registry a push or pull talks to. */
@@ -45,11 +48,15 @@ export class RegistryClient {
   private readonly auth: Authenticator;
   private readonly insecure: boolean;
   private credentialPromise?: Promise<Credential | undefined>;
+  private readonly options: RegistryOptions;
 
-  constructor(registry: string, private readonly transport: Transport, private readonly options: RegistryOptions = {}) {
+  /** `secrets` is shared by a session, whose transport events it also guards. */
+  constructor(registry: string, private readonly transport: Transport, options: RegistryOptions = {}, private readonly secrets = new SecretSet()) {
     this.registry = registry;
+    const onEvent = secrets.guardEvents(options.onEvent);
+    this.options = onEvent ? { ...options, onEvent } : options;
     this.insecure = isLoopbackRegistry(registry) || (options.insecure ?? []).includes(registry);
-    this.auth = new Authenticator(transport, registry, () => this.credential(), this.insecure);
+    this.auth = new Authenticator(transport, registry, () => this.credential(), this.insecure, secrets);
   }
 
   private credential(): Promise<Credential | undefined> {
@@ -57,7 +64,10 @@ export class RegistryClient {
     if (this.options.credentials) lookup.credentials = this.options.credentials;
     if (this.options.env) lookup.env = this.options.env;
     if (this.options.signal) lookup.signal = this.options.signal;
-    this.credentialPromise ??= lookupCredential(this.registry, lookup);
+    this.credentialPromise ??= lookupCredential(this.registry, lookup).then((found) => {
+      this.secrets.addCredential(found);
+      return found;
+    });
     return this.credentialPromise;
   }
 
@@ -77,7 +87,7 @@ export class RegistryClient {
         const res = await this.transport.send({ method: 'GET', url });
         await res.body.dump().catch(() => undefined);
         if (res.status === 401) {
-          this.auth.setChallenge(parseChallenges(headerString(res, 'www-authenticate'))[0]);
+          this.auth.setChallenge(parseChallenges(headerString(res, 'www-authenticate'))[0], url);
         } else if (res.status !== 200) {
           throw new TskoError('TSKO_REGISTRY_ERROR', `${host} answered HTTP ${res.status} to GET /v2/; it does not look like an OCI registry.`, { status: res.status });
         }
@@ -96,38 +106,62 @@ export class RegistryClient {
     throw lastError;
   }
 
-  /** Sends an authenticated request; re-authenticates once on 401 (replayable bodies only). */
+  /**
+   * Sends a request, authenticated only if it goes to the registry's own origin; re-authenticates
+   * once on the registry's 401 (replayable bodies only). A relative path is checked against the
+   * distribution grammar first; an absolute one (an upload Location) may not downgrade HTTPS.
+   */
   async request(req: Omit<HttpRequest, 'url'> & { path: string; query?: Record<string, string> }, scopes: readonly string[]): Promise<HttpResponse> {
-    const base = await this.baseUrl();
-    const url = req.path.startsWith('http') ? new URL(req.path) : new URL(req.path, base);
-    for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
-    const send = async () => {
-      const headers = { ...req.headers };
-      const authorization = await this.auth.header(scopes);
-      if (authorization) headers.authorization = authorization;
-      return this.transport.send({ ...req, url, headers });
-    };
-    let res = await send();
-    const replayable = req.body === undefined || Buffer.isBuffer(req.body);
-    if (res.status === 401 && replayable) {
-      const challenge = parseChallenges(headerString(res, 'www-authenticate'))[0];
-      if (challenge?.params.error === 'insufficient_scope' && this.auth.knowsChallenge) return res;
-      await res.body.dump().catch(() => undefined);
-      this.auth.setChallenge(challenge);
-      this.auth.invalidate(scopes);
-      res = await send();
+    try {
+      const base = await this.baseUrl();
+      let url: URL;
+      if (/^https?:/i.test(req.path)) {
+        url = new URL(req.path);
+        checkNextUrl(base, url, `An upload location from ${this.registry}`);
+      } else {
+        checkApiPath(req.path);
+        url = new URL(req.path, base);
+      }
+      for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
+      const home = originOf(base) === originOf(url);
+      const send = async () => {
+        // Credentials are only ever computed for the registry's origin; the transport checks
+        // each hop again (origin.ts).
+        const header = home ? await this.auth.header(scopes) : undefined;
+        return this.transport.send({ ...req, url, ...(header ? { authorization: { header, origin: originOf(base) } } : {}) });
+      };
+      let res = await send();
+      const replayable = req.body === undefined || Buffer.isBuffer(req.body);
+      // A challenge from another origin (after a redirect, or at a foreign Location) is never
+      // answered with this registry's credentials nor stored as its challenge: fail() refuses it.
+      if (res.status === 401 && replayable && originOf(res.url) === originOf(base)) {
+        const challenge = parseChallenges(headerString(res, 'www-authenticate'))[0];
+        if (challenge?.params.error === 'insufficient_scope' && this.auth.knowsChallenge) return res;
+        await res.body.dump().catch(() => undefined);
+        this.auth.setChallenge(challenge, res.url);
+        this.auth.invalidate(scopes);
+        res = await send();
+      }
+      return res;
+    } catch (err) {
+      throw this.secrets.scrubError(err);
     }
-    return res;
   }
 
-  /** Reads a failed response into a typed error. */
+  /** Reads a failed response into a typed error, with every credential scrubbed from its text. */
   async fail(res: HttpResponse, what: string): Promise<TskoError> {
     const body = await readText(res);
     const challenge = parseChallenges(headerString(res, 'www-authenticate'))[0];
-    if (res.status === 401 && challenge?.params.error === 'insufficient_scope') {
-      return new TskoError('TSKO_DENIED', `${what} was denied: the registry granted no ${challenge.params.scope ?? 'such'} access. Use credentials that may do this.`, { status: 401, registryErrors: [{ code: 'insufficient_scope' }] });
+    const base = await this.baseUrl();
+    let err: TskoError;
+    if (res.status === 401 && originOf(res.url) !== originOf(base)) {
+      err = new TskoError('TSKO_UNAUTHORIZED', `${what} failed: ${this.registry} pointed the request to ${res.url.host}, which asks for authentication. tsko never sends a registry's credentials to another host; configure the registry to serve or redirect to content that needs none.`, { status: 401, details: { host: res.url.host } });
+    } else if (res.status === 401 && challenge?.params.error === 'insufficient_scope') {
+      err = new TskoError('TSKO_DENIED', `${what} was denied: the registry granted no ${challenge.params.scope ?? 'such'} access. Use credentials that may do this.`, { status: 401, registryErrors: [{ code: 'insufficient_scope' }] });
+    } else {
+      err = responseError(res.status, body, what);
     }
-    return responseError(res.status, body, what);
+    return this.secrets.scrubError(err) as TskoError;
   }
 
   scopes(repository: string, actions: readonly Action[], extra: readonly string[] = []): string[] {
@@ -151,7 +185,8 @@ export class RegistryClient {
     if (res.status === 404) return undefined;
     if (res.status !== 200) throw await this.fail(res, `Checking manifest ${this.registry}/${repository}:${identifier}`);
     const digest = headerString(res, 'docker-content-digest');
-    if (!digest) return undefined;
+    // The header is the registry's word; it must be a digest before anyone builds a URL from it.
+    if (!digest || !isDigest(digest)) return undefined;
     return { digest: digest as Digest, mediaType: headerString(res, 'content-type') ?? '', size: Number(headerString(res, 'content-length') ?? 0) };
   }
 
@@ -254,7 +289,7 @@ export class RegistryClient {
     const location = headerString(res, 'location');
     if (!location) throw new TskoError('TSKO_REGISTRY_ERROR', `${describeUrl(res.url)} answered ${res.status} without a Location header.`);
     // Relative locations resolve against the request; the query (upload state) is kept.
-    return new URL(location, res.url);
+    return resolveLocation(location, res.url, `The upload location from ${this.registry}`);
   }
 }
 

@@ -1,4 +1,5 @@
 import { RegistryClient, type RegistryOptions } from './registry-client.js';
+import { SecretSet } from './secrets.js';
 import { Transport } from './transport.js';
 
 /**
@@ -10,17 +11,20 @@ export class RegistrySession {
   readonly options: RegistryOptions;
   private readonly transport: Transport;
   private readonly clients = new Map<string, RegistryClient>();
+  /** Every credential and token used in this session, scrubbed from errors and events. */
+  private readonly secrets = new SecretSet();
 
   constructor(options: RegistryOptions = {}) {
     this.options = options;
-    this.transport = new Transport(options);
+    const onEvent = this.secrets.guardEvents(options.onEvent);
+    this.transport = new Transport(onEvent ? { ...options, onEvent } : options);
   }
 
   /** The client for one registry host[:port]. */
   client(registry: string): RegistryClient {
     let client = this.clients.get(registry);
     if (!client) {
-      client = new RegistryClient(registry, this.transport, this.options);
+      client = new RegistryClient(registry, this.transport, this.options, this.secrets);
       this.clients.set(registry, client);
     }
     return client;

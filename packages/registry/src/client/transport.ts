@@ -4,6 +4,7 @@ import { rootCertificates } from 'node:tls';
 import { Agent, request, type Dispatcher } from 'undici';
 import { abortError, TskoError } from '../errors.js';
 import { emit, type RegistryEventHandler } from '../events.js';
+import { authorizationFor, resolveLocation, withoutAuthorization, type ScopedAuthorization } from './origin.js';
 
 /** How hard to try before giving up; every wait is bounded. */
 export interface RetryPolicy {
@@ -34,8 +35,10 @@ export interface HttpRequest {
   headers?: Record<string, string>;
   /** A Buffer is replayed on retry; a stream body is sent once (callers restart on failure). */
   body?: Buffer | Readable;
-  /** Follow redirects (GET/HEAD of blobs and manifests); credentials never cross hosts. */
+  /** Follow redirects (GET/HEAD of blobs and manifests). */
   followRedirects?: boolean;
+  /** Credentials and the one origin they may be sent to; checked on every hop (see origin.ts). */
+  authorization?: ScopedAuthorization;
 }
 
 export interface HttpResponse {
@@ -148,8 +151,10 @@ export class Transport {
 
   private async sendFollowingRedirects(req: HttpRequest): Promise<HttpResponse> {
     let url = req.url;
-    let headers = { 'user-agent': this.userAgent, ...req.headers };
+    const plain = { 'user-agent': this.userAgent, ...withoutAuthorization(req.headers ?? {}) };
     for (let hop = 0; hop <= 5; hop++) {
+      const authorization = authorizationFor(url, req.authorization);
+      const headers = authorization ? { ...plain, authorization } : plain;
       const res = await request(url, {
         dispatcher: this.dispatcher,
         method: req.method,
@@ -162,16 +167,9 @@ export class Transport {
         return { status: res.statusCode, headers: res.headers, body: res.body, url };
       }
       await res.body.dump().catch(() => undefined);
-      const next = new URL(location, url);
-      if (url.protocol === 'https:' && next.protocol !== 'https:') {
-        throw new TskoError('TSKO_INSECURE_REGISTRY', `${describeUrl(req.url)} redirected from HTTPS to plain HTTP (${next.host}); refusing to follow.`);
-      }
-      if (next.host !== url.host) {
-        // Credentials are for the registry, not for wherever it points us (storage, CDN).
-        const { authorization: _dropped, ...rest } = headers as Record<string, string>;
-        headers = rest as typeof headers;
-      }
-      url = next;
+      // Credentials are for their own origin, not for wherever a redirect points (storage,
+      // CDN): authorizationFor drops them on the next hop unless it is that origin again.
+      url = resolveLocation(location, url, `The redirect from ${describeUrl(req.url)}`);
     }
     throw new TskoError('TSKO_REGISTRY_ERROR', `${describeUrl(req.url)} redirected more than 5 times.`);
   }

@@ -9,3 +9,4 @@ export { startPodman, type Podman } from './podman.js';
 export { startFakeKubeApi, type FakeKubeApi } from './fake-kube-api.js';
 export { goTestEnvironment } from './go-env.js';
 export { readTarLayer, type TarEntryRead } from './tar-reader.js';
+export { startRecordingHost, type RecordingHost, type RecordingHostOptions, type RecordedRequest, type Reply } from './recording-host.js';

@@ -150,7 +150,8 @@ export class RegistryClient {
 
   /** Reads a failed response into a typed error, with every credential scrubbed from its text. */
   async fail(res: HttpResponse, what: string): Promise<TskoError> {
-    const body = await readText(res);
+    // Scrubbed before parsing: a message cut to length could keep part of a secret otherwise.
+    const body = this.secrets.scrub(await readText(res));
     const challenge = parseChallenges(headerString(res, 'www-authenticate'))[0];
     const base = await this.baseUrl();
     let err: TskoError;

@@ -1,7 +1,7 @@
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { mkdtemp } from 'node:fs/promises';
-import { parsePlatform, TskoError, type Platform, type RegistryOptions } from '@tsko/registry';
+import { parsePlatform, parseTag, TskoError, type Platform, type RegistryOptions } from '@tsko/registry';
 import { BlobStore } from '../layers/blob-store.js';
 import type { BuildPlan, ExecutionOptions, SinkSpec } from '../options.js';
 import type { NamingStrategy } from '../naming.js';
@@ -86,7 +86,8 @@ export async function resolveSettings(plan: BuildPlan, exec: ExecutionOptions): 
     platforms = [{ os: env.GOOS || 'linux', architecture: env.GOARCH || 'amd64' }];
   }
 
-  const tags = plan.tags ?? ['latest'];
+  // Checked before any build: a tag becomes part of a registry URL (see @tsko/registry names.ts).
+  const tags = (plan.tags ?? ['latest']).map((t, i) => parseTag(t, `options.tags[${i}]`));
   if (plan.tagOnly && tags.length !== 1) {
     throw new TskoError('TSKO_CONFIG_INVALID', `options.tagOnly needs exactly one tag; got ${tags.length} (${tags.join(', ')}).`, { details: { field: 'tags' } });
   }

@@ -7,7 +7,7 @@ import { isLoopbackRegistry, registryApiHost } from '../reference.js';
 import { Authenticator } from './authenticator.js';
 import { parseChallenges, repositoryScope } from './challenge.js';
 import { lookupCredential, type Credential, type CredentialSource } from './credentials.js';
-import { checkApiPath } from '../names.js';
+import { checkApiPath, parseRepositoryPath } from '../names.js';
 import { checkNextUrl, originOf, resolveLocation } from './origin.js';
 import { responseError } from './registry-errors.js';
 import { SecretSet } from './secrets.js';
@@ -176,7 +176,8 @@ export class RegistryClient {
     if (res.status !== 200) throw await this.fail(res, what);
     const raw = await readBody(res, MANIFEST_LIMIT);
     const digest = verifiedManifestDigest(raw, identifier, headerString(res, 'docker-content-digest'), what);
-    return { raw, digest, mediaType: manifestMediaType(raw, headerString(res, 'content-type')) };
+    // The media type is the registry's text and may end up in a message: scrubbed like a body.
+    return { raw, digest, mediaType: this.secrets.scrub(manifestMediaType(raw, headerString(res, 'content-type'))) };
   }
 
   /** HEADs a manifest: its digest and media type, or undefined if absent. */
@@ -237,6 +238,7 @@ export class RegistryClient {
    * opened an upload session (202) whose URL is returned for the upload to use.
    */
   async mountBlob(repository: string, digest: Digest, from: string): Promise<true | URL> {
+    parseRepositoryPath(from, 'mount source repository');
     const res = await this.request(
       { method: 'POST', path: `/v2/${repository}/blobs/uploads/`, query: { mount: digest, from } },
       this.scopes(repository, ['pull', 'push'], [repositoryScope(from, ['pull'])]),

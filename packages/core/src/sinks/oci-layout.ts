@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import {
-  canonicalJsonBytes, DigestVerifier, Image, ImageIndex, isForeignLayer, isIndexMediaType, MediaType, parseIndexManifest,
+  canonicalJsonBytes, DigestVerifier, Image, ImageIndex, isForeignLayer, isIndexMediaType, MediaType, parseImageManifest, parseIndexManifest,
   streamLayer, TskoError, verifyBytes, type Descriptor, type Digest, type ImageIndexManifest, type Layer,
 } from '@tsko/registry';
 
@@ -124,8 +124,8 @@ async function loadImage(root: string, digest: Digest): Promise<Image> {
 }
 
 async function imageFromRaw(root: string, raw: Buffer): Promise<Image> {
-  const configDigest = (JSON.parse(raw.toString('utf8')) as { config?: { digest?: Digest } }).config?.digest;
-  if (!configDigest) throw new TskoError('TSKO_INVALID_MANIFEST', `An image manifest in ${root} has no config.`);
+  // Schema first: the config digest becomes a file path next, and must not be sha256:../../x.
+  const configDigest = parseImageManifest(raw, `Image in ${root}`).config.digest as Digest;
   const config = await readBlob(root, configDigest);
   return Image.fromManifest(raw, config, (d, diffId): Layer => {
     const id: Parameters<typeof streamLayer>[0] = { digest: d.digest as Digest, diffId, size: d.size, mediaType: d.mediaType };

@@ -9,6 +9,9 @@ import { TskoError } from './errors.js';
  */
 export const TAG_RE = /^[\w][\w.-]{0,127}$/;
 export const PATH_COMPONENT_RE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const domainComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+/** A registry `host[:port]` (DNS name, IPv4 or bracketed IPv6). */
+export const DOMAIN_RE = new RegExp(`^(?:${domainComponent}(?:\\.${domainComponent})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?$`);
 /** Longest repository path we send (distribution's limit is 255 for registry + path). */
 const MAX_REPOSITORY = 255;
 
@@ -74,9 +77,10 @@ export function checkApiPath(path: string): void {
 
 /**
  * Checks a reference given as an object (not parsed from a string), whose parts may come from
- * anywhere: its repository, tag and digest must each pass the grammar.
+ * anywhere: its registry host, repository, tag and digest must each pass the grammar.
  */
-export function checkReferenceParts(ref: { repository: string; tag?: string | undefined; digest?: string | undefined }): void {
+export function checkReferenceParts(ref: { registry: string; repository: string; tag?: string | undefined; digest?: string | undefined }): void {
+  if (typeof ref.registry !== 'string' || !DOMAIN_RE.test(ref.registry)) throw invalid('registry', ref.registry, 'expected host[:port]');
   parseRepositoryPath(ref.repository);
   if (ref.tag !== undefined) parseTag(ref.tag);
   if (ref.digest !== undefined) parseDigestReference(ref.digest);

@@ -1,6 +1,6 @@
 import { TskoError } from './errors.js';
 import { isDigest, type Digest } from './digest.js';
-import { PATH_COMPONENT_RE, TAG_RE } from './names.js';
+import { DOMAIN_RE, PATH_COMPONENT_RE, TAG_RE } from './names.js';
 
 /**
  * A parsed image reference, normalised as docker does: `nginx` is
@@ -19,8 +19,6 @@ export const DEFAULT_REGISTRY = 'docker.io';
 const DOCKER_HUB_API_HOST = 'registry-1.docker.io';
 const MAX_NAME = 255;
 
-const domainComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
-const DOMAIN_RE = new RegExp(`^(?:${domainComponent}(?:\\.${domainComponent})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?$`);
 
 function invalid(input: string, why: string): TskoError {
   return new TskoError('TSKO_INVALID_REFERENCE', `Invalid image reference "${input.slice(0, 300)}": ${why}.`, {

@@ -4,7 +4,7 @@ import {
   descriptorSchema, isTskoError, parseDigestReference, parseImageManifest, parseIndexManifest, parseManifestIdentifier,
   parseRepositoryPath, parseTag, sha256,
 } from '@tsko/registry';
-import { checkApiPath } from '../src/names.js';
+import { checkApiPath, checkReferenceParts } from '../src/names.js';
 
 const D = sha256('x');
 const HEX = D.slice('sha256:'.length);
@@ -95,4 +95,22 @@ describe('manifests are validated before a digest in them is used', () => {
   }
   it('accepts a well-formed manifest', () => assert.equal(parseImageManifest(Buffer.from(manifest(D))).config.digest, D));
   it('the descriptor schema refuses a traversal digest', () => assert.equal(descriptorSchema.safeParse({ mediaType: 'x', digest: 'sha256:../../x', size: 1 }).success, false));
+});
+
+describe('references given as objects are checked part by part', () => {
+  for (const [why, ref, names] of [
+    ['registry with a path', { registry: 'evil.test/x', repository: 'a' }, 'evil.test/x'],
+    ['registry with a query', { registry: 'evil.test?', repository: 'a' }, 'evil.test?'],
+    ['registry with userinfo', { registry: 'user:pw@evil.test', repository: 'a' }, 'user:pw@evil.test'],
+    ['empty registry', { registry: '', repository: 'a' }, 'registry'],
+    ['repository traversal', { registry: 'r.test', repository: 'a/../b' }, 'a/../b'],
+    ['tag traversal', { registry: 'r.test', repository: 'a', tag: '../b' }, '../b'],
+    ['digest traversal', { registry: 'r.test', repository: 'a', digest: 'sha256:../b' }, 'sha256:../b'],
+  ] as const) {
+    it(`refuses a ${why}`, () => refused(() => checkReferenceParts(ref), 'TSKO_INVALID_REFERENCE', names));
+  }
+  it('accepts host:port, IPv6 and a digest', () => {
+    assert.doesNotThrow(() => checkReferenceParts({ registry: '[::1]:5000', repository: 'a/b', tag: 'v1', digest: D }));
+    assert.doesNotThrow(() => checkReferenceParts({ registry: 'localhost', repository: 'a' }));
+  });
 });

@@ -58,3 +58,15 @@ export function resolveLocation(location: string, responseUrl: URL, what: string
   checkNextUrl(responseUrl, next, what);
   return next;
 }
+
+/**
+ * A 401 from an origin other than the registry's (a storage redirect, a foreign upload
+ * Location). It is refused rather than answered: its realm is not the registry's, so neither
+ * the registry's credentials nor its tokens may go there.
+ */
+export function foreignChallengeError(what: string, registry: string, at: URL): TskoError {
+  return new TskoError('TSKO_UNAUTHORIZED', `${what} failed: ${registry} pointed the request to ${at.host}, which asks for authentication. tsko never sends a registry's credentials to another host; configure the registry to serve or redirect to content that needs none.`, {
+    status: 401,
+    details: { host: at.host },
+  });
+}

@@ -8,7 +8,7 @@ import { Authenticator } from './authenticator.js';
 import { parseChallenges, repositoryScope } from './challenge.js';
 import { lookupCredential, type Credential, type CredentialSource } from './credentials.js';
 import { checkApiPath, parseRepositoryPath } from '../names.js';
-import { checkNextUrl, originOf, resolveLocation } from './origin.js';
+import { checkNextUrl, foreignChallengeError, originOf, resolveLocation } from './origin.js';
 import { responseError } from './registry-errors.js';
 import { SecretSet } from './secrets.js';
 import { describeUrl, networkErrorCode, readBody, readText, Transport, type HttpRequest, type HttpResponse, type TransportOptions } from './transport.js';
@@ -110,42 +110,47 @@ export class RegistryClient {
    * Sends a request, authenticated only if it goes to the registry's own origin; re-authenticates
    * once on the registry's 401 (replayable bodies only). A relative path is checked against the
    * distribution grammar first; an absolute one (an upload Location) may not downgrade HTTPS.
+   * Whatever fails comes out with every credential scrubbed.
    */
   async request(req: Omit<HttpRequest, 'url'> & { path: string; query?: Record<string, string> }, scopes: readonly string[]): Promise<HttpResponse> {
     try {
-      const base = await this.baseUrl();
-      let url: URL;
-      if (/^https?:/i.test(req.path)) {
-        url = new URL(req.path);
-        checkNextUrl(base, url, `An upload location from ${this.registry}`);
-      } else {
-        checkApiPath(req.path);
-        url = new URL(req.path, base);
-      }
-      for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
-      const home = originOf(base) === originOf(url);
-      const send = async () => {
-        // Credentials are only ever computed for the registry's origin; the transport checks
-        // each hop again (origin.ts).
-        const header = home ? await this.auth.header(scopes) : undefined;
-        return this.transport.send({ ...req, url, ...(header ? { authorization: { header, origin: originOf(base) } } : {}) });
-      };
-      let res = await send();
-      const replayable = req.body === undefined || Buffer.isBuffer(req.body);
-      // A challenge from another origin (after a redirect, or at a foreign Location) is never
-      // answered with this registry's credentials nor stored as its challenge: fail() refuses it.
-      if (res.status === 401 && replayable && originOf(res.url) === originOf(base)) {
-        const challenge = parseChallenges(headerString(res, 'www-authenticate'))[0];
-        if (challenge?.params.error === 'insufficient_scope' && this.auth.knowsChallenge) return res;
-        await res.body.dump().catch(() => undefined);
-        this.auth.setChallenge(challenge, res.url);
-        this.auth.invalidate(scopes);
-        res = await send();
-      }
-      return res;
+      return await this.sendScoped(req, scopes);
     } catch (err) {
       throw this.secrets.scrubError(err);
     }
+  }
+
+  private async sendScoped(req: Omit<HttpRequest, 'url'> & { path: string; query?: Record<string, string> }, scopes: readonly string[]): Promise<HttpResponse> {
+    const base = await this.baseUrl();
+    let url: URL;
+    if (/^https?:/i.test(req.path)) {
+      url = new URL(req.path);
+      checkNextUrl(base, url, `An upload location from ${this.registry}`);
+    } else {
+      checkApiPath(req.path);
+      url = new URL(req.path, base);
+    }
+    for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
+    const home = originOf(base) === originOf(url);
+    const send = async () => {
+      // Credentials are only ever computed for the registry's origin; the transport checks
+      // each hop again (origin.ts).
+      const header = home ? await this.auth.header(scopes) : undefined;
+      return this.transport.send({ ...req, url, ...(header ? { authorization: { header, origin: originOf(base) } } : {}) });
+    };
+    let res = await send();
+    const replayable = req.body === undefined || Buffer.isBuffer(req.body);
+    // A challenge from another origin (after a redirect, or at a foreign Location) is never
+    // answered with this registry's credentials nor stored as its challenge: fail() refuses it.
+    if (res.status === 401 && replayable && originOf(res.url) === originOf(base)) {
+      const challenge = parseChallenges(headerString(res, 'www-authenticate'))[0];
+      if (challenge?.params.error === 'insufficient_scope' && this.auth.knowsChallenge) return res;
+      await res.body.dump().catch(() => undefined);
+      this.auth.setChallenge(challenge, res.url);
+      this.auth.invalidate(scopes);
+      res = await send();
+    }
+    return res;
   }
 
   /** Reads a failed response into a typed error, with every credential scrubbed from its text. */
@@ -156,7 +161,7 @@ export class RegistryClient {
     const base = await this.baseUrl();
     let err: TskoError;
     if (res.status === 401 && originOf(res.url) !== originOf(base)) {
-      err = new TskoError('TSKO_UNAUTHORIZED', `${what} failed: ${this.registry} pointed the request to ${res.url.host}, which asks for authentication. tsko never sends a registry's credentials to another host; configure the registry to serve or redirect to content that needs none.`, { status: 401, details: { host: res.url.host } });
+      err = foreignChallengeError(what, this.registry, res.url);
     } else if (res.status === 401 && challenge?.params.error === 'insufficient_scope') {
       err = new TskoError('TSKO_DENIED', `${what} was denied: the registry granted no ${challenge.params.scope ?? 'such'} access. Use credentials that may do this.`, { status: 401, registryErrors: [{ code: 'insufficient_scope' }] });
     } else {

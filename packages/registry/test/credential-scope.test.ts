@@ -208,6 +208,32 @@ describe('credentials never leave the registry origin', () => {
     });
   }
 
+  it('a secret the registry puts into an upload Location never reaches an event or error', async () => {
+    // The registry's own origin, so credentials go there; the path it hands out carries them
+    // back, and a reset makes the client report that path in retry events and the error.
+    const marker = `leak-${BASIC}-${encodeURIComponent(TEST_PASSWORD)}`;
+    const front = await startRecordingHost({
+      address: '127.0.0.1',
+      upstream: basic.host,
+      respond: (req) => (req.url.includes('/leak-') ? { status: 0, reset: true } : undefined),
+      rewrite: (req, status, headers) => (isUploadStart(req, status) ? { ...headers, location: `${new URL(headers.location!, 'http://x').pathname}/${marker}` } : headers),
+    });
+    const events: RegistryEvent[] = [];
+    try {
+      let caught: unknown;
+      await assert.rejects(pushImage(await testImage('leaky-location', undefined, 1), `${front.host}/team/app:1`, { ...fast, concurrency: 1, credentials: { [front.host]: { username: TEST_USER, password: TEST_PASSWORD } }, onEvent: (e) => events.push(e) }), (err: unknown) => {
+        caught = err;
+        return isTskoError(err, 'TSKO_REGISTRY_UNAVAILABLE') && /\[redacted\]/.test(err.message);
+      });
+      assert.ok(front.requests.some((r) => r.url.includes(marker)), 'the client did use the leaky Location');
+      assert.ok(events.some((e) => e.type === 'request:retry' && /\[redacted\]/.test(JSON.stringify(e))), 'a retry event reported the scrubbed path');
+      const text = exposed(caught, events);
+      for (const s of [TEST_PASSWORD, encodeURIComponent(TEST_PASSWORD), BASIC]) assert.ok(!text.includes(s), `a secret leaked: ${text.slice(0, 400)}`);
+    } finally {
+      await front.close();
+    }
+  });
+
   for (const credential of [{ username: TEST_USER, password: TEST_PASSWORD }, { identityToken: 'identity-refresh-token-7f3a9c' }] as Credential[]) {
     const kind = 'password' in credential ? 'password' : 'identity token';
     it(`a token service whose error echoes the ${kind} is scrubbed too`, async () => {

@@ -20,6 +20,8 @@ export interface RecordedRequest {
 }
 
 export interface Reply {
+  /** Reset the connection instead of answering (a network failure mid-request). */
+  reset?: boolean;
   status: number;
   headers?: Record<string, string>;
   body?: string;
@@ -71,6 +73,10 @@ export async function startRecordingHost(options: RecordingHostOptions = {}): Pr
     const recorded: RecordedRequest = { method: req.method ?? '', url: req.url ?? '/', headers: req.headers, body: raw.toString('utf8') };
     requests.push(recorded);
     const reply = options.respond?.(recorded, self);
+    if (reply?.reset) {
+      req.socket.destroy();
+      return;
+    }
     if (reply || !options.upstream) {
       const r = reply ?? { status: 404, body: '{"errors":[{"code":"NAME_UNKNOWN","message":"nothing here"}]}' };
       res.writeHead(r.status, { 'content-type': 'application/json', ...r.headers }).end(r.body ?? '');

@@ -35,6 +35,11 @@ export const buildPlanSchema = z.strictObject({
   naming: z.enum(['md5', 'preserveImportPaths', 'baseImportPaths', 'bare']).optional(),
   /** Extra `go build` environment (KEY=value), after `.ko.yaml` env so it wins. */
   env: stringList.optional(),
+  /**
+   * Let build settings name programs (`-toolexec`, `CC`, `GOFLAGS=-overlay=…`, …) from any
+   * source, `.ko.yaml` included. Off by default: see "Trust model" in the README.
+   */
+  allowBuildPrograms: z.boolean().optional(),
   /** `go build` flags; replace `.ko.yaml` flags when given. */
   flags: stringList.optional(),
   /** Linker flags; replace `.ko.yaml` ldflags when given. */

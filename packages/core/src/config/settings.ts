@@ -34,6 +34,8 @@ export interface Settings {
   defaults: { env: string[]; flags: string[]; ldflags: string[] };
   builds: KoBuildConfig[];
   code: { env: string[]; flags: string[] | undefined; ldflags: string[] | undefined };
+  /** Whether build settings may name programs (`allowBuildPrograms`). */
+  allowBuildPrograms: boolean;
   /** Config `created` from SOURCE_DATE_EPOCH. */
   created: Date | undefined;
   /** kodata mtime from KO_DATA_DATE_EPOCH. */
@@ -122,6 +124,7 @@ export async function resolveSettings(plan: BuildPlan, exec: ExecutionOptions): 
     defaults: { env: y.defaultEnv ?? [], flags: y.defaultFlags ?? [], ldflags: y.defaultLdflags ?? [] },
     builds: y.builds ?? [],
     code: { env: plan.env ?? [], flags: plan.flags, ldflags: plan.ldflags },
+    allowBuildPrograms: plan.allowBuildPrograms ?? false,
     created: epoch('SOURCE_DATE_EPOCH', env.SOURCE_DATE_EPOCH),
     kodataDate: epoch('KO_DATA_DATE_EPOCH', env.KO_DATA_DATE_EPOCH),
     store: new BlobStore(cacheRoot),

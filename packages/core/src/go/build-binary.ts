@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { formatPlatform, TskoError, type Platform } from '@tsko/registry';
 import { resolveImportPath, type GoPackage } from './import-path.js';
+import { checkBuildEnv, checkGoFlags, checkLdflags } from './program-policy.js';
 import { goProgram, runGo } from './run-go.js';
 
 export interface GoBuildRequest {
@@ -13,7 +14,7 @@ export interface GoBuildRequest {
   platform: Platform;
   /** Extra environment for `go build` (after the platform's GOOS/GOARCH, so it can override). */
   env?: readonly string[];
-  /** Extra `go build` flags (`-tags=x`, …). `-toolexec` is refused. */
+  /** Extra `go build` flags (`-tags=x`, …). `-toolexec` and other program-running flags are refused. */
   flags?: readonly string[];
   /** Linker flags, joined into one `-ldflags=` argument. */
   ldflags?: readonly string[];
@@ -24,6 +25,8 @@ export interface GoBuildRequest {
   /** Folder to write the binary into (default: a new temporary folder). */
   outDir?: string;
   signal?: AbortSignal;
+  /** Let `env`/`flags`/`ldflags` name programs (`-toolexec`, `CC`, …); see the README's trust model. */
+  allowBuildPrograms?: boolean;
   /** A package already resolved by `resolveImportPath` (skips `go list`). */
   resolved?: GoPackage;
 }
@@ -61,13 +64,12 @@ export function platformEnv(platform: Platform): string[] {
   return env;
 }
 
-/** Refuses `-toolexec` in any spelling, as ko does: it would run arbitrary programs. */
+/**
+ * Refuses go flags that would run another program (`-toolexec`, `-exec`, `-overlay`, …) in
+ * any spelling, and `-o`, which tsko owns. See `program-policy.ts`.
+ */
 export function checkFlags(flags: readonly string[]): void {
-  for (const flag of flags) {
-    if (/^--?toolexec(=|$)/.test(flag)) {
-      throw new TskoError('TSKO_INVALID_ARGUMENT', `The go build flag "${flag}" is not allowed: -toolexec would run arbitrary programs during the build.`, { details: { flag } });
-    }
-  }
+  checkGoFlags(flags, (i) => ({ where: `flags[${i}]`, field: `flags[${i}]` }), false);
 }
 
 function mergeEnv(base: NodeJS.ProcessEnv, entries: readonly string[]): NodeJS.ProcessEnv {
@@ -88,7 +90,11 @@ export async function buildGoBinary(request: GoBuildRequest): Promise<GoBinary> 
   const dir = request.dir ?? process.cwd();
   const baseEnv = request.baseEnv ?? process.env;
   const flags = [...(request.flags ?? [])];
-  checkFlags(flags);
+  const allow = request.allowBuildPrograms ?? false;
+  const source = (field: string) => (i: number) => ({ where: `${field}[${i}]`, field: `${field}[${i}]` });
+  checkGoFlags(flags, source('flags'), allow);
+  checkBuildEnv(request.env ?? [], source('env'), allow);
+  checkLdflags(request.ldflags ?? [], source('ldflags'), allow);
   const env = mergeEnv(baseEnv, [...platformEnv(request.platform), ...(request.env ?? [])]);
   const pkg = request.resolved ?? (await resolveImportPath(request.importPath, { dir, env, goBinary: request.goBinary, signal: request.signal }));
   const appName = appFilename(pkg.importPath);

@@ -64,28 +64,34 @@ export async function resolveOccurrences(occurrences: readonly Occurrence[], opt
     }
   };
   let build = custom;
+  let close: (() => Promise<void>) | undefined;
   if (!build) {
     const publisher = await createPublisher(publish);
     build = async (reference) => (await publisher.publish(reference)).ref;
+    close = () => publisher.close();
   }
   const limit = pLimit(Math.max(1, options.concurrency ?? 4));
   const failures: TskoError[] = [];
-  await Promise.all(
-    [...byReference].map(([reference, uses]) =>
-      limit(async () => {
-        emit({ type: 'resolve:found', reference, occurrences: uses.length });
-        try {
-          const ref = await build!(reference, options.signal ? { signal: options.signal } : {});
-          resolved.set(reference, ref);
-          emit({ type: 'resolve:resolved', reference, ref });
-        } catch (err) {
-          const where = uses.map((u) => u.location);
-          const code = isTskoError(err) ? err.code : 'TSKO_BUILD_FAILED';
-          failures.push(new TskoError(code, `${reference} (used at ${where.join(', ')}) could not be built: ${(err as Error).message}`, { cause: err, details: { reference, locations: where } }));
-        }
-      }),
-    ),
-  );
+  try {
+    await Promise.all(
+      [...byReference].map(([reference, uses]) =>
+        limit(async () => {
+          emit({ type: 'resolve:found', reference, occurrences: uses.length });
+          try {
+            const ref = await build!(reference, options.signal ? { signal: options.signal } : {});
+            resolved.set(reference, ref);
+            emit({ type: 'resolve:resolved', reference, ref });
+          } catch (err) {
+            const where = uses.map((u) => u.location);
+            const code = isTskoError(err) ? err.code : 'TSKO_BUILD_FAILED';
+            failures.push(new TskoError(code, `${reference} (used at ${where.join(', ')}) could not be built: ${(err as Error).message}`, { cause: err, details: { reference, locations: where } }));
+          }
+        }),
+      ),
+    );
+  } finally {
+    await close?.();
+  }
   if (failures.length) {
     const first = failures[0]!;
     if (failures.length > 1) (first.details as Record<string, unknown>).otherFailures = failures.slice(1).map((f) => f.message);

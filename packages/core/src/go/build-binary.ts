@@ -1,7 +1,6 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { formatPlatform, TskoError, type Platform } from '@tsko/registry';
+import { formatPlatform, guarded, TskoError, type Platform } from '@tsko/registry';
+import { makeTempDir, removeTempDir } from '../temp-dirs.js';
 import { resolveImportPath, type GoPackage } from './import-path.js';
 import { checkBuildEnv, checkGoFlags, checkLdflags } from './program-policy.js';
 import { goProgram, runGo } from './run-go.js';
@@ -22,7 +21,10 @@ export interface GoBuildRequest {
   goBinary?: string;
   /** Base environment (default process.env). */
   baseEnv?: NodeJS.ProcessEnv;
-  /** Folder to write the binary into (default: a new temporary folder). */
+  /**
+   * Folder to write the binary into. Default: a new temporary folder, removed if the build
+   * fails or is aborted, and otherwise when the process exits (pass `outDir` to keep it).
+   */
   outDir?: string;
   signal?: AbortSignal;
   /** Let `env`/`flags`/`ldflags` name programs (`-toolexec`, `CC`, …); see the README's trust model. */
@@ -86,7 +88,11 @@ function mergeEnv(base: NodeJS.ProcessEnv, entries: readonly string[]): NodeJS.P
  * Builds a Go command for one platform with `go build -trimpath`, `CGO_ENABLED=0` unless the
  * env overrides it. A compile error is `TSKO_BUILD_FAILED` carrying the compiler output.
  */
-export async function buildGoBinary(request: GoBuildRequest): Promise<GoBinary> {
+export function buildGoBinary(request: GoBuildRequest): Promise<GoBinary> {
+  return guarded(`buildGoBinary ${request.importPath}`, () => buildInto(request));
+}
+
+async function buildInto(request: GoBuildRequest): Promise<GoBinary> {
   const dir = request.dir ?? process.cwd();
   const baseEnv = request.baseEnv ?? process.env;
   const flags = [...(request.flags ?? [])];
@@ -97,8 +103,18 @@ export async function buildGoBinary(request: GoBuildRequest): Promise<GoBinary> 
   checkLdflags(request.ldflags ?? [], source('ldflags'), allow);
   const env = mergeEnv(baseEnv, [...platformEnv(request.platform), ...(request.env ?? [])]);
   const pkg = request.resolved ?? (await resolveImportPath(request.importPath, { dir, env, goBinary: request.goBinary, signal: request.signal }));
+  if (request.outDir) return runBuild(request, pkg, dir, baseEnv, env, flags, request.outDir);
+  const outDir = await makeTempDir('tsko-build-');
+  try {
+    return await runBuild(request, pkg, dir, baseEnv, env, flags, outDir);
+  } catch (err) {
+    await removeTempDir(outDir);
+    throw err;
+  }
+}
+
+async function runBuild(request: GoBuildRequest, pkg: GoPackage, dir: string, baseEnv: NodeJS.ProcessEnv, env: NodeJS.ProcessEnv, flags: string[], outDir: string): Promise<GoBinary> {
   const appName = appFilename(pkg.importPath);
-  const outDir = request.outDir ?? (await mkdtemp(join(tmpdir(), 'tsko-build-')));
   const out = join(outDir, appName);
   const args = ['build', '-trimpath', '-o', out, ...flags];
   if (request.ldflags?.length) args.push(`-ldflags=${request.ldflags.join(' ')}`);

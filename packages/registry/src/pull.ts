@@ -8,7 +8,7 @@ import { formatPlatform, hostPlatform, isAttestationPlatform, parsePlatform, pla
 import { formatReference, parseReference, referenceIdentifier, referenceName, withIdentifier, type Reference } from './reference.js';
 import type { RegistryOptions } from './client/registry-client.js';
 import { sessionFor, type RegistrySession } from './client/session.js';
-import type { Descriptor, ImageIndexManifest } from './schemas.js';
+import { imageManifestSchema, parseJson, type Descriptor, type ImageIndexManifest } from './schemas.js';
 
 export interface PullOptions extends RegistryOptions {
   /** Which image of an index to take (default: linux and the host's architecture). */
@@ -109,8 +109,8 @@ async function pullImageManifest(session: RegistrySession, reference: Reference,
 async function imageFromManifest(session: RegistrySession, reference: Reference, raw: Buffer): Promise<Image> {
   const client = session.client(reference.registry);
   const what = `Image ${formatReference(reference)}`;
-  const configDigest = (JSON.parse(raw.toString('utf8')) as { config?: { digest?: string } }).config?.digest;
-  if (!configDigest) throw new TskoError('TSKO_INVALID_MANIFEST', `${what} has no config descriptor.`);
+  // Parsed and validated before any field is used (a registry may send anything).
+  const configDigest = parseJson(imageManifestSchema, raw, `${what} manifest`).config.digest;
   const rawConfig = await client.getSmallBlob(reference.repository, configDigest as Digest);
   const source = { registry: reference.registry, repository: reference.repository };
   return Image.fromManifest(

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pack } from 'tar-stream';
-import { fileSystemError, formatPlatform, hostPlatform, TskoError, platformMatches, type Image, type ImageIndex, type Platform } from '@tsko/registry';
+import { fileSystemError, formatPlatform, guarded, hostPlatform, TskoError, platformMatches, type Image, type ImageIndex, type Platform } from '@tsko/registry';
 
 /** One image of a docker archive and the names (`repo:tag`) it loads as. */
 export interface ArchiveEntry {
@@ -68,7 +68,11 @@ export function dockerArchiveStream(entries: readonly ArchiveEntry[], signal?: A
 }
 
 /** Writes a docker archive file atomically (a failed write leaves no half file). */
-export async function writeDockerArchive(path: string, entries: readonly ArchiveEntry[], signal?: AbortSignal): Promise<void> {
+export function writeDockerArchive(path: string, entries: readonly ArchiveEntry[], signal?: AbortSignal): Promise<void> {
+  return guarded(`Writing tarball ${path}`, () => writeArchive(path, entries, signal));
+}
+
+async function writeArchive(path: string, entries: readonly ArchiveEntry[], signal: AbortSignal | undefined): Promise<void> {
   if ((await stat(path).catch(() => undefined))?.isDirectory()) {
     throw new TskoError('TSKO_PATH_INVALID', `Tarball path ${path} is a folder; name a file such as ${path.replace(/\/+$/, '')}/image.tar.`, { details: { path } });
   }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import {
-  canonicalJsonBytes, DigestVerifier, fileSystemError, Image, ImageIndex, imageManifestSchema, isForeignLayer, isIndexMediaType, isTskoError, MediaType,
+  canonicalJsonBytes, DigestVerifier, fileSystemError, guarded, Image, ImageIndex, imageManifestSchema, isForeignLayer, isIndexMediaType, isTskoError, MediaType,
   parseIndexManifest, parseJson, streamLayer, TskoError, verifyBytes, type Descriptor, type Digest, type ImageIndexManifest, type Layer,
 } from '@tsko/registry';
 import { withFileLock } from './file-lock.js';
@@ -95,7 +95,11 @@ async function existingIndex(root: string): Promise<ImageIndexManifest> {
  * process or others) each keep their entry: index.json is read, changed and replaced under a
  * lock (`index.json.lock`), by rename from a uniquely named temporary file.
  */
-export async function writeOciLayout(root: string, node: Image | ImageIndex, tag?: string, signal?: AbortSignal): Promise<Descriptor> {
+export function writeOciLayout(root: string, node: Image | ImageIndex, tag?: string, signal?: AbortSignal): Promise<Descriptor> {
+  return guarded(`Writing OCI layout ${root}`, () => writeLayout(root, node, tag, signal));
+}
+
+async function writeLayout(root: string, node: Image | ImageIndex, tag: string | undefined, signal: AbortSignal | undefined): Promise<Descriptor> {
   try {
     await mkdir(join(root, 'blobs', 'sha256'), { recursive: true });
   } catch (err) {
@@ -133,7 +137,11 @@ export type LayoutEntry =
  * Reads an entry of an OCI layout: the one named `tag`, or the only entry when no tag is
  * given. Manifests and configs are verified on read; layers are verified as they stream.
  */
-export async function readOciLayout(root: string, tag?: string): Promise<LayoutEntry> {
+export function readOciLayout(root: string, tag?: string): Promise<LayoutEntry> {
+  return guarded(`Reading OCI layout ${root}`, () => readLayout(root, tag));
+}
+
+async function readLayout(root: string, tag: string | undefined): Promise<LayoutEntry> {
   let index: ImageIndexManifest;
   try {
     index = await readLayoutIndex(root);

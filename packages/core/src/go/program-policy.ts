@@ -74,7 +74,11 @@ export function checkGoFlags(flags: readonly string[], source: (i: number) => Pr
     }
     if (allowPrograms) return;
     if (PROGRAM_FLAGS.has(name)) throw refuse(source(i), flag, `would make go run or read a program or file outside the build (-${name})`);
-    if (name === 'ldflags') checkLdflagWords(flag.slice(flag.indexOf('=') + 1).split(/\s+/), source(i), flag);
+    if (name === 'ldflags') {
+      // `-ldflags=VALUE`, or `-ldflags VALUE` with the value as the next argument.
+      const value = flag.includes('=') ? flag.slice(flag.indexOf('=') + 1) : (flags[i + 1] ?? '');
+      checkLdflagWords(value.split(/\s+/), source(i), flag.includes('=') ? flag : `${flag} ${value}`);
+    }
   });
 }
 

@@ -57,7 +57,11 @@ function splitResolveOptions(options: ResolveOptions): { selector?: string; recu
  * puts each resulting digest-pinned reference in place. A failure names the reference and
  * every place that used it.
  */
-export async function resolveOccurrences(occurrences: readonly Occurrence[], options: ResolveOptions): Promise<Map<string, string>> {
+export function resolveOccurrences(occurrences: readonly Occurrence[], options: ResolveOptions): Promise<Map<string, string>> {
+  return guarded('resolveOccurrences', () => buildOccurrences(occurrences, options));
+}
+
+async function buildOccurrences(occurrences: readonly Occurrence[], options: ResolveOptions): Promise<Map<string, string>> {
   const { build: custom, publish } = splitResolveOptions(options);
   const byReference = new Map<string, Occurrence[]>();
   for (const o of occurrences) {

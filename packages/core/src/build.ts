@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
 import {
-  formatPlatform, ImageIndex, isDockerMediaType, MediaType, platformMatches, RegistrySession, TskoError,
+  formatPlatform, guarded, ImageIndex, isDockerMediaType, MediaType, platformMatches, RegistrySession, TskoError,
   type Descriptor, type Digest, type Image, type Platform,
 } from '@tsko/registry';
 import { effectiveBuild, matchBuildConfigs } from './config/build-configs.js';
@@ -17,6 +17,7 @@ import { koImage, layerMediaTypeFor } from './image/ko-image.js';
 import { binaryLayer } from './layers/binary-layer.js';
 import { kodataLayer } from './layers/kodata-layer.js';
 import { splitOptions, type ExecutionOptions, type PublishOptions } from './options.js';
+import { removeTempDir } from './temp-dirs.js';
 
 /** One platform image of a build, with what the SBOM needs. */
 export interface PlatformBuild {
@@ -54,6 +55,11 @@ export class BuildContext {
     return new BuildContext(await resolveSettings(plan, exec), exec);
   }
 
+  /** Removes what this context made for itself (the throw-away cache of `cacheDir: false`). */
+  async close(): Promise<void> {
+    await removeTempDir(this.settings.tempCache);
+  }
+
   emit(event: CoreEvent): void {
     emitCore(this.exec.onEvent, event);
   }
@@ -76,6 +82,13 @@ export class BuildContext {
     this.data ??= templateData(this.settings.dir, this.settings.env, this.now, this.settings.goBinary);
     return this.data;
   }
+}
+
+async function settledAll<T>(promises: readonly Promise<T>[]): Promise<T[]> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
 function usesTemplates(settings: Settings, matched: { env?: string[]; flags?: string[]; ldflags?: string[] } | undefined): boolean {
@@ -145,7 +158,9 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
   const base = await ctx.base(baseSpec);
   const targets = targetsFor(base, settings, pkg.importPath);
 
-  const built = await Promise.all(
+  // Every platform build settles before a failure is reported, so that nothing is still
+  // writing into the cache (perhaps a throw-away one about to be removed) after we return.
+  const built = await settledAll(
     targets.map((target) =>
       ctx.limit(async (): Promise<PlatformBuild> => {
         const platformText = formatPlatform(target.platform);
@@ -153,7 +168,7 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
         ctx.emit({ type: 'build:start', importPath: pkg.importPath, platform: platformText });
         const [baseImage, binary] = await Promise.all([
           target.load(),
-          buildGoBinary({ importPath: pkg.importPath, dir: how.dir, platform: target.platform, env: how.env, flags: how.flags, ldflags: how.ldflags, goBinary: settings.goBinary, baseEnv: settings.env, signal, resolved: pkg, outDir: await binaryDir(settings, pkg.importPath, target.platform, how) }),
+          buildGoBinary({ importPath: pkg.importPath, dir: how.dir, platform: target.platform, env: how.env, flags: how.flags, ldflags: how.ldflags, goBinary: settings.goBinary, baseEnv: settings.env, signal, resolved: pkg, allowBuildPrograms: settings.allowBuildPrograms, outDir: await binaryDir(settings, pkg.importPath, target.platform, how) }),
         ]);
         {
           const mediaType = layerMediaTypeFor(baseImage);
@@ -200,9 +215,18 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
 
 /**
  * Builds an import path into an image (one platform) or an index (several), without pushing.
- * Layers are written to the layer cache; base layers stay where they are.
+ * Layers are written to the layer cache; base layers stay where they are. With
+ * `cacheDir: false` the returned image's layers live in a temporary folder that is removed
+ * when the build fails, or else when the process exits.
  */
-export async function build(importPath: string, options: PublishOptions = {}): Promise<BuildResult> {
-  const ctx = await BuildContext.create(options);
-  return buildInContext(ctx, importPath);
+export function build(importPath: string, options: PublishOptions = {}): Promise<BuildResult> {
+  return guarded('build', async () => {
+    const ctx = await BuildContext.create(options);
+    try {
+      return await buildInContext(ctx, importPath);
+    } catch (err) {
+      await ctx.close();
+      throw err;
+    }
+  });
 }

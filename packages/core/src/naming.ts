@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
+import { TskoError } from '@tsko/registry';
 
 export type NamingStrategy = 'md5' | 'preserveImportPaths' | 'baseImportPaths' | 'bare';
 
@@ -23,8 +24,11 @@ export function imageRepository(repo: string, importPath: string, strategy: Nami
     case 'baseImportPaths':
       name = last;
       break;
-    default:
+    case 'md5':
       name = `${last}-${createHash('md5').update(importPath).digest('hex')}`;
+      break;
+    default:
+      throw new TskoError('TSKO_INVALID_ARGUMENT', `Unknown naming strategy "${String(strategy).slice(0, 60)}": use md5, preserveImportPaths, baseImportPaths or bare.`, { details: { field: 'naming' } });
   }
   return `${repo.replace(/\/+$/, '')}/${name.toLowerCase()}`;
 }

@@ -35,6 +35,11 @@ export const buildPlanSchema = z.strictObject({
   naming: z.enum(['md5', 'preserveImportPaths', 'baseImportPaths', 'bare']).optional(),
   /** Extra `go build` environment (KEY=value), after `.ko.yaml` env so it wins. */
   env: stringList.optional(),
+  /**
+   * Let build settings name programs (`-toolexec`, `CC`, `GOFLAGS=-overlay=…`, …) from any
+   * source, `.ko.yaml` included. Off by default: see "Trust model" in the README.
+   */
+  allowBuildPrograms: z.boolean().optional(),
   /** `go build` flags; replace `.ko.yaml` flags when given. */
   flags: stringList.optional(),
   /** Linker flags; replace `.ko.yaml` ldflags when given. */
@@ -85,6 +90,9 @@ const EXECUTION_KEYS = ['concurrency', 'pushConcurrency', 'credentials', 'onEven
 
 /** Splits options into the validated plan and the execution settings. */
 export function splitOptions(options: PublishOptions = {}): { plan: BuildPlan; exec: ExecutionOptions } {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TskoError('TSKO_CONFIG_INVALID', `options must be an object; got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}.`, { details: { field: '(options)' } });
+  }
   const planInput: Record<string, unknown> = {};
   const exec: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options)) {
@@ -98,8 +106,25 @@ export function splitOptions(options: PublishOptions = {}): { plan: BuildPlan; e
     const keys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
     throw new TskoError('TSKO_CONFIG_INVALID', `options.${field}: ${issue.message}${keys}.`, { cause: parsed.error, details: { field } });
   }
-  if (exec.concurrency !== undefined && !(Number.isInteger(exec.concurrency) && (exec.concurrency as number) > 0)) {
-    throw new TskoError('TSKO_CONFIG_INVALID', 'options.concurrency must be a positive integer.', { details: { field: 'concurrency' } });
-  }
+  checkExecution(exec);
   return { plan: parsed.data, exec: exec as ExecutionOptions };
+}
+
+/** Execution settings are not in the zod plan, so they are checked here, by hand. */
+export function checkExecution(exec: Record<string, unknown>): void {
+  for (const field of ['concurrency', 'pushConcurrency']) {
+    const value = exec[field];
+    if (value !== undefined && !(Number.isInteger(value) && (value as number) > 0)) {
+      throw new TskoError('TSKO_CONFIG_INVALID', `options.${field} must be a positive integer; got ${String(value).slice(0, 40)}.`, { details: { field } });
+    }
+  }
+  if (exec.onEvent !== undefined && typeof exec.onEvent !== 'function') {
+    throw new TskoError('TSKO_CONFIG_INVALID', 'options.onEvent must be a function.', { details: { field: 'onEvent' } });
+  }
+  if (exec.signal !== undefined && !(exec.signal instanceof AbortSignal)) {
+    throw new TskoError('TSKO_CONFIG_INVALID', 'options.signal must be an AbortSignal.', { details: { field: 'signal' } });
+  }
+  if (exec.environment !== undefined && (typeof exec.environment !== 'object' || exec.environment === null)) {
+    throw new TskoError('TSKO_CONFIG_INVALID', 'options.environment must be an object of environment variables.', { details: { field: 'environment' } });
+  }
 }

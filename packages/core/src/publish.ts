@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
-  formatPlatform, parseRepository, pushImage, referenceName, TskoError,
+  asTskoError, fileSystemError, formatPlatform, guarded, parseRepository, pushImage, referenceName, TskoError,
   type Digest, type Image, type ImageIndex, type Platform,
 } from '@tsko/registry';
 import { BuildContext, buildInContext, type BuildResult } from './build.js';
@@ -46,15 +46,22 @@ export function formatPublishedRef(repository: string, digest: Digest, tags: rea
 export interface Publisher {
   /** Builds and publishes one import path; the same path (or the same resolved package) is done once. */
   publish(importPath: string): Promise<PublishResult>;
+  /** Waits for the publishes in flight, then removes temporary files (the `cacheDir: false` cache). */
+  close(): Promise<void>;
 }
 
 /**
  * A publisher for several import paths that share one context, for callers that need each
  * result (or failure) separately, such as `@tsko/resolve`.
  */
-export async function createPublisher(options: PublishOptions = {}): Promise<Publisher> {
+export function createPublisher(options: PublishOptions = {}): Promise<Publisher> {
+  return guarded('createPublisher', () => openPublisher(options));
+}
+
+async function openPublisher(options: PublishOptions): Promise<Publisher> {
   const ctx = await BuildContext.create(options);
   if (!ctx.settings.repo && ctx.settings.push) {
+    await ctx.close();
     // Fail before any build: there is nowhere to put the result.
     throw new TskoError('TSKO_NO_REPO', 'Nowhere to publish: set options.repo or KO_DOCKER_REPO (e.g. registry.example.com/team), or pass push: false.');
   }
@@ -76,7 +83,13 @@ export async function createPublisher(options: PublishOptions = {}): Promise<Pub
         })();
         byRequest.set(key, p);
       }
-      return p;
+      return p.catch((err: unknown) => {
+        throw asTskoError(err, `publish ${requested}`);
+      });
+    },
+    async close() {
+      await Promise.allSettled(byRequest.values());
+      await ctx.close();
     },
   };
 }
@@ -90,8 +103,12 @@ export function publish(importPath: string, options?: PublishOptions): Promise<P
 export function publish(importPaths: readonly string[], options?: PublishOptions): Promise<PublishResult[]>;
 export async function publish(importPaths: string | readonly string[], options: PublishOptions = {}): Promise<PublishResult | PublishResult[]> {
   const publisher = await createPublisher(options);
-  if (typeof importPaths === 'string') return publisher.publish(importPaths);
-  return Promise.all(importPaths.map((p) => publisher.publish(p)));
+  try {
+    if (typeof importPaths === 'string') return await publisher.publish(importPaths);
+    return await Promise.all(importPaths.map((p) => publisher.publish(p)));
+  } finally {
+    await publisher.close();
+  }
 }
 
 async function publishBuilt(ctx: BuildContext, built: BuildResult): Promise<Omit<PublishResult, 'requested'>> {
@@ -162,15 +179,22 @@ function sbomDocuments(built: BuildResult, repository: string, created: Date | u
 }
 
 async function writeSbomFiles(dir: string, docs: readonly SbomDocument[]): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  for (const doc of docs) await writeFile(join(dir, `${doc.name}.spdx.json`), doc.document);
+  await mkdir(dir, { recursive: true }).catch((err: unknown) => {
+    throw fileSystemError(err, 'options.sbomDir', dir);
+  });
+  for (const doc of docs) {
+    const file = join(dir, `${doc.name}.spdx.json`);
+    await writeFile(file, doc.document).catch((err: unknown) => {
+      throw fileSystemError(err, 'SBOM file (options.sbomDir)', file);
+    });
+  }
 }
 
 async function writeSink(ctx: BuildContext, sink: SinkSpec, image: Image | ImageIndex, repository: string, tags: readonly string[], importPath: string): Promise<void> {
   const { settings } = ctx;
   if (sink.type === 'layout') {
     const path = resolve(settings.dir, sink.path);
-    for (const tag of tags) await writeOciLayout(path, image, `${repository}:${tag}`);
+    for (const tag of tags) await writeOciLayout(path, image, `${repository}:${tag}`, ctx.exec.signal);
     ctx.emit({ type: 'sink:written', importPath, sink: 'layout', target: path });
   } else if (sink.type === 'tarball') {
     const path = resolve(settings.dir, sink.path);

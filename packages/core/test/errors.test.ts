@@ -38,7 +38,7 @@ describe('bad input gets a typed, actionable error', () => {
 
   it('refuses -toolexec in any spelling', async () => {
     for (const flag of ['-toolexec=/bin/sh', '--toolexec', '-toolexec']) {
-      await assert.rejects(publish('./cmd/server', opts({ flags: [flag] })), (err: unknown) => isTskoError(err, 'TSKO_INVALID_ARGUMENT') && err.message.includes(flag));
+      await assert.rejects(publish('./cmd/server', opts({ flags: [flag] })), (err: unknown) => isTskoError(err, 'TSKO_BUILD_PROGRAM_REFUSED') && err.message.includes(flag));
     }
   });
 

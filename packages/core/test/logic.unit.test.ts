@@ -48,8 +48,11 @@ describe('go build inputs', () => {
     assert.throws(() => platformEnv({ os: 'linux', architecture: 'arm', variant: 'v9' }), /v5, v6 or v7/);
   });
   it('refuses -toolexec but allows look-alikes', () => {
-    for (const f of ['-toolexec', '--toolexec', '-toolexec=x', '--toolexec=x']) assert.throws(() => checkFlags([f]), (e: unknown) => isTskoError(e, 'TSKO_INVALID_ARGUMENT'));
-    assert.doesNotThrow(() => checkFlags(['-tags=toolexec', '-toolexecutable', '-v']));
+    for (const f of ['-toolexec', '--toolexec', '-toolexec=x', '--toolexec=x']) assert.throws(() => checkFlags([f]), (e: unknown) => isTskoError(e, 'TSKO_BUILD_PROGRAM_REFUSED'));
+    assert.doesNotThrow(() => checkFlags(['-tags=toolexec', '-toolexecutable', '-v', '-ldflags', '-s -w']));
+    for (const flags of [['-overlay=o.json'], ['-exec', 'x'], ['-ldflags', '-s -extld=/x'], ['--ldflags=-extldflags=-B/x'], ['-compiler=gccgo']]) {
+      assert.throws(() => checkFlags(flags), (e: unknown) => isTskoError(e, 'TSKO_BUILD_PROGRAM_REFUSED') && e.message.includes(flags[0]!), flags.join(' '));
+    }
   });
   it('parses go version -m output', () => {
     const info = parseBuildInfo('/ko-app/x: go1.19.8\n\tpath\texample.com/x\n\tmod\texample.com/x\t(devel)\t\n\tdep\tgolang.org/x/text\tv0.3.0\th1:abc=\n\t=>\t../text\t(devel)\t\n\tdep\tgithub.com/a/b\tv1.0.0\th1:AAAA\n\tbuild\tGOOS=linux\n');

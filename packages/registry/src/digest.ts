@@ -17,7 +17,7 @@ export function parseDigest(value: string, what = 'digest'): Digest {
   if (!isDigest(value)) {
     throw new TskoError(
       'TSKO_INVALID_ARGUMENT',
-      `Invalid ${what} "${value.slice(0, 140)}": expected sha256:<64 hex> or sha512:<128 hex>.`,
+      `Invalid ${what} "${String(value).slice(0, 140)}": expected sha256:<64 hex> or sha512:<128 hex>.`,
     );
   }
   return value;

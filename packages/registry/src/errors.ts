@@ -23,6 +23,9 @@ export type TskoErrorCode =
   | 'TSKO_TLS'
   | 'TSKO_CREDENTIALS'
   | 'TSKO_ABORTED'
+  | 'TSKO_PATH_INVALID'
+  | 'TSKO_FILESYSTEM'
+  | 'TSKO_INTERNAL'
   | (string & {});
 
 /** An error code the registry itself returned in its `errors[]` body. */

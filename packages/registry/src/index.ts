@@ -1,4 +1,5 @@
 export { TskoError, isTskoError, throwIfAborted, abortError, type TskoErrorCode, type TskoErrorOptions, type RegistryErrorDetail } from './errors.js';
+export { asTskoError, fileSystemError, guarded } from './error-wrapping.js';
 export { sha256, isDigest, parseDigest, DigestVerifier, verifyBytes, type Digest } from './digest.js';
 export { MediaType, isIndexMediaType, isImageManifestMediaType, isDockerMediaType, MANIFEST_ACCEPT, type KnownMediaType } from './media-types.js';
 export { canonicalJson, canonicalJsonBytes } from './canonical-json.js';

@@ -8,6 +8,9 @@ export type { Platform };
  * by callers, since its meaning depends on the base image.
  */
 export function parsePlatform(text: string): Platform {
+  if (typeof text !== 'string') {
+    throw new TskoError('TSKO_INVALID_ARGUMENT', `Invalid platform ${describeValue(text)}: expected a string os/arch[/variant], e.g. linux/amd64.`);
+  }
   const [main = '', osVersion] = text.split(':', 2);
   const parts = main.split('/');
   if (parts.length < 2 || parts.length > 3 || parts.some((p) => !/^[a-z0-9_.-]+$/i.test(p))) {
@@ -20,6 +23,17 @@ export function parsePlatform(text: string): Platform {
   if (parts[2]) platform.variant = parts[2];
   if (osVersion) platform['os.version'] = osVersion;
   return platform;
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined || value === null) return String(value);
+  let text: string;
+  try {
+    text = typeof value === 'object' ? (JSON.stringify(value) ?? String(value)) : String(value);
+  } catch {
+    text = '(not serialisable)';
+  }
+  return `${typeof value} ${text.slice(0, 80)}`;
 }
 
 /** `linux/arm64/v8` style text for a platform. */

@@ -1,4 +1,4 @@
-import { TskoError } from '@tsko/registry';
+import { guarded, TskoError } from '@tsko/registry';
 import { koReference, type Occurrence } from './references.js';
 import { resolveOccurrences, type ResolveOptions } from './resolve.js';
 
@@ -6,13 +6,15 @@ import { resolveOccurrences, type ResolveOptions } from './resolve.js';
  * Builds the given `ko://` references (each once) and returns reference → digest-pinned
  * image. Use it before synthesis, since cdk8s resolvers are synchronous.
  */
-export async function resolveReferences(references: Iterable<string>, options: ResolveOptions = {}): Promise<Map<string, string>> {
-  const occurrences: Occurrence[] = [...new Set(references)].map((raw) => {
-    const reference = koReference(raw);
-    if (!reference) throw new TskoError('TSKO_INVALID_ARGUMENT', `"${String(raw).slice(0, 200)}" is not a ko:// reference.`);
-    return { reference, location: 'resolveReferences()', replace: () => undefined };
+export function resolveReferences(references: Iterable<string>, options: ResolveOptions = {}): Promise<Map<string, string>> {
+  return guarded('resolveReferences', async () => {
+    const occurrences: Occurrence[] = [...new Set(references)].map((raw) => {
+      const reference = koReference(raw);
+      if (!reference) throw new TskoError('TSKO_INVALID_ARGUMENT', `"${String(raw).slice(0, 200)}" is not a ko:// reference.`, { details: { reference: String(raw).slice(0, 200) } });
+      return { reference, location: 'resolveReferences()', replace: () => undefined };
+    });
+    return resolveOccurrences(occurrences, options);
   });
-  return resolveOccurrences(occurrences, options);
 }
 
 /** The part of cdk8s's `ResolutionContext` this resolver uses. */

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { stringify } from 'yaml';
-import { abortError, TskoError } from '@tsko/registry';
+import { abortError, asTskoError, guarded, TskoError } from '@tsko/registry';
 import { isFilesInput, readManifestFiles } from './inputs.js';
 import { resolveManifests, type ManifestInput, type ResolveOptions } from './resolve.js';
 
@@ -37,7 +37,7 @@ export function runKubectl(verb: string, manifests: string, options: KubectlOpti
       options.signal?.removeEventListener('abort', onAbort);
       reject(err.code === 'ENOENT'
         ? new TskoError('TSKO_KUBECTL_NOT_FOUND', `kubectl ("${program}") was not found. Install kubectl or pass the kubectl option with its path.`, { cause: err })
-        : err);
+        : asTskoError(err, `Running ${program}`));
     });
     child.on('close', (code) => {
       options.signal?.removeEventListener('abort', onAbort);
@@ -63,23 +63,34 @@ async function resolvedText(input: ManifestInput, kubectlOptions: KubectlOptions
 }
 
 /** `ko apply`: resolves the manifests, then `kubectl apply -f -`. */
-export async function apply(input: ManifestInput, options: KubectlOptions = {}): Promise<KubectlResult> {
-  return runKubectl('apply', await resolvedText(input, options), options);
+export function apply(input: ManifestInput, options: KubectlOptions = {}): Promise<KubectlResult> {
+  return guarded('apply', async () => runKubectl('apply', await resolvedText(input, options), options));
 }
 
 /** `ko create`: resolves the manifests, then `kubectl create -f -`. */
-export async function create(input: ManifestInput, options: KubectlOptions = {}): Promise<KubectlResult> {
-  return runKubectl('create', await resolvedText(input, options), options);
+export function create(input: ManifestInput, options: KubectlOptions = {}): Promise<KubectlResult> {
+  return guarded('create', async () => runKubectl('create', await resolvedText(input, options), options));
 }
 
 /**
  * `ko delete`: passes the manifests through to `kubectl delete -f -` without building
  * anything (deleting needs names, not images).
  */
-export async function deleteManifests(input: ManifestInput, options: KubectlOptions = {}): Promise<KubectlResult> {
-  let text: string;
-  if (typeof input === 'string') text = input;
-  else if (isFilesInput(input)) text = (await readManifestFiles(input, options.recursive ?? false)).map((f) => (f.text.endsWith('\n') ? f.text : `${f.text}\n`)).join('---\n');
-  else text = (input as unknown[]).map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
-  return runKubectl('delete', text, options);
+export function deleteManifests(input: ManifestInput, options: KubectlOptions = {}): Promise<KubectlResult> {
+  return guarded('delete', async () => {
+    let text: string;
+    if (typeof input === 'string') text = input;
+    else if (isFilesInput(input)) text = (await readManifestFiles(input, options.recursive ?? false, options.signal)).map((f) => (f.text.endsWith('\n') ? f.text : `${f.text}\n`)).join('---\n');
+    else if (Array.isArray(input)) text = input.map((o, i) => stringifyObject(o, i)).join('---\n');
+    else throw new TskoError('TSKO_INVALID_ARGUMENT', 'delete takes YAML text, { files: [...] }, or an array of objects.');
+    return runKubectl('delete', text, options);
+  });
+}
+
+function stringifyObject(object: unknown, index: number): string {
+  try {
+    return stringify(object, { lineWidth: 0 });
+  } catch (cause) {
+    throw new TskoError('TSKO_INVALID_ARGUMENT', `input[${index}] cannot be written as YAML: ${(cause as Error).message.slice(0, 200)}.`, { cause, details: { location: `input[${index}]` } });
+  }
 }

@@ -17,6 +17,38 @@ export function selectObjects(objects: readonly unknown[], selector: Selector): 
   return out;
 }
 
+/** Deeper than any real manifest, far below what overflows Node's stack. */
+const MAX_DEPTH = 1000;
+
+/**
+ * Refuses an input that is not a tree: an object met again on its own path (a cycle, which
+ * would recurse until the stack overflows) or nesting deeper than any manifest has. Runs
+ * before the input is copied, since copying such an input fails without saying where.
+ */
+export function checkTree(root: readonly unknown[]): void {
+  const ancestors = new Set<object>();
+  // An explicit stack: the check itself must not overflow on the inputs it exists to refuse.
+  const stack: { node: unknown; path: string; leave?: boolean }[] = root.map((node, i) => ({ node, path: `input[${i}]` })).reverse();
+  while (stack.length) {
+    const { node, path, leave } = stack.pop()!;
+    if (leave) {
+      ancestors.delete(node as object);
+      continue;
+    }
+    if (node === null || typeof node !== 'object') continue;
+    if (ancestors.has(node)) {
+      throw new TskoError('TSKO_INVALID_ARGUMENT', `${path} refers back to an object that contains it (a cycle); Kubernetes objects must be trees.`, { details: { location: path } });
+    }
+    if (ancestors.size >= MAX_DEPTH) {
+      throw new TskoError('TSKO_INVALID_ARGUMENT', `${path.slice(0, 120)}… is nested more than ${MAX_DEPTH} levels deep.`, { details: { location: path.slice(0, 300) } });
+    }
+    ancestors.add(node);
+    stack.push({ node, path, leave: true });
+    const children = Array.isArray(node) ? node.map((c, i) => [`${path}[${i}]`, c] as const) : Object.entries(node).map(([k, c]) => [/^[A-Za-z_$][\w$]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`, c] as const);
+    for (let i = children.length - 1; i >= 0; i--) stack.push({ node: children[i]![1], path: children[i]![0] });
+  }
+}
+
 /** Every `ko://` string (values and keys) in an object tree, with in-place replacement. */
 export function objectOccurrences(root: unknown[]): Occurrence[] {
   const found: Occurrence[] = [];

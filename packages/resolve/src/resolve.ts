@@ -1,8 +1,8 @@
 import pLimit from 'p-limit';
-import { createPublisher, type PublishOptions } from '@tsko/core';
-import { isTskoError, TskoError } from '@tsko/registry';
+import { checkExecution, createPublisher, type PublishOptions } from '@tsko/core';
+import { guarded, isTskoError, parseReference, TskoError } from '@tsko/registry';
 import { isFilesInput, readManifestFiles, type FilesInput } from './inputs.js';
-import { objectOccurrences, selectObjects } from './object-tree.js';
+import { checkTree, objectOccurrences, selectObjects } from './object-tree.js';
 import type { Occurrence } from './references.js';
 import { parseSelector } from './selector.js';
 import { parseYamlDocuments, selectYaml, stringifyYaml, yamlOccurrences, type YamlDocument } from './yaml-source.js';
@@ -33,6 +33,17 @@ export type ManifestInput = string | FilesInput | readonly unknown[];
 const RESOLVE_KEYS = ['selector', 'recursive', 'build'] as const;
 
 function splitResolveOptions(options: ResolveOptions): { selector?: string; recursive: boolean; build?: BuildReference; publish: PublishOptions } {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TskoError('TSKO_INVALID_ARGUMENT', 'resolve options must be an object.', { details: { field: '(options)' } });
+  }
+  if (options.build !== undefined && typeof options.build !== 'function') {
+    throw new TskoError('TSKO_INVALID_ARGUMENT', `options.build must be a function (reference) => Promise<string>; got ${typeof options.build}.`, { details: { field: 'build' } });
+  }
+  if (options.selector !== undefined && typeof options.selector !== 'string') {
+    throw new TskoError('TSKO_INVALID_ARGUMENT', `options.selector must be a label selector string; got ${typeof options.selector}.`, { details: { field: 'selector' } });
+  }
+  // Checked here too: with a custom build() core never sees these options.
+  checkExecution(options as Record<string, unknown>);
   const publish: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options)) if (!(RESOLVE_KEYS as readonly string[]).includes(k)) publish[k] = v;
   const out: ReturnType<typeof splitResolveOptions> = { recursive: options.recursive ?? false, publish: publish as PublishOptions };
@@ -46,7 +57,11 @@ function splitResolveOptions(options: ResolveOptions): { selector?: string; recu
  * puts each resulting digest-pinned reference in place. A failure names the reference and
  * every place that used it.
  */
-export async function resolveOccurrences(occurrences: readonly Occurrence[], options: ResolveOptions): Promise<Map<string, string>> {
+export function resolveOccurrences(occurrences: readonly Occurrence[], options: ResolveOptions): Promise<Map<string, string>> {
+  return guarded('resolveOccurrences', () => buildOccurrences(occurrences, options));
+}
+
+async function buildOccurrences(occurrences: readonly Occurrence[], options: ResolveOptions): Promise<Map<string, string>> {
   const { build: custom, publish } = splitResolveOptions(options);
   const byReference = new Map<string, Occurrence[]>();
   for (const o of occurrences) {
@@ -64,28 +79,34 @@ export async function resolveOccurrences(occurrences: readonly Occurrence[], opt
     }
   };
   let build = custom;
+  let close: (() => Promise<void>) | undefined;
   if (!build) {
     const publisher = await createPublisher(publish);
     build = async (reference) => (await publisher.publish(reference)).ref;
+    close = () => publisher.close();
   }
-  const limit = pLimit(Math.max(1, options.concurrency ?? 4));
+  const limit = pLimit(options.concurrency ?? 4);
   const failures: TskoError[] = [];
-  await Promise.all(
-    [...byReference].map(([reference, uses]) =>
-      limit(async () => {
-        emit({ type: 'resolve:found', reference, occurrences: uses.length });
-        try {
-          const ref = await build!(reference, options.signal ? { signal: options.signal } : {});
-          resolved.set(reference, ref);
-          emit({ type: 'resolve:resolved', reference, ref });
-        } catch (err) {
-          const where = uses.map((u) => u.location);
-          const code = isTskoError(err) ? err.code : 'TSKO_BUILD_FAILED';
-          failures.push(new TskoError(code, `${reference} (used at ${where.join(', ')}) could not be built: ${(err as Error).message}`, { cause: err, details: { reference, locations: where } }));
-        }
-      }),
-    ),
-  );
+  try {
+    await Promise.all(
+      [...byReference].map(([reference, uses]) =>
+        limit(async () => {
+          emit({ type: 'resolve:found', reference, occurrences: uses.length });
+          try {
+            const ref = checkedImageRef(reference, await build!(reference, options.signal ? { signal: options.signal } : {}));
+            resolved.set(reference, ref);
+            emit({ type: 'resolve:resolved', reference, ref });
+          } catch (err) {
+            const where = uses.map((u) => u.location);
+            const code = isTskoError(err) ? err.code : 'TSKO_BUILD_FAILED';
+            failures.push(new TskoError(code, `${reference} (used at ${where.join(', ')}) could not be built: ${err instanceof Error ? err.message : String(err)}`, { cause: err, details: { reference, locations: where } }));
+          }
+        }),
+      ),
+    );
+  } finally {
+    await close?.();
+  }
   if (failures.length) {
     const first = failures[0]!;
     if (failures.length > 1) (first.details as Record<string, unknown>).otherFailures = failures.slice(1).map((f) => f.message);
@@ -95,23 +116,46 @@ export async function resolveOccurrences(occurrences: readonly Occurrence[], opt
   return resolved;
 }
 
+/**
+ * What a build function returned, if it is an image reference; anything else (a number, an
+ * object, an empty or multi-line string) would be written into the manifests as is.
+ */
+function checkedImageRef(reference: string, ref: unknown): string {
+  if (typeof ref === 'string' && ref.trim() === ref && ref !== '') {
+    try {
+      parseReference(ref);
+      return ref;
+    } catch {
+      // Reported below.
+    }
+  }
+  const shown = typeof ref === 'string' ? JSON.stringify(ref.slice(0, 200)) : `${typeof ref} ${String(ref).slice(0, 80)}`;
+  throw new TskoError('TSKO_INVALID_ARGUMENT', `build(${reference}) returned ${shown}, not an image reference such as registry.example.com/app@sha256:….`, { details: { reference } });
+}
+
 /** Inputs loaded and filtered, with their references and a way to produce the output. */
 interface Loaded {
   occurrences: Occurrence[];
   output(): string | unknown[];
 }
 
-async function load(input: ManifestInput, options: Pick<ResolveOptions, 'selector' | 'recursive'>): Promise<Loaded> {
+async function load(input: ManifestInput, options: Pick<ResolveOptions, 'selector' | 'recursive' | 'signal'>): Promise<Loaded> {
   const selector = options.selector !== undefined ? parseSelector(options.selector) : undefined;
   if (Array.isArray(input)) {
-    let objects = structuredClone(input as unknown[]);
+    checkTree(input as unknown[]);
+    let objects: unknown[];
+    try {
+      objects = structuredClone(input as unknown[]);
+    } catch (cause) {
+      throw new TskoError('TSKO_INVALID_ARGUMENT', `The input objects hold something that is not data (${(cause as Error).message.slice(0, 200)}); pass plain objects, e.g. chart.toJson().`, { cause });
+    }
     if (selector) objects = selectObjects(objects, selector);
     return { occurrences: objectOccurrences(objects), output: () => objects };
   }
   let docs: YamlDocument[];
   if (typeof input === 'string') docs = parseYamlDocuments(input, '<input>');
   else if (isFilesInput(input)) {
-    const files = await readManifestFiles(input, options.recursive ?? false);
+    const files = await readManifestFiles(input, options.recursive ?? false, options.signal);
     docs = files.flatMap((f) => parseYamlDocuments(f.text, f.path));
   } else {
     throw new TskoError('TSKO_INVALID_ARGUMENT', 'resolveManifests takes YAML text, { files: [...] }, or an array of objects.');
@@ -127,13 +171,16 @@ async function load(input: ManifestInput, options: Pick<ResolveOptions, 'selecto
  */
 export function resolveManifests(input: string | FilesInput, options?: ResolveOptions): Promise<string>;
 export function resolveManifests<T = unknown>(input: readonly T[], options?: ResolveOptions): Promise<T[]>;
-export async function resolveManifests(input: ManifestInput, options: ResolveOptions = {}): Promise<string | unknown[]> {
-  const loaded = await load(input, options);
-  await resolveOccurrences(loaded.occurrences, options);
-  return loaded.output();
+export function resolveManifests(input: ManifestInput, options: ResolveOptions = {}): Promise<string | unknown[]> {
+  return guarded('resolveManifests', async () => {
+    splitResolveOptions(options);
+    const loaded = await load(input, options);
+    await resolveOccurrences(loaded.occurrences, options);
+    return loaded.output();
+  });
 }
 
 /** The distinct `ko://` references in an input, in first-seen order (after the selector). */
-export async function findReferences(input: ManifestInput, options: Pick<ResolveOptions, 'selector' | 'recursive'> = {}): Promise<string[]> {
-  return [...new Set((await load(input, options)).occurrences.map((o) => o.reference))];
+export function findReferences(input: ManifestInput, options: Pick<ResolveOptions, 'selector' | 'recursive' | 'signal'> = {}): Promise<string[]> {
+  return guarded('findReferences', async () => [...new Set((await load(input, options)).occurrences.map((o) => o.reference))]);
 }

@@ -36,8 +36,14 @@ export function parseYamlDocuments(text: string, source: string): YamlDocument[]
  * an error, as in ko.
  */
 export function selectYaml(d: YamlDocument, selector: Selector): boolean {
-  const value = d.doc.toJS({ maxAliasCount: -1 }) as unknown;
   const where = () => `${d.source}:${d.lines.linePos(d.doc.contents?.range?.[0] ?? 0).line}`;
+  let value: unknown;
+  try {
+    // yaml's default alias budget: a "billion laughs" document is refused, not expanded.
+    value = d.doc.toJS({ maxAliasCount: 100 }) as unknown;
+  } catch (cause) {
+    throw new TskoError('TSKO_YAML_INVALID', `${where()}: ${(cause as Error).message} (YAML aliases expand to too much data).`, { cause, details: { file: d.source } });
+  }
   if (!hasTypeMeta(value)) {
     throw new TskoError('TSKO_YAML_INVALID', `${where()}: a document without apiVersion and kind cannot be matched against the selector "${selector.text}".`, { details: { file: d.source } });
   }

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { TskoError } from '@tsko/registry';
 import { resolveImportPath } from '../go/import-path.js';
+import { checkBuildEnv, checkGoFlags, checkLdflags, type ProgramSetting } from '../go/program-policy.js';
 import type { Settings } from './settings.js';
 import { expandAll, type TemplateData } from './templates.js';
 
@@ -63,18 +64,27 @@ export async function matchBuildConfigs(settings: Settings): Promise<Map<string,
  */
 export function effectiveBuild(settings: Settings, matched: MatchedBuild | undefined, data: TemplateData): EffectiveBuild {
   const file = settings.koYaml.path ?? '.ko.yaml';
+  const allow = settings.allowBuildPrograms;
   // Errors name where the value came from: the matching builds[] entry, or the default*.
   const pick = (field: 'env' | 'flags' | 'ldflags') => {
     const fromBuild = matched?.[field];
-    const where = fromBuild ? `${file}: builds[${matched!.index}].${field}` : `${file}: default${field[0]!.toUpperCase()}${field.slice(1)}`;
-    return expandAll(fromBuild ?? settings.defaults[field], data, where);
+    const name = fromBuild ? `builds[${matched!.index}].${field}` : `default${field[0]!.toUpperCase()}${field.slice(1)}`;
+    const values = expandAll(fromBuild ?? settings.defaults[field], data, `${file}: ${name}`);
+    // Checked after expansion: a template may pull a value in from the environment.
+    const source = (i: number): ProgramSetting => ({ where: `${file}: ${name}[${i}]`, field: `${name}[${i}]`, file });
+    if (field === 'env') checkBuildEnv(values, source, allow);
+    else if (field === 'flags') checkGoFlags(values, source, allow);
+    else checkLdflags(values, source, allow);
+    return values;
   };
-  const result: EffectiveBuild = {
-    dir: matched?.dir ?? settings.dir,
-    env: [...pick('env'), ...settings.code.env],
-    flags: settings.code.flags ?? pick('flags'),
-    ldflags: settings.code.ldflags ?? pick('ldflags'),
-  };
+  const code = (field: string) => (i: number): ProgramSetting => ({ where: `options.${field}[${i}]`, field: `${field}[${i}]` });
+  checkBuildEnv(settings.code.env, code('env'), allow);
+  if (settings.code.flags) checkGoFlags(settings.code.flags, code('flags'), allow);
+  if (settings.code.ldflags) checkLdflags(settings.code.ldflags, code('ldflags'), allow);
+  const env = pick('env');
+  const flags = settings.code.flags ?? pick('flags');
+  const ldflags = settings.code.ldflags ?? pick('ldflags');
+  const result: EffectiveBuild = { dir: matched?.dir ?? settings.dir, env: [...env, ...settings.code.env], flags, ldflags };
   if (matched) result.id = matched.id;
   return result;
 }

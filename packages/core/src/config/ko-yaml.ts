@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { TskoError } from '@tsko/registry';
+import { fileSystemError, TskoError } from '@tsko/registry';
 
 const stringList = z.array(z.string());
 
@@ -49,12 +49,17 @@ export async function loadKoYaml(dir: string, env: NodeJS.ProcessEnv, configPath
     ? [resolve(dir, explicit), join(resolve(dir, explicit), '.ko.yaml'), join(resolve(dir, explicit), '.ko.yml')]
     : [join(dir, '.ko.yaml'), join(dir, '.ko.yml')];
   for (const path of candidates) {
+    const info = await stat(path).catch(() => undefined);
+    if (!info || info.isDirectory()) continue;
+    // Only a regular file: a FIFO or device named .ko.yaml would block the read forever.
+    if (!info.isFile()) {
+      throw new TskoError('TSKO_CONFIG_INVALID', `${path} is not a regular file; a ko config must be one.`, { details: { file: path } });
+    }
     let text: string;
     try {
       text = await readFile(path, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EISDIR' || (err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw err;
+      throw fileSystemError(err, 'ko config', path);
     }
     return { path, config: parseKoYaml(text, path) };
   }
@@ -73,7 +78,13 @@ export function parseKoYaml(text: string, file = '.ko.yaml'): KoYaml {
     const line = lineCounter.linePos(e.pos[0]).line;
     throw new TskoError('TSKO_CONFIG_INVALID', `${file}${line ? `:${line}` : ''}: YAML syntax error: ${e.message.split('\n')[0]}`, { details: { file, line } });
   }
-  const raw: unknown = doc.toJS() ?? {};
+  let raw: unknown;
+  try {
+    // yaml's default alias budget refuses a "billion laughs" document instead of expanding it.
+    raw = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (cause) {
+    throw new TskoError('TSKO_CONFIG_INVALID', `${file}: ${(cause as Error).message} (YAML aliases expand to too much data).`, { cause, details: { file } });
+  }
   const result = koYamlSchema.safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0]!;

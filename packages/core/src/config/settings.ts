@@ -1,7 +1,8 @@
-import { availableParallelism, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { mkdtemp } from 'node:fs/promises';
-import { parsePlatform, parseTag, TskoError, type Platform, type RegistryOptions } from '@tsko/registry';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { mkdir, stat } from 'node:fs/promises';
+import { fileSystemError, parsePlatform, parseTag, TskoError, type Platform, type RegistryOptions } from '@tsko/registry';
+import { makeTempDir } from '../temp-dirs.js';
 import { BlobStore } from '../layers/blob-store.js';
 import type { BuildPlan, ExecutionOptions, SinkSpec } from '../options.js';
 import type { NamingStrategy } from '../naming.js';
@@ -34,11 +35,15 @@ export interface Settings {
   defaults: { env: string[]; flags: string[]; ldflags: string[] };
   builds: KoBuildConfig[];
   code: { env: string[]; flags: string[] | undefined; ldflags: string[] | undefined };
+  /** Whether build settings may name programs (`allowBuildPrograms`). */
+  allowBuildPrograms: boolean;
   /** Config `created` from SOURCE_DATE_EPOCH. */
   created: Date | undefined;
   /** kodata mtime from KO_DATA_DATE_EPOCH. */
   kodataDate: Date | undefined;
   store: BlobStore;
+  /** The throw-away cache of `cacheDir: false`, removed when the call is done. */
+  tempCache: string | undefined;
   goBinary: string | undefined;
   registry: RegistryOptions;
   concurrency: number;
@@ -67,6 +72,13 @@ function platformList(list: readonly string[], where: string): Platform[] {
 export async function resolveSettings(plan: BuildPlan, exec: ExecutionOptions): Promise<Settings> {
   const env = exec.environment ?? process.env;
   const dir = resolve(plan.dir ?? process.cwd());
+  // Checked here so a missing folder is named as such, not mistaken for a missing Go tool.
+  const dirInfo = await stat(dir).catch((err: unknown) => {
+    throw fileSystemError(err, plan.dir ? 'options.dir' : 'The working folder', dir);
+  });
+  if (!dirInfo.isDirectory()) {
+    throw new TskoError('TSKO_PATH_INVALID', `${plan.dir ? 'options.dir' : 'The working folder'} ${dir} is a file, not a folder.`, { details: { path: dir, field: 'dir' } });
+  }
   const koYaml = await loadKoYaml(dir, env, plan.configPath);
   const file = koYaml.path ?? '.ko.yaml';
   const y = koYaml.config;
@@ -92,7 +104,16 @@ export async function resolveSettings(plan: BuildPlan, exec: ExecutionOptions): 
     throw new TskoError('TSKO_CONFIG_INVALID', `options.tagOnly needs exactly one tag; got ${tags.length} (${tags.join(', ')}).`, { details: { field: 'tags' } });
   }
 
-  const cacheRoot = plan.cacheDir === false ? await mkdtemp(join(tmpdir(), 'tsko-cache-')) : plan.cacheDir ? resolve(dir, plan.cacheDir) : BlobStore.defaultRoot(env);
+  const created = epoch('SOURCE_DATE_EPOCH', env.SOURCE_DATE_EPOCH);
+  const kodataDate = epoch('KO_DATA_DATE_EPOCH', env.KO_DATA_DATE_EPOCH);
+  // Last, so that nothing after it can fail and leave the folder behind.
+  const tempCache = plan.cacheDir === false ? await makeTempDir('tsko-cache-') : undefined;
+  const cacheRoot = tempCache ?? (plan.cacheDir ? resolve(dir, plan.cacheDir) : BlobStore.defaultRoot(env));
+  if (!tempCache) {
+    await mkdir(cacheRoot, { recursive: true }).catch((err: unknown) => {
+      throw fileSystemError(err, plan.cacheDir ? 'options.cacheDir' : 'The layer cache (cacheDir)', cacheRoot);
+    });
+  }
 
   const registry: RegistryOptions = { env };
   if (exec.credentials) registry.credentials = exec.credentials;
@@ -123,9 +144,11 @@ export async function resolveSettings(plan: BuildPlan, exec: ExecutionOptions): 
     defaults: { env: y.defaultEnv ?? [], flags: y.defaultFlags ?? [], ldflags: y.defaultLdflags ?? [] },
     builds: y.builds ?? [],
     code: { env: plan.env ?? [], flags: plan.flags, ldflags: plan.ldflags },
-    created: epoch('SOURCE_DATE_EPOCH', env.SOURCE_DATE_EPOCH),
-    kodataDate: epoch('KO_DATA_DATE_EPOCH', env.KO_DATA_DATE_EPOCH),
+    allowBuildPrograms: plan.allowBuildPrograms ?? false,
+    created,
+    kodataDate,
     store: new BlobStore(cacheRoot),
+    tempCache,
     goBinary: plan.goBinary,
     registry,
     concurrency: exec.concurrency ?? Math.max(1, availableParallelism()),

@@ -10,6 +10,11 @@ export type TemplateData = Record<string, unknown>;
  * with a clear message rather than mis-expanded.
  */
 export function expandTemplate(text: string, data: TemplateData, where: string): string {
+  // As Go's text/template: an action that opens and never closes is an error, not text.
+  const unclosed = text.replace(/\{\{.*?\}\}/g, '').indexOf('{{');
+  if (unclosed !== -1) {
+    throw new TskoError('TSKO_CONFIG_INVALID', `${where}: unclosed template action "${text.slice(unclosed, unclosed + 40)}" in "${text.slice(0, 200)}"; close it with }}.`, { details: { template: text } });
+  }
   return text.replace(/\{\{-?\s*(.*?)\s*-?\}\}/g, (_whole, expr: string) => {
     if (!/^(\.[A-Za-z_][A-Za-z0-9_]*)+$/.test(expr)) {
       throw new TskoError('TSKO_CONFIG_INVALID', `${where}: template action "{{${expr}}}" is not supported; tsko expands field references such as {{.Env.NAME}}, {{.Git.ShortCommit}}, {{.Date}}.`, { details: { template: text } });

@@ -1,8 +1,8 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { formatPlatform, TskoError, type Platform } from '@tsko/registry';
+import { formatPlatform, guarded, TskoError, type Platform } from '@tsko/registry';
+import { makeTempDir, removeTempDir } from '../temp-dirs.js';
 import { resolveImportPath, type GoPackage } from './import-path.js';
+import { checkBuildEnv, checkGoFlags, checkLdflags } from './program-policy.js';
 import { goProgram, runGo } from './run-go.js';
 
 export interface GoBuildRequest {
@@ -13,7 +13,7 @@ export interface GoBuildRequest {
   platform: Platform;
   /** Extra environment for `go build` (after the platform's GOOS/GOARCH, so it can override). */
   env?: readonly string[];
-  /** Extra `go build` flags (`-tags=x`, …). `-toolexec` is refused. */
+  /** Extra `go build` flags (`-tags=x`, …). `-toolexec` and other program-running flags are refused. */
   flags?: readonly string[];
   /** Linker flags, joined into one `-ldflags=` argument. */
   ldflags?: readonly string[];
@@ -21,9 +21,14 @@ export interface GoBuildRequest {
   goBinary?: string;
   /** Base environment (default process.env). */
   baseEnv?: NodeJS.ProcessEnv;
-  /** Folder to write the binary into (default: a new temporary folder). */
+  /**
+   * Folder to write the binary into. Default: a new temporary folder, removed if the build
+   * fails or is aborted, and otherwise when the process exits (pass `outDir` to keep it).
+   */
   outDir?: string;
   signal?: AbortSignal;
+  /** Let `env`/`flags`/`ldflags` name programs (`-toolexec`, `CC`, …); see the README's trust model. */
+  allowBuildPrograms?: boolean;
   /** A package already resolved by `resolveImportPath` (skips `go list`). */
   resolved?: GoPackage;
 }
@@ -61,13 +66,12 @@ export function platformEnv(platform: Platform): string[] {
   return env;
 }
 
-/** Refuses `-toolexec` in any spelling, as ko does: it would run arbitrary programs. */
+/**
+ * Refuses go flags that would run another program (`-toolexec`, `-exec`, `-overlay`, …) in
+ * any spelling, and `-o`, which tsko owns. See `program-policy.ts`.
+ */
 export function checkFlags(flags: readonly string[]): void {
-  for (const flag of flags) {
-    if (/^--?toolexec(=|$)/.test(flag)) {
-      throw new TskoError('TSKO_INVALID_ARGUMENT', `The go build flag "${flag}" is not allowed: -toolexec would run arbitrary programs during the build.`, { details: { flag } });
-    }
-  }
+  checkGoFlags(flags, (i) => ({ where: `flags[${i}]`, field: `flags[${i}]` }), false);
 }
 
 function mergeEnv(base: NodeJS.ProcessEnv, entries: readonly string[]): NodeJS.ProcessEnv {
@@ -84,15 +88,33 @@ function mergeEnv(base: NodeJS.ProcessEnv, entries: readonly string[]): NodeJS.P
  * Builds a Go command for one platform with `go build -trimpath`, `CGO_ENABLED=0` unless the
  * env overrides it. A compile error is `TSKO_BUILD_FAILED` carrying the compiler output.
  */
-export async function buildGoBinary(request: GoBuildRequest): Promise<GoBinary> {
+export function buildGoBinary(request: GoBuildRequest): Promise<GoBinary> {
+  return guarded(`buildGoBinary ${request.importPath}`, () => buildInto(request));
+}
+
+async function buildInto(request: GoBuildRequest): Promise<GoBinary> {
   const dir = request.dir ?? process.cwd();
   const baseEnv = request.baseEnv ?? process.env;
   const flags = [...(request.flags ?? [])];
-  checkFlags(flags);
+  const allow = request.allowBuildPrograms ?? false;
+  const source = (field: string) => (i: number) => ({ where: `${field}[${i}]`, field: `${field}[${i}]` });
+  checkGoFlags(flags, source('flags'), allow);
+  checkBuildEnv(request.env ?? [], source('env'), allow);
+  checkLdflags(request.ldflags ?? [], source('ldflags'), allow);
   const env = mergeEnv(baseEnv, [...platformEnv(request.platform), ...(request.env ?? [])]);
   const pkg = request.resolved ?? (await resolveImportPath(request.importPath, { dir, env, goBinary: request.goBinary, signal: request.signal }));
+  if (request.outDir) return runBuild(request, pkg, dir, baseEnv, env, flags, request.outDir);
+  const outDir = await makeTempDir('tsko-build-');
+  try {
+    return await runBuild(request, pkg, dir, baseEnv, env, flags, outDir);
+  } catch (err) {
+    await removeTempDir(outDir);
+    throw err;
+  }
+}
+
+async function runBuild(request: GoBuildRequest, pkg: GoPackage, dir: string, baseEnv: NodeJS.ProcessEnv, env: NodeJS.ProcessEnv, flags: string[], outDir: string): Promise<GoBinary> {
   const appName = appFilename(pkg.importPath);
-  const outDir = request.outDir ?? (await mkdtemp(join(tmpdir(), 'tsko-build-')));
   const out = join(outDir, appName);
   const args = ['build', '-trimpath', '-o', out, ...flags];
   if (request.ldflags?.length) args.push(`-ldflags=${request.ldflags.join(' ')}`);

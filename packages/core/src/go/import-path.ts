@@ -35,7 +35,12 @@ export async function resolveImportPath(ref: string, options: { dir: string; env
   if (res.code !== 0 || !res.stdout.trim()) {
     throw new TskoError('TSKO_NOT_MAIN', `${path} could not be resolved by "go list" in ${options.dir}: ${firstLines(res.stderr)}`, { details: { importPath: path, dir: options.dir, output: res.stderr } });
   }
-  const docs = res.stdout.trim().split(/\n(?=\{)/).map((d) => JSON.parse(d) as { ImportPath: string; Name?: string; Dir?: string; Module?: { Path?: string }; Error?: { Err?: string } });
+  let docs: { ImportPath: string; Name?: string; Dir?: string; Module?: { Path?: string }; Error?: { Err?: string } }[];
+  try {
+    docs = res.stdout.trim().split(/\n(?=\{)/).map((d) => JSON.parse(d) as (typeof docs)[number]);
+  } catch (cause) {
+    throw new TskoError('TSKO_NOT_MAIN', `"${program} list" printed something that is not JSON for ${path}: ${firstLines(res.stdout, 3)}`, { cause, details: { importPath: path } });
+  }
   if (docs.length !== 1) {
     throw new TskoError('TSKO_NOT_MAIN', `${path} matches ${docs.length} packages; name exactly one package main.`, { details: { importPath: path } });
   }

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { abortError, TskoError } from '@tsko/registry';
+import { existsSync } from 'node:fs';
+import { abortError, asTskoError, TskoError } from '@tsko/registry';
 
 export interface GoRun {
   code: number | null;
@@ -32,9 +33,12 @@ export function runGo(program: string, args: readonly string[], options: { cwd: 
     options.signal?.addEventListener('abort', onAbort, { once: true });
     child.on('error', (err: NodeJS.ErrnoException) => {
       options.signal?.removeEventListener('abort', onAbort);
-      if (err.code === 'ENOENT') {
+      if (err.code === 'ENOENT' && !existsSync(options.cwd)) {
+        // spawn reports a missing working folder as ENOENT too: name the folder, not Go.
+        reject(new TskoError('TSKO_PATH_INVALID', `The folder to run ${program} in, ${options.cwd}, does not exist.`, { cause: err, details: { path: options.cwd } }));
+      } else if (err.code === 'ENOENT') {
         reject(new TskoError('TSKO_GO_NOT_FOUND', `The Go tool "${program}" was not found. Install Go (e.g. apt-get install golang-go), or point KO_GO_PATH / goBinary at it.`, { cause: err }));
-      } else reject(err);
+      } else reject(asTskoError(err, `Running ${program}`));
     });
     child.on('close', (code) => {
       options.signal?.removeEventListener('abort', onAbort);

@@ -1,5 +1,5 @@
 import { Agent, request } from 'undici';
-import { TskoError, type Image, type ImageIndex, type Platform } from '@tsko/registry';
+import { guarded, TskoError, type Image, type ImageIndex, type Platform } from '@tsko/registry';
 import { archiveEntries, dockerArchiveStream } from './docker-archive.js';
 
 /** The daemon socket: `socket`, else DOCKER_HOST (unix:// only), else /var/run/docker.sock. */
@@ -24,7 +24,11 @@ async function call(agent: Agent, socket: string, method: 'GET' | 'POST', path: 
  * `POST /images/load`, streaming a docker archive. An index loads the child for the daemon's
  * own platform (from `GET /version`), since a daemon stores one platform per tag.
  */
-export async function loadIntoDaemon(node: Image | ImageIndex, repository: string, tags: readonly string[], options: { socket: string; signal?: AbortSignal }): Promise<string[]> {
+export function loadIntoDaemon(node: Image | ImageIndex, repository: string, tags: readonly string[], options: { socket: string; signal?: AbortSignal }): Promise<string[]> {
+  return guarded(`Loading into the daemon at ${options.socket}`, () => load(node, repository, tags, options));
+}
+
+async function load(node: Image | ImageIndex, repository: string, tags: readonly string[], options: { socket: string; signal?: AbortSignal }): Promise<string[]> {
   const agent = new Agent({ connect: { socketPath: options.socket } });
   try {
     let platform: Platform | undefined;

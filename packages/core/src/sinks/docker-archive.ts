@@ -1,10 +1,10 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pack } from 'tar-stream';
-import { formatPlatform, hostPlatform, platformMatches, type Image, type ImageIndex, type Platform } from '@tsko/registry';
+import { fileSystemError, formatPlatform, guarded, hostPlatform, TskoError, platformMatches, type Image, type ImageIndex, type Platform } from '@tsko/registry';
 
 /** One image of a docker archive and the names (`repo:tag`) it loads as. */
 export interface ArchiveEntry {
@@ -68,14 +68,24 @@ export function dockerArchiveStream(entries: readonly ArchiveEntry[], signal?: A
 }
 
 /** Writes a docker archive file atomically (a failed write leaves no half file). */
-export async function writeDockerArchive(path: string, entries: readonly ArchiveEntry[], signal?: AbortSignal): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
+export function writeDockerArchive(path: string, entries: readonly ArchiveEntry[], signal?: AbortSignal): Promise<void> {
+  return guarded(`Writing tarball ${path}`, () => writeArchive(path, entries, signal));
+}
+
+async function writeArchive(path: string, entries: readonly ArchiveEntry[], signal: AbortSignal | undefined): Promise<void> {
+  if ((await stat(path).catch(() => undefined))?.isDirectory()) {
+    throw new TskoError('TSKO_PATH_INVALID', `Tarball path ${path} is a folder; name a file such as ${path.replace(/\/+$/, '')}/image.tar.`, { details: { path } });
+  }
+  await mkdir(dirname(path), { recursive: true }).catch((err: unknown) => {
+    throw fileSystemError(err, 'Tarball folder', dirname(path));
+  });
+  // Unique per writer: two writers of one path must not share (and truncate) a temp file.
+  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   try {
     await pipeline(dockerArchiveStream(entries, signal), createWriteStream(tmp));
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });
-    throw err;
+    throw typeof (err as NodeJS.ErrnoException).syscall === 'string' ? fileSystemError(err, 'Tarball', path) : err;
   }
 }

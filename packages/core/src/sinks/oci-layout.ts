@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import {
-  canonicalJsonBytes, DigestVerifier, Image, ImageIndex, isForeignLayer, isIndexMediaType, MediaType, parseImageManifest, parseIndexManifest,
-  streamLayer, TskoError, verifyBytes, type Descriptor, type Digest, type ImageIndexManifest, type Layer,
+  canonicalJsonBytes, DigestVerifier, fileSystemError, guarded, Image, ImageIndex, isForeignLayer, isIndexMediaType, isTskoError, MediaType,
+  parseImageManifest, parseIndexManifest, streamLayer, TskoError, verifyBytes, type Descriptor, type Digest, type ImageIndexManifest, type Layer,
 } from '@tsko/registry';
+import { withFileLock } from './file-lock.js';
 
 /** The annotation an OCI layout uses to name an entry (the tag). */
 export const REF_NAME = 'org.opencontainers.image.ref.name';
@@ -52,26 +53,74 @@ async function writeTree(root: string, node: Image | ImageIndex): Promise<void> 
   await writeBlob(root, node.digest, async () => Readable.from([node.rawManifest]));
 }
 
+const uniqueSuffix = () => `${process.pid}-${Math.random().toString(36).slice(2)}`;
+
+/** Writes a small file by rename, so a reader (or a crash) never sees it half written. */
+async function replaceFile(path: string, bytes: Uint8Array | string): Promise<void> {
+  const tmp = `${path}.tmp-${uniqueSuffix()}`;
+  try {
+    await writeFile(tmp, bytes);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * The layout's index.json, or an empty index when there is none yet. Anything else (not
+ * JSON, not an index, unreadable) is `TSKO_LAYOUT_INVALID` naming the file: replacing it
+ * would orphan every image it lists.
+ */
+async function existingIndex(root: string): Promise<ImageIndexManifest> {
+  const file = join(root, 'index.json');
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { schemaVersion: 2, mediaType: MediaType.OCI_INDEX, manifests: [] };
+    throw fileSystemError(err, 'OCI layout index', file);
+  }
+  try {
+    return parseIndexManifest(bytes, file);
+  } catch (cause) {
+    throw new TskoError('TSKO_LAYOUT_INVALID', `${file} is not a valid OCI index (${isTskoError(cause) ? cause.message : String(cause)}); tsko will not replace it, since that would orphan what it lists. Repair or remove it, or write to another folder.`, { cause, details: { file } });
+  }
+}
+
 /**
  * Writes an image or index into an OCI image layout folder (created if needed), naming it
  * `tag` in index.json. An entry with the same name is replaced, and an identical unnamed entry
- * is not added twice, so re-publishing does not grow index.json.
+ * is not added twice, so re-publishing does not grow index.json. Concurrent writers (in this
+ * process or others) each keep their entry: index.json is read, changed and replaced under a
+ * lock (`index.json.lock`), by rename from a uniquely named temporary file.
  */
-export async function writeOciLayout(root: string, node: Image | ImageIndex, tag?: string): Promise<Descriptor> {
-  await mkdir(join(root, 'blobs', 'sha256'), { recursive: true });
+export function writeOciLayout(root: string, node: Image | ImageIndex, tag?: string, signal?: AbortSignal): Promise<Descriptor> {
+  return guarded(`Writing OCI layout ${root}`, () => writeLayout(root, node, tag, signal));
+}
+
+async function writeLayout(root: string, node: Image | ImageIndex, tag: string | undefined, signal: AbortSignal | undefined): Promise<Descriptor> {
+  try {
+    await mkdir(join(root, 'blobs', 'sha256'), { recursive: true });
+  } catch (err) {
+    throw fileSystemError(err, 'OCI layout folder', root);
+  }
+  // Refuse a corrupt layout before writing anything into it.
+  await existingIndex(root);
   await writeTree(root, node);
-  await writeFile(join(root, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  const index = (await readLayoutIndex(root).catch(() => undefined)) ?? { schemaVersion: 2 as const, mediaType: MediaType.OCI_INDEX, manifests: [] };
   const descriptor: Descriptor = node.descriptor();
   if (tag) descriptor.annotations = { [REF_NAME]: tag };
-  const manifests = index.manifests.filter((d) => {
-    const name = d.annotations?.[REF_NAME];
-    return tag ? name !== tag : !(name === undefined && d.digest === node.digest);
-  });
-  manifests.push(descriptor);
-  const tmp = join(root, `index.json.tmp-${process.pid}`);
-  await writeFile(tmp, canonicalJsonBytes({ ...index, manifests }));
-  await rename(tmp, join(root, 'index.json'));
+  await withFileLock(join(root, 'index.json.lock'), async () => {
+    const marker = join(root, 'oci-layout');
+    if (!(await exists(marker))) await replaceFile(marker, '{"imageLayoutVersion":"1.0.0"}');
+    const index = await existingIndex(root);
+    const manifests = index.manifests.filter((d) => {
+      const name = d.annotations?.[REF_NAME];
+      return tag ? name !== tag : !(name === undefined && d.digest === node.digest);
+    });
+    manifests.push(descriptor);
+    await replaceFile(join(root, 'index.json'), canonicalJsonBytes({ ...index, manifests }));
+  }, signal);
   return descriptor;
 }
 
@@ -88,7 +137,11 @@ export type LayoutEntry =
  * Reads an entry of an OCI layout: the one named `tag`, or the only entry when no tag is
  * given. Manifests and configs are verified on read; layers are verified as they stream.
  */
-export async function readOciLayout(root: string, tag?: string): Promise<LayoutEntry> {
+export function readOciLayout(root: string, tag?: string): Promise<LayoutEntry> {
+  return guarded(`Reading OCI layout ${root}`, () => readLayout(root, tag));
+}
+
+async function readLayout(root: string, tag: string | undefined): Promise<LayoutEntry> {
   let index: ImageIndexManifest;
   try {
     index = await readLayoutIndex(root);

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { Agent, request, type Dispatcher } from 'undici';
 import { abortError, TskoError } from '../errors.js';
 import { emit, type RegistryEventHandler } from '../events.js';
@@ -72,6 +72,25 @@ export function isTlsVerifyError(err: unknown): boolean {
   return code !== undefined && TLS_VERIFY_CODES.has(code);
 }
 
+const secureContexts = new Map<string, SecureContext>();
+
+/**
+ * One TLS secure context per CA set, shared by every socket and transport: building one from
+ * the ~140 system roots plus the caller's CA costs ~80 ms, which every new TLS connection used
+ * to pay. Given CAs are trusted in addition to the system store, not instead of it.
+ */
+function secureContextFor(ca: string[] | undefined): SecureContext {
+  const key = ca?.join('\n') ?? '';
+  let context = secureContexts.get(key);
+  if (!context) {
+    context = createSecureContext(ca ? { ca: [...rootCertificates, ...ca] } : {});
+    // A handful of CA sets per process at most; keep the map from growing without bound.
+    if (secureContexts.size >= 16) secureContexts.delete(secureContexts.keys().next().value!);
+    secureContexts.set(key, context);
+  }
+  return context;
+}
+
 /** Path for messages and events: never the query, which may hold upload state. */
 export function describeUrl(url: URL): string {
   return `${url.host}${url.pathname}`;
@@ -89,10 +108,7 @@ export class Transport {
   constructor(private readonly options: TransportOptions = {}) {
     const ca = options.ca === undefined ? undefined : ([] as (string | Buffer)[]).concat(options.ca as string | Buffer);
     const connect: Record<string, unknown> = { timeout: options.connectTimeoutMs ?? 10_000 };
-    if (ca) {
-      // Trust the given CAs in addition to the system store, not instead of it.
-      connect.ca = [...rootCertificates, ...ca.map(String)];
-    }
+    connect.secureContext = secureContextFor(ca?.map(String));
     this.dispatcher = new Agent({
       connect,
       headersTimeout: options.responseTimeoutMs ?? 60_000,

@@ -1,4 +1,5 @@
 import { Transform, type Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Digest } from '../digest.js';
 import { abortError, TskoError } from '../errors.js';
 import { emit, type RegistryEventHandler } from '../events.js';
@@ -22,6 +23,7 @@ export interface UploadableBlob {
 
 /** How long clean-up of an abandoned upload session may take; it is best effort. */
 const CLEANUP_BUDGET_MS = 2_000;
+const CLEANUP_GRACE_MS = 150;
 
 /**
  * Uploads a blob: POST → PATCH (streamed) → PUT `?digest=`. A failure restarts the session
@@ -38,13 +40,16 @@ export async function uploadBlob(api: UploadApi, transport: Transport, onEvent: 
     let open: URL | undefined = session;
     session = undefined;
     let retryAfter: string | string[] | undefined;
+    let patching = false;
     try {
       if (attempt > 1 && (await api.hasBlob(repository, blob.digest, ['pull', 'push']))) return;
       open ??= await startUpload(api, repository, scopes, what);
       const source = await blob.open(transport.signal);
       const counted = source.pipe(progressCounter((bytes) => emit(onEvent, { type: 'blob:uploading', repository, digest: blob.digest, size: blob.size, bytes })));
       source.on('error', (err) => counted.destroy(err));
+      patching = true;
       const patch = await api.request({ method: 'PATCH', path: open.href, headers: { 'content-type': 'application/octet-stream', 'content-length': String(blob.size) }, body: counted }, scopes);
+      patching = false;
       if (patch.status !== 202) {
         retryAfter = patch.headers['retry-after'];
         throw await api.fail(patch, what);
@@ -67,7 +72,7 @@ export async function uploadBlob(api: UploadApi, transport: Transport, onEvent: 
       throw await api.fail(put, what);
     } catch (err) {
       const aborted = transport.signal?.aborted === true;
-      if (open) await cancelUpload(api, open, scopes);
+      if (open) await cancelUpload(api, open, scopes, patching);
       if (aborted) throw err instanceof TskoError && err.code === 'TSKO_ABORTED' ? err : abortError(transport.signal!);
       if (!isTransient(err)) throw toTskoError(err, what);
       const reason = (err as Error).message.slice(0, 200);
@@ -87,15 +92,24 @@ async function startUpload(api: UploadApi, repository: string, scopes: readonly 
 
 /**
  * DELETEs an upload session we are abandoning, so the registry does not keep its partial
- * data until its own purge (distribution: a week). Best effort: one try, bounded, never
- * tied to the caller's AbortSignal (an abort is exactly when it must run).
+ * data until its own purge (distribution: a week). Best effort: bounded, never tied to the
+ * caller's AbortSignal (an abort is exactly when it must run).
+ *
+ * After cutting a PATCH short, wait a moment first: distribution is still winding that PATCH
+ * down, and a DELETE that overtakes it is undone when the PATCH closes the session's files.
  */
-export async function cancelUpload(api: UploadApi, session: URL, scopes: readonly string[]): Promise<void> {
-  try {
-    const res = await api.request({ method: 'DELETE', path: session.href, attempts: 1, detached: true, deadline: Date.now() + CLEANUP_BUDGET_MS }, scopes);
-    await res.body.dump().catch(() => undefined);
-  } catch {
-    // The registry purges stale sessions itself; the push's own error matters more.
+export async function cancelUpload(api: UploadApi, session: URL, scopes: readonly string[], cutShort: boolean): Promise<void> {
+  const deadline = Date.now() + CLEANUP_BUDGET_MS;
+  if (cutShort) await sleep(CLEANUP_GRACE_MS);
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    try {
+      const res = await api.request({ method: 'DELETE', path: session.href, attempts: 1, detached: true, deadline }, scopes);
+      await res.body.dump().catch(() => undefined);
+      if (res.status < 300 || res.status === 404) return;
+    } catch {
+      // The registry purges stale sessions itself; the push's own error matters more.
+    }
+    if (attempt === 1) await sleep(CLEANUP_GRACE_MS);
   }
 }
 

@@ -127,7 +127,7 @@ export class Transport {
       const signal = caller ? AbortSignal.any([caller, budget.signal]) : budget.signal;
       let res: HttpResponse;
       try {
-        res = await this.sendFollowingRedirects(req, signal);
+        res = await settleOnAbort(this.sendFollowingRedirects(req, signal), signal);
       } catch (err) {
         if (err instanceof TskoError) throw err;
         if (caller?.aborted) throw abortError(caller);
@@ -208,6 +208,28 @@ export class Transport {
   async close(): Promise<void> {
     await this.dispatcher.close();
   }
+}
+
+/**
+ * Rejects as soon as `signal` fires. undici settles an aborted request only once its pending
+ * connect attempt ends (up to connectMs later); a response that still arrives is drained.
+ */
+function settleOnAbort(pending: Promise<HttpResponse>, signal: AbortSignal): Promise<HttpResponse> {
+  if (signal.aborted) {
+    pending.then((res) => res.body.destroy(), () => undefined);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      pending.then((res) => res.body.destroy(), () => undefined);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(
+      (res) => { signal.removeEventListener('abort', onAbort); resolve(res); },
+      (err: unknown) => { signal.removeEventListener('abort', onAbort); reject(err); },
+    );
+  });
 }
 
 function unavailable(req: HttpRequest, attempts: number, reason: string, cause: unknown, timedOut: boolean): TskoError {

@@ -136,19 +136,18 @@ export class Transport {
           throw new TskoError('TSKO_TLS', `TLS verification failed for ${req.url.host} (${code}). Pass the registry's CA certificate with the \`ca\` option (or NODE_EXTRA_CA_CERTS); verification is never turned off silently.`, { cause: err });
         }
         const retriable = replayable && code !== undefined && RETRY_CODES.has(code);
-        if (!retriable || !(await this.pause(req, attempt, attempts, deadline, code, undefined, caller))) {
-          throw unavailable(req, attempt, code ?? (err as Error).message, err, budget.signal.aborted || Date.now() >= deadline);
-        }
+        const delay = retriable ? this.retryDelay(attempt, attempts, deadline, undefined) : undefined;
+        if (delay === undefined) throw unavailable(req, attempt, code ?? (err as Error).message, err, budget.signal.aborted || TIMEOUT_CODES.has(code ?? ''));
+        await this.wait(req, attempt, code ?? 'network error', delay, caller);
         continue;
       } finally {
         clearTimeout(timer);
       }
-      if (RETRY_STATUS.has(res.status) && replayable && attempt < attempts && Date.now() < deadline) {
-        await res.body.dump().catch(() => undefined);
-        if (await this.pause(req, attempt, attempts, deadline, `HTTP ${res.status}`, res.headers['retry-after'], caller)) continue;
-        throw unavailable(req, attempt, `HTTP ${res.status}`, undefined, true);
-      }
-      return res;
+      const delay = RETRY_STATUS.has(res.status) && replayable ? this.retryDelay(attempt, attempts, deadline, res.headers['retry-after']) : undefined;
+      // Out of attempts or time, the last answer goes to the caller, which maps its status.
+      if (delay === undefined) return res;
+      await res.body.dump().catch(() => undefined);
+      await this.wait(req, attempt, `HTTP ${res.status}`, delay, caller);
     }
   }
 
@@ -158,21 +157,27 @@ export class Transport {
    * are spent: the caller then gives up with its own error.
    */
   async beforeRetry(what: { method: HttpRequest['method']; url: URL }, attempt: number, reason: string, retryAfter?: string | string[]): Promise<boolean> {
-    return this.pause(what, attempt, this.retry.attempts, Infinity, reason, retryAfter, this.options.signal);
+    const delay = this.retryDelay(attempt, this.retry.attempts, Infinity, retryAfter);
+    if (delay === undefined) return false;
+    await this.wait(what, attempt, reason, delay, this.options.signal);
+    return true;
   }
 
-  private async pause(req: Pick<HttpRequest, 'method' | 'url'>, attempt: number, attempts: number, deadline: number, reason: string, retryAfter: string | string[] | undefined, signal: AbortSignal | undefined): Promise<boolean> {
-    if (attempt >= attempts) return false;
+  /** The back-off before another attempt, or undefined when attempts or time are spent. */
+  private retryDelay(attempt: number, attempts: number, deadline: number, retryAfter: string | string[] | undefined): number | undefined {
+    if (attempt >= attempts) return undefined;
     const delay = backoffDelay(this.retry, attempt, retryAfter);
     // Never sleep past the budget only to fail at once on waking.
-    if (Date.now() + delay >= deadline) return false;
+    return Date.now() + delay >= deadline ? undefined : delay;
+  }
+
+  private async wait(req: Pick<HttpRequest, 'method' | 'url'>, attempt: number, reason: string, delay: number, signal: AbortSignal | undefined): Promise<void> {
     emit(this.options.onEvent, { type: 'request:retry', method: req.method, path: describeUrl(req.url), attempt, reason, delayMs: delay });
     try {
       await sleep(delay, undefined, signal ? { signal } : undefined);
     } catch {
       if (signal?.aborted) throw abortError(signal);
     }
-    return true;
   }
 
   private async sendFollowingRedirects(req: HttpRequest, signal: AbortSignal): Promise<HttpResponse> {
@@ -232,8 +237,10 @@ function settleOnAbort(pending: Promise<HttpResponse>, signal: AbortSignal): Pro
   });
 }
 
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'ETIMEDOUT']);
+
 function unavailable(req: HttpRequest, attempts: number, reason: string, cause: unknown, timedOut: boolean): TskoError {
-  const why = timedOut ? `no answer within its time budget (timeouts.requestMs)` : reason;
+  const why = timedOut ? `no answer in time (${reason}; see the timeouts option)` : reason;
   return new TskoError('TSKO_REGISTRY_UNAVAILABLE', `${req.method} ${describeUrl(req.url)} failed after ${attempts} attempt(s): ${why}. Is the registry running and reachable?`, { cause, details: { code: reason, timedOut } });
 }
 

@@ -4,6 +4,7 @@
 // a ping, HEADs and a manifest PUT. Also times opening single TLS connections.
 //
 //   pnpm build && node --import tsx bench/tls-repush.ts     (BENCH_ROUNDS=10 by default)
+import { connect, createSecureContext, rootCertificates, type ConnectionOptions } from 'node:tls';
 import { pushImage, RegistrySession } from '@tsko/registry';
 import { startRegistry, testImage, type TestRegistry } from '@tsko/test-rig';
 
@@ -26,6 +27,24 @@ async function repush(registry: TestRegistry): Promise<number[]> {
   return times;
 }
 
+/** ms to open one TLS connection, building its secure context per socket or sharing one. */
+async function handshakes(registry: TestRegistry, shared: boolean): Promise<number[]> {
+  const [host, port] = registry.host.split(':');
+  const ca = [...rootCertificates, registry.caPem!];
+  const context = createSecureContext({ ca });
+  const times: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const started = performance.now();
+    const options: ConnectionOptions = { host, port: Number(port), ...(shared ? { secureContext: context } : { ca }) };
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(options, () => { socket.end(); resolve(); });
+      socket.on('error', reject);
+    });
+    times.push(performance.now() - started);
+  }
+  return times;
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const plain = await startRegistry('plain');
 const tls = await startRegistry('tls');
@@ -35,6 +54,9 @@ try {
   console.log(`re-push of a 3-layer image, fresh session each, ${rounds} rounds (median ms):`);
   console.log(`  plain HTTP: ${median(p).toFixed(1)}  (all: ${p.map((x) => x.toFixed(0)).join(' ')})`);
   console.log(`  TLS:        ${median(t).toFixed(1)}  (all: ${t.map((x) => x.toFixed(0)).join(' ')})`);
+  const own = await handshakes(tls, false);
+  const shared = await handshakes(tls, true);
+  console.log(`one new TLS connection (median ms): context per socket ${median(own).toFixed(1)}, shared context ${median(shared).toFixed(1)}`);
 } finally {
   await plain.stop();
   await tls.stop();

@@ -89,6 +89,27 @@ describe('faults heal', () => {
     }
   });
 
+  it('an upload restart waits out the Retry-After of a 429 to its PATCH, and deletes the session it gives up', async () => {
+    const proxy = await startFaultProxy(registry.host, [{ match: (r) => r.method === 'PATCH', times: 1, action: { status: 429, retryAfter: '1' } }]);
+    try {
+      const image = await testImage('slow-down', undefined, 1);
+      const events: RegistryEvent[] = [];
+      const started = Date.now();
+      const result = await pushImage(image, `${proxy.host}/slow/app:1`, { env, concurrency: 1, onEvent: (e) => events.push(e) });
+      assert.equal(result.digest, image.digest);
+      const restarts = events.flatMap((e) => (e.type === 'request:retry' && e.method === 'PATCH' ? [e] : []));
+      assert.equal(restarts.length, 1);
+      assert.equal(restarts[0]!.delayMs, 1000);
+      assert.match(restarts[0]!.reason, /429/);
+      assert.ok(Date.now() - started >= 1000, 'the push waited');
+      const refused = proxy.seen.find((l) => l.startsWith('PATCH'))!.split(' ')[1]!.split('?')[0];
+      assert.ok(proxy.seen.some((l) => l.startsWith(`DELETE ${refused}`)), 'the refused session was deleted');
+      assert.equal(sha256(await skopeoRaw(registry, `${registry.host}/slow/app:1`)), image.digest);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('a registry that accepts connections and never answers fails typed within the default budget', async () => {
     const hole = await startBlackHole();
     try {

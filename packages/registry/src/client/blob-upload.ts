@@ -59,9 +59,12 @@ export async function uploadBlob(api: UploadApi, transport: Transport, onEvent: 
       const done = new URL(open);
       done.searchParams.set('digest', blob.digest);
       const put = await api.request({ method: 'PUT', path: done.href, headers: { 'content-length': '0' } }, scopes);
-      await put.body.dump().catch(() => undefined);
-      if (put.status === 201 || put.status === 204) return;
+      if (put.status === 201 || put.status === 204) {
+        await put.body.dump().catch(() => undefined);
+        return;
+      }
       if (put.status === 404) {
+        await put.body.dump().catch(() => undefined);
         // The session is gone: either our earlier PUT completed it (its answer was lost) or
         // the registry dropped it. Which one, only the blob itself can tell.
         open = undefined;

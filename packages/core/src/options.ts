@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TskoError, type CredentialSource, type RegistryEvent } from '@tsko/registry';
+import { TskoError, type CredentialSource, type RegistryEvent, type RegistryTimeouts, type RetryPolicy } from '@tsko/registry';
 import type { CoreEvent } from './events.js';
 
 const stringList = z.array(z.string());
@@ -82,11 +82,15 @@ export interface ExecutionOptions {
   signal?: AbortSignal;
   /** Environment to read KO_* variables from and to run `go` with (default process.env). */
   environment?: NodeJS.ProcessEnv;
+  /** Registry time limits (defaults: connect 5 s, response 10 s, 20 s per request). */
+  timeouts?: RegistryTimeouts;
+  /** Registry retries (defaults: 6 attempts, back-off from 200 ms up to 5 s). */
+  retry?: RetryPolicy;
 }
 
 export type PublishOptions = BuildPlan & ExecutionOptions;
 
-const EXECUTION_KEYS = ['concurrency', 'pushConcurrency', 'credentials', 'onEvent', 'signal', 'environment'] as const;
+const EXECUTION_KEYS = ['concurrency', 'pushConcurrency', 'credentials', 'onEvent', 'signal', 'environment', 'timeouts', 'retry'] as const;
 
 /** Splits options into the validated plan and the execution settings. */
 export function splitOptions(options: PublishOptions = {}): { plan: BuildPlan; exec: ExecutionOptions } {

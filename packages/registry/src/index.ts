@@ -23,7 +23,8 @@ export {
 export type { RegistryEvent, RegistryEventHandler } from './events.js';
 export { parseChallenges, repositoryScope, type Challenge } from './client/challenge.js';
 export { lookupCredential, runCredentialHelper, normaliseAuthKey, type Credential, type CredentialSource, type CredentialLookupOptions } from './client/credentials.js';
-export type { RetryPolicy, TransportOptions } from './client/transport.js';
+export type { TransportOptions } from './client/transport.js';
+export type { RetryPolicy, RegistryTimeouts } from './client/retry-policy.js';
 export { RegistryClient, type RegistryOptions, type FetchedManifest } from './client/registry-client.js';
 export { RegistrySession } from './client/session.js';
 export { pull, pullImage, selectDescriptor, type PullOptions, type Pulled, type RemoteIndex } from './pull.js';

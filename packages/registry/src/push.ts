@@ -98,6 +98,10 @@ export async function pushImage(image: Image | ImageIndex, ref: string | Referen
     if (options.signal?.aborted && !(err instanceof TskoError && err.code === 'TSKO_ABORTED')) {
       throw new TskoError('TSKO_ABORTED', 'The push was aborted by its AbortSignal.', { cause: err });
     }
+    if (!(err instanceof TskoError)) {
+      // A layer that cannot be read (a deleted cache file, say); nothing raw leaves the SDK.
+      throw new TskoError('TSKO_REGISTRY_ERROR', `Pushing ${formatReference(target)} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+    }
     throw err;
   }
   return {

@@ -64,7 +64,7 @@ describe('failures are typed, bounded and lose nothing', () => {
     const proxy = await startFaultProxy(registry.host, [{ match: (r) => r.url!.includes('/manifests/'), times: 100, action: { status: 502 } }]);
     try {
       await assert.rejects(pullImage(`${proxy.host}/r/app:1`, fast), (err: unknown) => isTskoError(err, 'TSKO_REGISTRY_UNAVAILABLE') && err.status === 502);
-      assert.equal(proxy.seen.filter((s) => s.includes('/manifests/')).length, 4, 'one try and three retries');
+      assert.equal(proxy.seen.filter((s) => s.includes('/manifests/')).length, 6, 'one try and five retries (the default policy)');
     } finally {
       await proxy.close();
     }

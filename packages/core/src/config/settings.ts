@@ -121,6 +121,8 @@ export async function resolveSettings(plan: BuildPlan, exec: ExecutionOptions): 
   if (plan.ca) registry.ca = plan.ca;
   if (exec.signal) registry.signal = exec.signal;
   if (exec.onEvent) registry.onEvent = exec.onEvent;
+  if (exec.timeouts) registry.timeouts = exec.timeouts;
+  if (exec.retry) registry.retry = exec.retry;
 
   return {
     dir,

@@ -1,17 +1,19 @@
-import { pipeline, Transform, type Readable } from 'node:stream';
-import { DigestVerifier, isDigest, sha256, verifyBytes, type Digest } from '../digest.js';
+import type { Readable } from 'node:stream';
+import { isDigest, sha256, verifyBytes, type Digest } from '../digest.js';
 import { TskoError } from '../errors.js';
 import { emit } from '../events.js';
 import { MANIFEST_ACCEPT } from '../media-types.js';
 import { isLoopbackRegistry, registryApiHost } from '../reference.js';
 import { Authenticator } from './authenticator.js';
+import { downloadBlob, fetchWhole } from './blob-download.js';
+import { uploadBlob, type UploadableBlob } from './blob-upload.js';
 import { parseChallenges, repositoryScope } from './challenge.js';
 import { lookupCredential, type Credential, type CredentialSource } from './credentials.js';
 import { checkApiPath, parseRepositoryPath } from '../names.js';
 import { checkNextUrl, foreignChallengeError, originOf, resolveLocation } from './origin.js';
 import { responseError } from './registry-errors.js';
 import { SecretSet } from './secrets.js';
-import { describeUrl, networkErrorCode, readBody, readText, Transport, type HttpRequest, type HttpResponse, type TransportOptions } from './transport.js';
+import { describeUrl, networkErrorCode, readText, Transport, type HttpRequest, type HttpResponse, type TransportOptions } from './transport.js';
 
 /** Settings shared by every registry a push or pull talks to. */
 export interface RegistryOptions extends TransportOptions {
@@ -81,10 +83,12 @@ export class RegistryClient {
     const host = registryApiHost(this.registry);
     const schemes = this.insecure ? ['https', 'http'] : ['https'];
     let lastError: unknown;
+    // One budget for both schemes, so a hung host fails once, not once per scheme.
+    const deadline = Date.now() + this.transport.timeouts.requestMs;
     for (const scheme of schemes) {
       const url = new URL(`${scheme}://${host}/v2/`);
       try {
-        const res = await this.transport.send({ method: 'GET', url });
+        const res = await this.transport.send({ method: 'GET', url, deadline });
         await res.body.dump().catch(() => undefined);
         if (res.status === 401) {
           this.auth.setChallenge(parseChallenges(headerString(res, 'www-authenticate'))[0], url);
@@ -96,8 +100,10 @@ export class RegistryClient {
         lastError = err;
         // Never fall back to plain HTTP because a certificate failed to verify (the transport
         // reports that as TSKO_TLS), nor after an abort or a non-registry answer.
+        // A plain-HTTP server answers a TLS hello at once; a timeout means the host is hung.
         const code = (err as TskoError).code;
         if (code === 'TSKO_TLS' || code === 'TSKO_ABORTED' || code === 'TSKO_REGISTRY_ERROR') throw err;
+        if ((err as TskoError).details?.timedOut === true) throw err;
       }
     }
     if (!this.insecure && PLAIN_HTTP_CODES.has(networkErrorCode((lastError as { cause?: unknown }).cause) ?? '')) {
@@ -177,9 +183,7 @@ export class RegistryClient {
   /** GETs a manifest by tag or digest; the bytes are verified against the digest. */
   async getManifest(repository: string, identifier: string, accept = MANIFEST_ACCEPT): Promise<FetchedManifest> {
     const what = `Fetching manifest ${this.registry}/${repository}:${identifier}`;
-    const res = await this.request({ method: 'GET', path: `/v2/${repository}/manifests/${identifier}`, headers: { accept }, followRedirects: true }, this.scopes(repository, ['pull']));
-    if (res.status !== 200) throw await this.fail(res, what);
-    const raw = await readBody(res, MANIFEST_LIMIT);
+    const { res, bytes: raw } = await fetchWhole(this, this.transport, { method: 'GET', path: `/v2/${repository}/manifests/${identifier}`, headers: { accept }, followRedirects: true }, this.scopes(repository, ['pull']), MANIFEST_LIMIT, what);
     const digest = verifiedManifestDigest(raw, identifier, headerString(res, 'docker-content-digest'), what);
     // The media type is the registry's text and may end up in a message: scrubbed like a body.
     return { raw, digest, mediaType: this.secrets.scrub(manifestMediaType(raw, headerString(res, 'content-type'))) };
@@ -220,20 +224,18 @@ export class RegistryClient {
     throw await this.fail(res, `Checking blob ${digest} in ${this.registry}/${repository}`);
   }
 
-  /** Streams a blob, verifying digest and size; a mismatch fails the stream. */
-  async getBlob(repository: string, digest: Digest, size?: number): Promise<Readable> {
-    const res = await this.request({ method: 'GET', path: `/v2/${repository}/blobs/${digest}`, followRedirects: true }, this.scopes(repository, ['pull']));
-    if (res.status !== 200) throw await this.fail(res, `Fetching blob ${digest} from ${this.registry}/${repository}`);
-    const verifier = new DigestVerifier(digest, size, `Blob from ${this.registry}/${repository}`);
-    pipeline(res.body, verifier, () => undefined);
-    return verifier;
+  /**
+   * Streams a blob, verifying digest and size; a mismatch fails the stream. A connection that
+   * breaks mid-body is resumed (see downloadBlob).
+   */
+  getBlob(repository: string, digest: Digest, size?: number): Promise<Readable> {
+    return downloadBlob(this, this.transport, `/v2/${repository}/blobs/${digest}`, this.scopes(repository, ['pull']), digest, size, `Blob ${digest} from ${this.registry}/${repository}`);
   }
 
   /** Reads a small blob (a config) into memory, verified. */
   async getSmallBlob(repository: string, digest: Digest, limit = 16 * 1024 * 1024): Promise<Buffer> {
-    const res = await this.request({ method: 'GET', path: `/v2/${repository}/blobs/${digest}`, followRedirects: true }, this.scopes(repository, ['pull']));
-    if (res.status !== 200) throw await this.fail(res, `Fetching blob ${digest} from ${this.registry}/${repository}`);
-    const bytes = await readBody(res, limit);
+    const what = `Fetching blob ${digest} from ${this.registry}/${repository}`;
+    const { bytes } = await fetchWhole(this, this.transport, { method: 'GET', path: `/v2/${repository}/blobs/${digest}`, followRedirects: true }, this.scopes(repository, ['pull']), limit, what);
     verifyBytes(bytes, digest, `Blob ${digest} from ${this.registry}/${repository}`);
     return bytes;
   }
@@ -254,46 +256,13 @@ export class RegistryClient {
     throw await this.fail(res, `Mounting blob ${digest} into ${this.registry}/${repository}`);
   }
 
-  /**
-   * Uploads a blob: POST → PATCH (streamed) → PUT `?digest=`. A failure mid-stream restarts
-   * the whole session from a fresh stream, a bounded number of times.
-   */
-  async uploadBlob(repository: string, blob: { digest: Digest; size: number; open: (signal?: AbortSignal) => Promise<Readable> }, session?: URL): Promise<void> {
-    const scopes = this.scopes(repository, ['pull', 'push']);
-    const what = `Uploading blob ${blob.digest} to ${this.registry}/${repository}`;
-    const attempts = 3;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const start = session ?? (await this.startUpload(repository, scopes, what));
-        session = undefined;
-        const source = await blob.open(this.transport.signal);
-        const counted = source.pipe(progressCounter((bytes) => emit(this.options.onEvent, { type: 'blob:uploading', repository, digest: blob.digest, size: blob.size, bytes })));
-        source.on('error', (err) => counted.destroy(err));
-        const patch = await this.request({ method: 'PATCH', path: start.href, headers: { 'content-type': 'application/octet-stream', 'content-length': String(blob.size) }, body: counted }, scopes);
-        if (patch.status !== 202) throw await this.fail(patch, what);
-        await patch.body.dump().catch(() => undefined);
-        const done = this.location(patch);
-        done.searchParams.set('digest', blob.digest);
-        const put = await this.request({ method: 'PUT', path: done.href, headers: { 'content-length': '0' } }, scopes);
-        if (put.status !== 201 && put.status !== 204) throw await this.fail(put, what);
-        await put.body.dump().catch(() => undefined);
-        return;
-      } catch (err) {
-        const retriable = err instanceof TskoError ? err.code === 'TSKO_REGISTRY_UNAVAILABLE' || (err.status !== undefined && err.status >= 500) : networkErrorCode(err) !== undefined;
-        if (!retriable || attempt >= attempts || this.transport.signal?.aborted) throw err;
-        emit(this.options.onEvent, { type: 'request:retry', method: 'PATCH', path: `${this.registry}/v2/${repository}/blobs/uploads/`, attempt, reason: (err as Error).message.slice(0, 200), delayMs: 0 });
-      }
-    }
+  /** Uploads a blob (see blob-upload.ts): restarts heal, abandoned sessions are DELETEd. */
+  uploadBlob(repository: string, blob: UploadableBlob, session?: URL): Promise<void> {
+    return uploadBlob(this, this.transport, this.options.onEvent, repository, this.scopes(repository, ['pull', 'push']), blob, session);
   }
 
-  private async startUpload(repository: string, scopes: readonly string[], what: string): Promise<URL> {
-    const res = await this.request({ method: 'POST', path: `/v2/${repository}/blobs/uploads/`, headers: { 'content-length': '0' } }, scopes);
-    await res.body.dump().catch(() => undefined);
-    if (res.status !== 202) throw await this.fail(res, what);
-    return this.location(res);
-  }
-
-  private location(res: HttpResponse): URL {
+  /** The upload URL a response points to. */
+  location(res: HttpResponse): URL {
     const location = headerString(res, 'location');
     if (!location) throw new TskoError('TSKO_REGISTRY_ERROR', `${describeUrl(res.url)} answered ${res.status} without a Location header.`);
     // Relative locations resolve against the request; the query (upload state) is kept.
@@ -326,23 +295,4 @@ function verifiedManifestDigest(raw: Buffer, identifier: string, header: string 
     throw new TskoError('TSKO_DIGEST_MISMATCH', `${what}: the registry says ${header} but the bytes hash to ${digest}.`);
   }
   return digest;
-}
-
-function progressCounter(report: (bytes: number) => void): Transform {
-  let bytes = 0;
-  let lastReport = 0;
-  return new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      bytes += chunk.length;
-      if (bytes - lastReport >= 1 << 20) {
-        lastReport = bytes;
-        report(bytes);
-      }
-      done(null, chunk);
-    },
-    flush(done) {
-      if (bytes !== lastReport) report(bytes);
-      done();
-    },
-  });
 }

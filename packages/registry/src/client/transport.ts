@@ -1,29 +1,23 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { Agent, request, type Dispatcher } from 'undici';
 import { abortError, TskoError } from '../errors.js';
 import { emit, type RegistryEventHandler } from '../events.js';
 import { authorizationFor, resolveLocation, withoutAuthorization, type ScopedAuthorization } from './origin.js';
+import {
+  backoffDelay, networkErrorCode, registryTimeouts, retryPolicy, RETRY_CODES, RETRY_STATUS,
+  type RegistryTimeouts, type RetryPolicy,
+} from './retry-policy.js';
 
-/** How hard to try before giving up; every wait is bounded. */
-export interface RetryPolicy {
-  /** Total attempts including the first (default 4). */
-  attempts?: number;
-  /** First back-off delay in ms (default 200), doubled each time. */
-  baseDelayMs?: number;
-  /** Upper bound of one back-off delay, also for `Retry-After` (default 10000). */
-  maxDelayMs?: number;
-}
+export { networkErrorCode, parseRetryAfter } from './retry-policy.js';
 
 export interface TransportOptions {
   /** Extra CA certificates (PEM) trusted for TLS registries, in addition to the system ones. */
   ca?: string | Buffer | readonly (string | Buffer)[];
   retry?: RetryPolicy;
-  /** Milliseconds to establish a connection (default 10000). */
-  connectTimeoutMs?: number;
-  /** Milliseconds to wait for response headers, and between body chunks (default 60000). */
-  responseTimeoutMs?: number;
+  /** Connect, response and per-request time limits (defaults: 5 s, 10 s, 20 s). */
+  timeouts?: RegistryTimeouts;
   userAgent?: string;
   onEvent?: RegistryEventHandler;
   signal?: AbortSignal;
@@ -39,6 +33,12 @@ export interface HttpRequest {
   followRedirects?: boolean;
   /** Credentials and the one origin they may be sent to; checked on every hop (see origin.ts). */
   authorization?: ScopedAuthorization;
+  /** Epoch ms by which the response must have arrived (default: now + `timeouts.requestMs`). */
+  deadline?: number;
+  /** Attempts for this request (default: the retry policy's). */
+  attempts?: number;
+  /** Not tied to the caller's AbortSignal: best-effort clean-up after an abort. */
+  detached?: boolean;
 }
 
 export interface HttpResponse {
@@ -49,30 +49,33 @@ export interface HttpResponse {
   url: URL;
 }
 
-const RETRY_STATUS = new Set([408, 429, 500, 502, 503, 504]);
-const RETRY_CODES = new Set([
-  'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH',
-  'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED',
-]);
 const TLS_VERIFY_CODES = new Set([
   'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
   'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_NOT_YET_VALID',
 ]);
 
-/** The error code of a network error, looking through undici's wrappers. */
-export function networkErrorCode(err: unknown): string | undefined {
-  let e: unknown = err;
-  for (let depth = 0; e && depth < 4; depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && code !== 'UND_ERR') return code;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
 export function isTlsVerifyError(err: unknown): boolean {
   const code = networkErrorCode(err);
   return code !== undefined && TLS_VERIFY_CODES.has(code);
+}
+
+const secureContexts = new Map<string, SecureContext>();
+
+/**
+ * One TLS secure context per CA set, shared by every socket and transport: building one from
+ * the ~140 system roots plus the caller's CA costs ~80 ms, which every new TLS connection used
+ * to pay. Given CAs are trusted in addition to the system store, not instead of it.
+ */
+function secureContextFor(ca: string[] | undefined): SecureContext {
+  const key = ca?.join('\n') ?? '';
+  let context = secureContexts.get(key);
+  if (!context) {
+    context = createSecureContext(ca ? { ca: [...rootCertificates, ...ca] } : {});
+    // A handful of CA sets per process at most; keep the map from growing without bound.
+    if (secureContexts.size >= 16) secureContexts.delete(secureContexts.keys().next().value!);
+    secureContexts.set(key, context);
+  }
+  return context;
 }
 
 /** Path for messages and events: never the query, which may hold upload state. */
@@ -81,32 +84,25 @@ export function describeUrl(url: URL): string {
 }
 
 /**
- * HTTP with bounded retries and typed failures. One instance holds one connection pool per
- * origin (undici Agent) and is shared by all registries of a push or pull.
+ * HTTP with bounded retries, time limits and typed failures. One instance holds one connection
+ * pool per origin (undici Agent) and is shared by all registries of a push or pull.
  */
 export class Transport {
   readonly dispatcher: Agent;
-  private readonly retry: Required<RetryPolicy>;
+  readonly retry: Required<RetryPolicy>;
+  readonly timeouts: Required<RegistryTimeouts>;
   private readonly userAgent: string;
 
   constructor(private readonly options: TransportOptions = {}) {
+    this.retry = retryPolicy(options.retry);
+    this.timeouts = registryTimeouts(options.timeouts);
     const ca = options.ca === undefined ? undefined : ([] as (string | Buffer)[]).concat(options.ca as string | Buffer);
-    const connect: Record<string, unknown> = { timeout: options.connectTimeoutMs ?? 10_000 };
-    if (ca) {
-      // Trust the given CAs in addition to the system store, not instead of it.
-      connect.ca = [...rootCertificates, ...ca.map(String)];
-    }
     this.dispatcher = new Agent({
-      connect,
-      headersTimeout: options.responseTimeoutMs ?? 60_000,
-      bodyTimeout: options.responseTimeoutMs ?? 60_000,
+      connect: { timeout: this.timeouts.connectMs, secureContext: secureContextFor(ca?.map(String)) },
+      headersTimeout: this.timeouts.responseMs,
+      bodyTimeout: this.timeouts.responseMs,
       keepAliveTimeout: 4_000,
     });
-    this.retry = {
-      attempts: Math.max(1, options.retry?.attempts ?? 4),
-      baseDelayMs: options.retry?.baseDelayMs ?? 200,
-      maxDelayMs: options.retry?.maxDelayMs ?? 10_000,
-    };
     this.userAgent = options.userAgent ?? 'tsko';
   }
 
@@ -115,41 +111,79 @@ export class Transport {
   }
 
   /**
-   * Sends a request, retrying transient failures (408, 429, 5xx, resets) with exponential
-   * back-off. Non-retriable statuses are returned for the caller to map. Network failures that
-   * outlast the retries become `TSKO_REGISTRY_UNAVAILABLE`.
+   * Sends a request, retrying transient failures (408, 429, 5xx, resets, timeouts) with
+   * exponential back-off until the attempts or the request's time budget run out.
+   * Non-retriable statuses are returned for the caller to map. Network failures that outlast
+   * the retries become `TSKO_REGISTRY_UNAVAILABLE`.
    */
   async send(req: HttpRequest): Promise<HttpResponse> {
     const replayable = req.body === undefined || Buffer.isBuffer(req.body);
+    const deadline = req.deadline ?? Date.now() + this.timeouts.requestMs;
+    const attempts = req.attempts ?? this.retry.attempts;
+    const caller = req.detached ? undefined : this.options.signal;
     for (let attempt = 1; ; attempt++) {
-      this.checkAborted();
+      if (caller?.aborted) throw abortError(caller);
+      // The budget covers waiting for the answer, not streaming a large body afterwards.
+      // A streamed upload cannot be cut by it either: only silence (responseMs) stops it.
+      const budget = new AbortController();
+      const timer = replayable ? setTimeout(() => budget.abort(), Math.max(0, deadline - Date.now())) : undefined;
+      const signal = caller ? AbortSignal.any([caller, budget.signal]) : budget.signal;
       let res: HttpResponse;
       try {
-        res = await this.sendFollowingRedirects(req);
+        res = await settleOnAbort(this.sendFollowingRedirects(req, signal), signal);
       } catch (err) {
         if (err instanceof TskoError) throw err;
-        if (this.options.signal?.aborted) throw abortError(this.options.signal);
-        const code = networkErrorCode(err);
+        if (caller?.aborted) throw abortError(caller);
+        const code = budget.signal.aborted ? 'timed out' : networkErrorCode(err);
         if (isTlsVerifyError(err)) {
           throw new TskoError('TSKO_TLS', `TLS verification failed for ${req.url.host} (${code}). Pass the registry's CA certificate with the \`ca\` option (or NODE_EXTRA_CA_CERTS); verification is never turned off silently.`, { cause: err });
         }
         const retriable = replayable && code !== undefined && RETRY_CODES.has(code);
-        if (!retriable || attempt >= this.retry.attempts) {
-          throw new TskoError('TSKO_REGISTRY_UNAVAILABLE', `${req.method} ${describeUrl(req.url)} failed after ${attempt} attempt(s): ${code ?? (err as Error).message}. Is the registry running and reachable?`, { cause: err, details: { code } });
-        }
-        await this.backoff(req, attempt, code ?? 'network error', undefined);
+        const delay = retriable ? this.retryDelay(attempt, attempts, deadline, undefined) : undefined;
+        if (delay === undefined) throw unavailable(req, attempt, code ?? (err as Error).message, err, budget.signal.aborted || TIMEOUT_CODES.has(code ?? ''));
+        await this.wait(req, attempt, code ?? 'network error', delay, caller);
         continue;
+      } finally {
+        clearTimeout(timer);
       }
-      if (RETRY_STATUS.has(res.status) && replayable && attempt < this.retry.attempts) {
-        await res.body.dump().catch(() => undefined);
-        await this.backoff(req, attempt, `HTTP ${res.status}`, res.headers['retry-after']);
-        continue;
-      }
-      return res;
+      const delay = RETRY_STATUS.has(res.status) && replayable ? this.retryDelay(attempt, attempts, deadline, res.headers['retry-after']) : undefined;
+      // Out of attempts or time, the last answer goes to the caller, which maps its status.
+      if (delay === undefined) return res;
+      await res.body.dump().catch(() => undefined);
+      await this.wait(req, attempt, `HTTP ${res.status}`, delay, caller);
     }
   }
 
-  private async sendFollowingRedirects(req: HttpRequest): Promise<HttpResponse> {
+  /**
+   * Waits before retry number `attempt` of something larger than one request (an upload
+   * session, a download), as `send` does between its own attempts. False when the attempts
+   * are spent: the caller then gives up with its own error.
+   */
+  async beforeRetry(what: { method: HttpRequest['method']; url: URL }, attempt: number, reason: string, retryAfter?: string | string[]): Promise<boolean> {
+    const delay = this.retryDelay(attempt, this.retry.attempts, Infinity, retryAfter);
+    if (delay === undefined) return false;
+    await this.wait(what, attempt, reason, delay, this.options.signal);
+    return true;
+  }
+
+  /** The back-off before another attempt, or undefined when attempts or time are spent. */
+  private retryDelay(attempt: number, attempts: number, deadline: number, retryAfter: string | string[] | undefined): number | undefined {
+    if (attempt >= attempts) return undefined;
+    const delay = backoffDelay(this.retry, attempt, retryAfter);
+    // Never sleep past the budget only to fail at once on waking.
+    return Date.now() + delay >= deadline ? undefined : delay;
+  }
+
+  private async wait(req: Pick<HttpRequest, 'method' | 'url'>, attempt: number, reason: string, delay: number, signal: AbortSignal | undefined): Promise<void> {
+    emit(this.options.onEvent, { type: 'request:retry', method: req.method, path: describeUrl(req.url), attempt, reason, delayMs: delay });
+    try {
+      await sleep(delay, undefined, signal ? { signal } : undefined);
+    } catch {
+      if (signal?.aborted) throw abortError(signal);
+    }
+  }
+
+  private async sendFollowingRedirects(req: HttpRequest, signal: AbortSignal): Promise<HttpResponse> {
     let url = req.url;
     const plain = { 'user-agent': this.userAgent, ...withoutAuthorization(req.headers ?? {}) };
     for (let hop = 0; hop <= 5; hop++) {
@@ -160,7 +194,7 @@ export class Transport {
         method: req.method,
         headers,
         body: req.body ?? null,
-        signal: this.options.signal ?? null,
+        signal,
       });
       const location = res.headers.location;
       if (!req.followRedirects || ![301, 302, 303, 307, 308].includes(res.statusCode) || typeof location !== 'string') {
@@ -174,49 +208,70 @@ export class Transport {
     throw new TskoError('TSKO_REGISTRY_ERROR', `${describeUrl(req.url)} redirected more than 5 times.`);
   }
 
-  private async backoff(req: HttpRequest, attempt: number, reason: string, retryAfter: string | string[] | undefined): Promise<void> {
-    let delay = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
-    delay = Math.round(delay * (0.75 + Math.random() * 0.5));
-    const fromHeader = parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
-    if (fromHeader !== undefined) delay = Math.min(this.retry.maxDelayMs, fromHeader);
-    emit(this.options.onEvent, { type: 'request:retry', method: req.method, path: describeUrl(req.url), attempt, reason, delayMs: delay });
-    try {
-      await sleep(delay, undefined, this.options.signal ? { signal: this.options.signal } : undefined);
-    } catch {
-      this.checkAborted();
-    }
-  }
-
-  private checkAborted(): void {
-    if (this.options.signal?.aborted) throw abortError(this.options.signal);
-  }
-
   async close(): Promise<void> {
     await this.dispatcher.close();
   }
 }
 
-/** `Retry-After` as milliseconds: delta-seconds or an HTTP date. */
-export function parseRetryAfter(value: string | undefined): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+/**
+ * Rejects as soon as `signal` fires. undici settles an aborted request only once its pending
+ * connect attempt ends (up to connectMs later); a response that still arrives is drained.
+ */
+function settleOnAbort(pending: Promise<HttpResponse>, signal: AbortSignal): Promise<HttpResponse> {
+  if (signal.aborted) {
+    pending.then((res) => res.body.destroy(), () => undefined);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      pending.then((res) => res.body.destroy(), () => undefined);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(
+      (res) => { signal.removeEventListener('abort', onAbort); resolve(res); },
+      (err: unknown) => { signal.removeEventListener('abort', onAbort); reject(err); },
+    );
+  });
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'ETIMEDOUT']);
+
+function unavailable(req: HttpRequest, attempts: number, reason: string, cause: unknown, timedOut: boolean): TskoError {
+  const why = timedOut ? `no answer in time (${reason}; see the timeouts option)` : reason;
+  return new TskoError('TSKO_REGISTRY_UNAVAILABLE', `${req.method} ${describeUrl(req.url)} failed after ${attempts} attempt(s): ${why}. Is the registry running and reachable?`, { cause, details: { code: reason, timedOut } });
 }
 
 /** Reads a whole (small) response body, bounded so a hostile server cannot exhaust memory. */
 export async function readBody(res: HttpResponse, limit = 8 * 1024 * 1024): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
-  for await (const chunk of res.body) {
-    total += (chunk as Buffer).length;
-    if (total > limit) {
-      res.body.destroy();
-      throw new TskoError('TSKO_REGISTRY_ERROR', `Response from ${describeUrl(res.url)} exceeded ${limit} bytes.`);
+  try {
+    for await (const chunk of res.body) {
+      total += (chunk as Buffer).length;
+      if (total > limit) {
+        res.body.destroy();
+        throw new TskoError('TSKO_REGISTRY_ERROR', `Response from ${describeUrl(res.url)} exceeded ${limit} bytes.`);
+      }
+      chunks.push(chunk as Buffer);
     }
-    chunks.push(chunk as Buffer);
+  } catch (err) {
+    throw bodyError(res, err);
   }
   return Buffer.concat(chunks);
+}
+
+/**
+ * A failure while a response body streams in, as a typed error: a reset or a stall becomes
+ * `TSKO_REGISTRY_UNAVAILABLE` (callers retry it), an abort `TSKO_ABORTED`.
+ */
+export function bodyError(res: Pick<HttpResponse, 'url'>, err: unknown): TskoError {
+  if (err instanceof TskoError) return err;
+  if ((err as Error | undefined)?.name === 'AbortError') {
+    return new TskoError('TSKO_ABORTED', 'The operation was aborted by its AbortSignal.', { cause: err });
+  }
+  const code = networkErrorCode(err) ?? (err as Error | undefined)?.message ?? String(err);
+  return new TskoError('TSKO_REGISTRY_UNAVAILABLE', `The answer from ${describeUrl(res.url)} broke off: ${code}.`, { cause: err, details: { code } });
 }
 
 export async function readText(res: HttpResponse, limit = 64 * 1024): Promise<string> {

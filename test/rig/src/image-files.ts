@@ -15,7 +15,7 @@ export async function fileFromLayer(registryHost: string, repository: string, la
   await new Promise<void>((resolve, reject) => {
     ex.on('entry', (h, stream, next) => {
       const parts: Buffer[] = [];
-      stream.on('data', (d: Buffer) => parts.push(d));
+      stream.on('data', (d: unknown) => parts.push(d as Buffer));
       stream.on('end', () => {
         if (h.name.replace(/^\/+/, '') === wanted) found = Buffer.concat(parts);
         next();

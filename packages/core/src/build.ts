@@ -187,7 +187,11 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
   } else {
     const mediaType = base.kind === 'index' ? base.mediaType : MediaType.OCI_INDEX;
     const options: Parameters<typeof ImageIndex.create>[1] = { mediaType };
-    if (base.kind === 'index' && base.annotations && !isDockerMediaType(mediaType)) options.annotations = base.annotations;
+    // ko's index: the caller's annotations and the base index's name and digest (the
+    // children name the base child they were built on); not the base index's own annotations.
+    if (base.kind === 'index' && !isDockerMediaType(mediaType)) {
+      options.annotations = { ...settings.annotations, 'org.opencontainers.image.base.name': base.name, 'org.opencontainers.image.base.digest': base.digest };
+    }
     image = ImageIndex.create(
       built.map((b, i) => {
         const d = targets[i]!.descriptor;

@@ -13,3 +13,4 @@ export { rigDir, rigGoDir } from './go-env.js';
 export { ensureKo, ensureReferrersRegistry, KO_VERSION } from './go-tools.js';
 export { writeModuleProxy, type ProxyModule } from './go-proxy.js';
 export { fileFromLayer } from './image-files.js';
+export { startReferrersRegistry, type ReferrersRegistry } from './referrers-registry.js';

@@ -140,7 +140,8 @@ describe('Go projects as users have them: built, pushed, run under podman', () =
 
     it('GOPROXY + GONOSUMDB + GOFLAGS (-mod=mod adds the go.sum line, -tags selects a file)', async () => {
       const dir = await copy('goenv');
-      const environment = goTestEnvironment({ GOPROXY: proxy, GONOSUMDB: 'private.example', GOFLAGS: '-modcacherw -buildvcs=false -mod=mod -tags=special' });
+      // An empty module cache of its own, so the module must come through GOPROXY on every run.
+      const environment = goTestEnvironment({ GOPROXY: proxy, GONOSUMDB: 'private.example', GOFLAGS: '-modcacherw -buildvcs=false -mod=mod -tags=special', GOMODCACHE: `${dir}-modcache` });
       const opts = options(dir, { environment });
       const result = await publish('.', opts);
       assert.deepEqual(await runJson(result), { program: 'goenv', greeting: 'hello from a private module', edition: 'special' });
@@ -151,7 +152,7 @@ describe('Go projects as users have them: built, pushed, run under podman', () =
 
     it('GOPRIVATE keeps the module out of the checksum database (GONOPROXY set so the proxy still serves it)', async () => {
       const dir = await copy('goenv-private');
-      const environment = goTestEnvironment({ GOPROXY: proxy, GOPRIVATE: 'private.example', GONOPROXY: 'none.invalid', GOFLAGS: '-modcacherw -buildvcs=false -mod=mod' });
+      const environment = goTestEnvironment({ GOPROXY: proxy, GOPRIVATE: 'private.example', GONOPROXY: 'none.invalid', GOFLAGS: '-modcacherw -buildvcs=false -mod=mod', GOMODCACHE: `${dir}-modcache` });
       const result = await publish('.', options(dir, { environment }));
       assert.deepEqual(await runJson(result), { program: 'goenv', greeting: 'hello from a private module', edition: 'plain' });
     });

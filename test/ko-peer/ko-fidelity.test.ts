@@ -106,6 +106,16 @@ describe('ko and tsko side by side', () => {
     assert.deepEqual(await tags('tsko', name), await tags('ko', name));
   });
 
+  for (const [flag, naming] of [['--bare', 'bare'], ['--base-import-paths', 'baseImportPaths'], ['--preserve-import-paths', 'preserveImportPaths']] as const) {
+    it(`naming ${naming} (ko ${flag}): the same repository and printed reference form`, async () => {
+      const koRef = (await koRun(PEER, ['build', '--sbom=none', '--platform=linux/amd64', flag, './cmd/server'])).trim();
+      const ours = await publish('./cmd/server', { ...tskoOptions(PEER), platforms: ['linux/amd64'], sbom: 'none', naming });
+      const shape = (ref: string, tool: 'ko' | 'tsko') => ref.replace(`${registry.host}/${tool}`, 'REPO').replace(/@sha256:[0-9a-f]{64}$/, '@DIGEST');
+      assert.equal(shape(ours.ref, 'tsko'), shape(koRef, 'ko'));
+      assert.match(shape(ours.ref, 'tsko'), /^REPO(\/server|\/example\.com\/peer\/cmd\/server)?@DIGEST$/);
+    });
+  }
+
   it('ko resolve and resolveManifests give the same YAML for the same inputs', async () => {
     const koYaml = await koRun(PEER, ['resolve', '--sbom=none', '--platform=linux/amd64', '-f', 'config/']);
     const ours = await resolveManifests({ files: [join(PEER, 'config')] }, { ...tskoOptions(PEER), platforms: ['linux/amd64'], sbom: 'none' });

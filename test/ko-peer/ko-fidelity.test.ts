@@ -10,6 +10,7 @@ import { jsonDiffPaths } from './json-diff.js';
 
 const PEER = fileURLToPath(new URL('./fixtures/peer', import.meta.url));
 const MIXED_CASE = fileURLToPath(new URL('../go-projects/fixtures/mixedcase', import.meta.url));
+const DEPS = fileURLToPath(new URL('../go-projects/fixtures/deps', import.meta.url));
 
 interface Manifest { mediaType: string; config: { digest: string }; layers: { digest: string; size: number; mediaType: string }[]; annotations?: Record<string, string> }
 interface Index { manifests: { digest: string; platform: { architecture: string } }[] }
@@ -115,6 +116,31 @@ describe('ko and tsko side by side', () => {
       assert.match(shape(ours.ref, 'tsko'), /^REPO(\/server|\/example\.com\/peer\/cmd\/server)?@DIGEST$/);
     });
   }
+
+  it('the SPDX SBOMs list the same Go modules, versions and checksums', async () => {
+    const koRef = (await koRun(DEPS, ['build', '--platform=linux/amd64', '.'])).trim();
+    const ours = await publish('.', { ...tskoOptions(DEPS), platforms: ['linux/amd64'], sbomAttachment: 'tag' });
+    type Spdx = { packages: { name: string; versionInfo?: string; checksums?: { algorithm: string; checksumValue: string }[]; primaryPackagePurpose?: string }[] };
+    const sbomOf = async (ref: string): Promise<Spdx> => {
+      const [name, digest] = ref.split('@');
+      const tagRef = `${name!.replace(/:[^/]*$/, '')}:${digest!.replace(':', '-')}.sbom`;
+      const manifest = await raw<Manifest>(tagRef);
+      const repository = tagRef.slice(registry.host.length + 1).split(':')[0];
+      return (await (await fetch(`http://${registry.host}/v2/${repository}/blobs/${manifest.layers[0]!.digest}`)).json()) as Spdx;
+    };
+    const modules = (doc: Spdx) => doc.packages
+      .filter((p) => !p.name.startsWith('sha256:'))
+      .map((p) => `${p.name} ${p.versionInfo ?? ''} ${(p.checksums ?? []).map((c) => `${c.algorithm}:${c.checksumValue}`).join(',')}`)
+      .sort();
+    const [koDoc, tsDoc] = [await sbomOf(koRef), await sbomOf(ours.ref)];
+    assert.ok(modules(tsDoc).some((m) => m.startsWith('github.com/google/uuid v1.6.0 SHA256:')));
+    assert.ok(modules(tsDoc).some((m) => m.startsWith(`${registry.host}/base/static@sha256:`)), 'the base image, as ko lists it');
+    // README: tsko also lists the standard library (with the Go version), and gives the main
+    // module the version Go reports, (devel); ko leaves it empty.
+    const ourView = modules(tsDoc).filter((m) => !m.startsWith('stdlib go')).map((m) => m.replace('example.com/deps (devel) ', 'example.com/deps  '));
+    assert.equal(ourView.length, modules(tsDoc).length - 1);
+    assert.deepEqual(ourView, modules(koDoc));
+  });
 
   it('ko resolve and resolveManifests give the same YAML for the same inputs', async () => {
     const koYaml = await koRun(PEER, ['resolve', '--sbom=none', '--platform=linux/amd64', '-f', 'config/']);

@@ -160,13 +160,21 @@ function sbomDocuments(built: BuildResult, repository: string, created: Date | u
   const docs: SbomDocument[] = built.platforms.map((p) => ({
     subject: p.image,
     name: `${built.appName}-${formatPlatform(p.platform).replace(/[/:]/g, '-')}`,
-    document: imageSpdx({ repository, digest: p.image.digest, platform: p.platform, buildInfo: p.buildInfo, ...(created ? { created } : {}) }),
+    document: imageSpdx({ repository, digest: p.image.digest, platform: p.platform, buildInfo: p.buildInfo, ...(created ? { created } : {}), ...baseOf(p.image) }),
   }));
   if (built.image.kind === 'index') {
     const children = built.platforms.map((p): { digest: Digest; platform: Platform } => ({ digest: p.image.digest, platform: p.platform }));
     docs.push({ subject: built.image, name: `${built.appName}-index`, document: indexSpdx({ repository, digest: built.image.digest, children, ...(created ? { created } : {}) }) });
   }
   return docs;
+}
+
+/** The base recorded in an image's OCI annotations, for its SBOM (ko lists it too). */
+function baseOf(image: Image): { base?: { name: string; digest: string } } {
+  const a = image.manifest.annotations ?? {};
+  const name = a['org.opencontainers.image.base.name'];
+  const digest = a['org.opencontainers.image.base.digest'];
+  return name && digest ? { base: { name, digest } } : {};
 }
 
 async function writeSbomFiles(dir: string, docs: readonly SbomDocument[]): Promise<void> {

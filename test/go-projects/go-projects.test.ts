@@ -13,7 +13,7 @@ import {
 const FIXTURES = fileURLToPath(new URL('./fixtures', import.meta.url));
 const fixture = (name: string) => join(FIXTURES, name);
 
-interface SpdxPackage { name: string; versionInfo: string; checksums?: { algorithm: string; checksumValue: string }[] }
+interface SpdxPackage { name: string; versionInfo: string; primaryPackagePurpose?: string; checksums?: { algorithm: string; checksumValue: string }[] }
 
 describe('Go projects as users have them: built, pushed, run under podman', () => {
   let registry: TestRegistry;
@@ -48,7 +48,13 @@ describe('Go projects as users have them: built, pushed, run under podman', () =
     const path = join(work, `${appName}-${Date.now()}`);
     await writeFile(path, binary, { mode: 0o755 });
     const fromGo = await runOk('go', ['version', '-m', path], { env: goTestEnvironment() });
-    const goDeps = [...fromGo.matchAll(/^\t(?:dep|=>)\t(\S+)\t(\S+)(?:\t(h1:\S+))?$/gm)].map((m) => ({ path: m[1]!, version: m[2]!, sum: m[3] }));
+    // A `=>` line (a replace) stands for the dep line above it.
+    const goDeps: { path: string; version: string; sum?: string | undefined }[] = [];
+    for (const m of fromGo.matchAll(/^\t(dep|=>)\t(\S+)\t(\S+)\t?(h1:\S+)?$/gm)) {
+      if (m[1] === '=>') goDeps.pop();
+      goDeps.push({ path: m[2]!, version: m[3]!, sum: m[4] });
+    }
+    assert.ok(goDeps.length > 0, `go version -m lists dependencies:\n${fromGo}`);
     const [file] = (await readdir(sbomDir)).filter((f) => f.endsWith('.spdx.json'));
     const doc = JSON.parse(await readFile(join(sbomDir, file!), 'utf8')) as { packages: SpdxPackage[] };
     for (const dep of goDeps) {
@@ -58,6 +64,8 @@ describe('Go projects as users have them: built, pushed, run under podman', () =
       const checksum = dep.sum ? Buffer.from(dep.sum.slice(3), 'base64').toString('hex') : undefined;
       assert.deepEqual(pkg.checksums?.map((c) => c.checksumValue), checksum ? [checksum] : undefined, `${dep.path} checksum`);
     }
+    const libraries = doc.packages.filter((p) => p.primaryPackagePurpose === 'LIBRARY' && p.name !== 'stdlib');
+    assert.deepEqual(libraries.map((p) => p.name).sort(), goDeps.map((d) => d.path).sort(), 'no module the binary does not contain');
     return doc.packages;
   }
 

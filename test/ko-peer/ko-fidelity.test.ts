@@ -117,6 +117,17 @@ describe('ko and tsko side by side', () => {
     });
   }
 
+  for (const [layout, path] of [['workspace', 'example.com/ws/app/cmd/hello'], ['submodule', 'example.com/mono/services/svc/cmd/svc'], ['deps', '.']] as const) {
+    it(`the ${layout} layout (test/go-projects): same name and equal layers`, async () => {
+      const dir = fileURLToPath(new URL(`../go-projects/fixtures/${layout}`, import.meta.url));
+      const koRef = (await koRun(dir, ['build', '--sbom=none', '--platform=linux/amd64', path])).trim();
+      const ours = await publish(path, { ...tskoOptions(dir), platforms: ['linux/amd64'], sbom: 'none' });
+      assert.equal(local(ours.ref, 'tsko').split('@')[0], local(koRef, 'ko').split('@')[0]);
+      const [kc, tc] = [await skopeoConfig(registry, koRef), await skopeoConfig(registry, ours.ref)] as { rootfs: { diff_ids: string[] } }[];
+      assert.deepEqual(tc!.rootfs.diff_ids, kc!.rootfs.diff_ids);
+    });
+  }
+
   it('the SPDX SBOMs list the same Go modules, versions and checksums', async () => {
     const koRef = (await koRun(DEPS, ['build', '--platform=linux/amd64', '.'])).trim();
     const ours = await publish('.', { ...tskoOptions(DEPS), platforms: ['linux/amd64'], sbomAttachment: 'tag' });

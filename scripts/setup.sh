@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
 # Installs what tsko needs on a fresh Debian 12 machine. `setup.sh` alone installs what the
 # demo needs (Go, pnpm, the workspace); `setup.sh --test` adds the real components the tests
-# use (registry, skopeo, umoci, podman, runc, htpasswd). Safe to re-run.
+# use (registry, skopeo, umoci, podman, runc, htpasswd) and builds the Go peers the tests
+# compare against (ko, a registry with the OCI 1.1 referrers API) into the rig's folder.
+# Safe to re-run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(golang-go ca-certificates git)
+# Go: the one already on PATH when it is new enough; Debian's golang-go (1.19) only where
+# there is none. 1.19 cannot read `toolchain` lines or `go 1.21.0` versions, so with it the
+# demo works but the tests (which build such modules and go-install ko) cannot.
+GO_MIN_MINOR=22
+go_minor() { go env GOVERSION 2>/dev/null | sed -n 's/^go1\.\([0-9]*\).*/\1/p'; }
+packages=(ca-certificates git)
+if ! command -v go >/dev/null; then
+  packages+=(golang-go)
+fi
 if [ "${1:-}" = "--test" ]; then
   packages+=(
     docker-registry  # CNCF distribution: the real registry under test
@@ -32,3 +42,13 @@ if [ "$(pnpm --version 2>/dev/null || true)" != "$want_pnpm" ]; then
   npm install -g --silent "pnpm@${want_pnpm}"
 fi
 pnpm install --frozen-lockfile --reporter=append-only
+
+minor=$(go_minor)
+if [ -z "$minor" ] || [ "$minor" -lt "$GO_MIN_MINOR" ]; then
+  echo "setup: $(command -v go) is $(go env GOVERSION 2>/dev/null || echo 'not working'); tsko's tests need Go >= 1.$GO_MIN_MINOR on PATH." >&2
+  [ "${1:-}" = "--test" ] && exit 1
+fi
+if [ "${1:-}" = "--test" ]; then
+  # ko and the referrers registry, built from the module proxy at pinned versions (cached).
+  node --import tsx test/rig/src/install-tools.ts
+fi

@@ -149,8 +149,12 @@ async function binaryDir(settings: Settings, importPath: string, platform: Platf
 export async function buildInContext(ctx: BuildContext, importPathRef: string): Promise<BuildResult> {
   const { settings } = ctx;
   const signal = ctx.exec.signal;
-  const pkg = await resolveImportPath(importPathRef, { dir: settings.dir, env: settings.env, goBinary: settings.goBinary, signal });
-  const matched = (await ctx.buildConfigs()).get(pkg.importPath);
+  const configs = await ctx.buildConfigs();
+  // A builds[] entry naming this import path says where its module is (builds[].dir): it may
+  // be a nested module that `go list` in the top folder cannot see (issue 10).
+  const byRequest = configs.get(stripKoPrefix(importPathRef));
+  const pkg = await resolveImportPath(importPathRef, { dir: byRequest?.dir ?? settings.dir, env: settings.env, goBinary: settings.goBinary, signal });
+  const matched = configs.get(pkg.importPath);
   // git and `go env` are only asked when a setting actually holds a template.
   const data = usesTemplates(settings, matched) ? await ctx.templates() : {};
   const how = effectiveBuild(settings, matched, data);
@@ -198,7 +202,11 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
   } else {
     const mediaType = base.kind === 'index' ? base.mediaType : MediaType.OCI_INDEX;
     const options: Parameters<typeof ImageIndex.create>[1] = { mediaType };
-    if (base.kind === 'index' && base.annotations && !isDockerMediaType(mediaType)) options.annotations = base.annotations;
+    // ko's index: the caller's annotations and the base index's name and digest (the
+    // children name the base child they were built on); not the base index's own annotations.
+    if (base.kind === 'index' && !isDockerMediaType(mediaType)) {
+      options.annotations = { ...settings.annotations, 'org.opencontainers.image.base.name': base.name, 'org.opencontainers.image.base.digest': base.digest };
+    }
     image = ImageIndex.create(
       built.map((b, i) => {
         const d = targets[i]!.descriptor;

@@ -18,6 +18,6 @@ export { writeOciLayout, readOciLayout, REF_NAME, type LayoutEntry } from './sin
 export { archiveEntries, dockerArchiveStream, writeDockerArchive, type ArchiveEntry } from './sinks/docker-archive.js';
 export { loadIntoDaemon, daemonSocket } from './sinks/daemon.js';
 export { imageSpdx, indexSpdx, parseBuildInfo, type GoBuildInfo, type GoModule } from './sbom/spdx.js';
-export { sbomArtifact, sbomTag } from './sbom/attach.js';
+export { sbomArtifact, sbomTag, chooseAttachment, type SbomAttachment } from './sbom/attach.js';
 // Re-exported so one import serves most programs.
 export { appendLayer, appendLayers, withContainerConfig, withConfig, withAnnotations, withCreated, emptyImage, Image, ImageIndex, pullImage, pushImage } from '@tsko/registry';

@@ -10,9 +10,12 @@ export type NamingStrategy = 'md5' | 'preserveImportPaths' | 'baseImportPaths' |
  * - `preserveImportPaths`: `<repo>/<import path>`
  * - `baseImportPaths`: `<repo>/<last element>`
  * - `bare`: `<repo>`
- * Upper-case letters are lowered, since repositories must be lowercase.
+ * The import path is lowered first, as ko does: repositories must be lower case.
  */
 export function imageRepository(repo: string, importPath: string, strategy: NamingStrategy = 'md5'): string {
+  // ko lowers the import path before naming, so the md5 is of the lower-cased path too
+  // (test/ko-peer: example.com/MixedCase → mixedcase-<md5("example.com/mixedcase")>).
+  importPath = importPath.toLowerCase();
   const last = basename(importPath);
   let name: string;
   switch (strategy) {

@@ -53,6 +53,12 @@ export const buildPlanSchema = z.strictObject({
   push: z.boolean().optional(),
   /** SPDX SBOM attached to each image and index (default `spdx`). */
   sbom: z.enum(['spdx', 'none']).optional(),
+  /**
+   * How SBOMs are attached: `tag` (cosign's `<repo>:sha256-<hex>.sbom`, as ko), `referrers`
+   * (by digest only, found through the OCI 1.1 referrers API), or `both`. Default: `referrers`
+   * when the registry answers the referrers API, else `tag`.
+   */
+  sbomAttachment: z.enum(['referrers', 'tag', 'both']).optional(),
   /** Also write each SBOM into this folder. */
   sbomDir: z.string().min(1).optional(),
   sinks: z.array(sinkSchema).optional(),

@@ -1,14 +1,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
-  asTskoError, fileSystemError, formatPlatform, guarded, parseRepository, pushImage, referenceName, TskoError,
+  asTskoError, fileSystemError, formatPlatform, guarded, listReferrers, parseRepository, pushImage, referenceName, TskoError,
   type Digest, type Image, type ImageIndex, type Platform,
 } from '@tsko/registry';
 import { BuildContext, buildInContext, type BuildResult } from './build.js';
 import { stripKoPrefix } from './go/import-path.js';
 import { imageRepository } from './naming.js';
 import type { PublishOptions, SinkSpec } from './options.js';
-import { sbomArtifact, sbomTag } from './sbom/attach.js';
+import { chooseAttachment, sbomArtifact, sbomTag, type SbomAttachment } from './sbom/attach.js';
 import { imageSpdx, indexSpdx } from './sbom/spdx.js';
 import { archiveEntries, writeDockerArchive } from './sinks/docker-archive.js';
 import { daemonSocket, loadIntoDaemon } from './sinks/daemon.js';
@@ -27,8 +27,11 @@ export interface PublishResult {
   mediaType: string;
   /** One entry per platform image (one for a single-platform build). */
   platforms: { platform: string; digest: Digest }[];
-  /** Where each SBOM was attached (`repo:sha256-<hex>.sbom`), when pushed. */
-  sboms: { subject: Digest; ref: string }[];
+  /**
+   * Each SBOM pushed: its subject, where it is (`repo:sha256-<hex>.sbom` when tagged, else
+   * `repo@<digest>`), its manifest digest and how it was attached (see `sbomAttachment`).
+   */
+  sboms: { subject: Digest; ref: string; digest: Digest; attachment: SbomAttachment }[];
 }
 
 const KO_LOCAL = 'ko.local';
@@ -128,13 +131,18 @@ async function publishBuilt(ctx: BuildContext, built: BuildResult): Promise<Omit
     const target = parseRepository(repository);
     const pushOptions = { session: ctx.session, concurrency: settings.pushConcurrency, tags, ...(ctx.exec.signal ? { signal: ctx.exec.signal } : {}), ...(ctx.exec.onEvent ? { onEvent: ctx.exec.onEvent } : {}) };
     await pushImage(image, target, pushOptions);
-    for (const sbom of sboms) {
-      const artifact = sbomArtifact(sbom.document, sbom.subject.descriptor());
-      const tag = sbomTag(sbom.subject.digest);
-      await pushImage(artifact, { ...target, tag }, { ...pushOptions, tags: [] });
-      const ref = `${referenceName(target)}:${tag}`;
-      attached.push({ subject: sbom.subject.digest, ref });
-      ctx.emit({ type: 'sbom:attached', importPath: built.importPath, subject: sbom.subject.digest, reference: ref });
+    if (sboms.length) {
+      // Probed on the image just pushed, so the repository exists (some registries 404 an unknown one).
+      const how = await chooseAttachment(settings.sbomAttachment, repository, async () => (await listReferrers(target, image.digest, { session: ctx.session })) !== undefined);
+      for (const sbom of sboms) {
+        const artifact = sbomArtifact(sbom.document, sbom.subject.descriptor());
+        const tag = sbomTag(sbom.subject.digest);
+        // By digest only for `referrers`: the registry lists it by its subject.
+        await pushImage(artifact, how === 'referrers' ? { ...target, digest: artifact.digest } : { ...target, tag }, { ...pushOptions, tags: [] });
+        const ref = how === 'referrers' ? `${referenceName(target)}@${artifact.digest}` : `${referenceName(target)}:${tag}`;
+        attached.push({ subject: sbom.subject.digest, ref, digest: artifact.digest, attachment: how });
+        ctx.emit({ type: 'sbom:attached', importPath: built.importPath, subject: sbom.subject.digest, reference: ref });
+      }
     }
   }
   const sinks: SinkSpec[] = [...settings.sinks];
@@ -169,13 +177,21 @@ function sbomDocuments(built: BuildResult, repository: string, created: Date | u
   const docs: SbomDocument[] = built.platforms.map((p) => ({
     subject: p.image,
     name: `${built.appName}-${formatPlatform(p.platform).replace(/[/:]/g, '-')}`,
-    document: imageSpdx({ repository, digest: p.image.digest, platform: p.platform, buildInfo: p.buildInfo, ...(created ? { created } : {}) }),
+    document: imageSpdx({ repository, digest: p.image.digest, platform: p.platform, buildInfo: p.buildInfo, ...(created ? { created } : {}), ...baseOf(p.image) }),
   }));
   if (built.image.kind === 'index') {
     const children = built.platforms.map((p): { digest: Digest; platform: Platform } => ({ digest: p.image.digest, platform: p.platform }));
     docs.push({ subject: built.image, name: `${built.appName}-index`, document: indexSpdx({ repository, digest: built.image.digest, children, ...(created ? { created } : {}) }) });
   }
   return docs;
+}
+
+/** The base recorded in an image's OCI annotations, for its SBOM (ko lists it too). */
+function baseOf(image: Image): { base?: { name: string; digest: string } } {
+  const a = image.manifest.annotations ?? {};
+  const name = a['org.opencontainers.image.base.name'];
+  const digest = a['org.opencontainers.image.base.digest'];
+  return name && digest ? { base: { name, digest } } : {};
 }
 
 async function writeSbomFiles(dir: string, docs: readonly SbomDocument[]): Promise<void> {

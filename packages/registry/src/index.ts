@@ -29,3 +29,4 @@ export { RegistryClient, type RegistryOptions, type FetchedManifest } from './cl
 export { RegistrySession } from './client/session.js';
 export { pull, pullImage, selectDescriptor, type PullOptions, type Pulled, type RemoteIndex } from './pull.js';
 export { pushImage, type PushOptions, type PushResult } from './push.js';
+export { listReferrers } from './referrers.js';

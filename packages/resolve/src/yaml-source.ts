@@ -85,7 +85,8 @@ export function stringifyYaml(docs: readonly YamlDocument[]): string {
   return docs
     .map(({ doc }) => {
       if (doc.directives) doc.directives.docStart = null;
-      const text = doc.toString({ lineWidth: 0 });
+      // No padding inside flow collections: `{app: web}` stays as written, as ko (yaml.v3) prints it.
+      const text = doc.toString({ lineWidth: 0, flowCollectionPadding: false });
       return text.endsWith('\n') ? text : `${text}\n`;
     })
     .join('---\n');

@@ -28,6 +28,7 @@ export interface Settings {
   push: boolean;
   sbom: 'spdx' | 'none';
   sbomDir: string | undefined;
+  sbomAttachment: 'referrers' | 'tag' | 'both' | undefined;
   sinks: SinkSpec[];
   user: string | undefined;
   labels: Record<string, string>;
@@ -139,6 +140,7 @@ export async function resolveSettings(plan: BuildPlan, exec: ExecutionOptions): 
     push: plan.push ?? true,
     sbom: plan.sbom ?? 'spdx',
     sbomDir: plan.sbomDir ? resolve(dir, plan.sbomDir) : undefined,
+    sbomAttachment: plan.sbomAttachment,
     sinks: plan.sinks ?? [],
     user: plan.user,
     labels: plan.labels ?? {},

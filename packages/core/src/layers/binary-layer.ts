@@ -19,7 +19,8 @@ export interface BinaryLayerOptions {
 /** Where ko puts binaries in the image. */
 export const APP_DIR = '/ko-app';
 const EPOCH = new Date(0);
-const FORMAT_VERSION = 'binary-layer-v1';
+// v2: tar headers as Go's archive/tar writes them (equal diffIDs with ko).
+const FORMAT_VERSION = 'binary-layer-v2';
 
 /** Result of building a layer: the layer, and whether the store already had it. */
 export interface BuiltLayer {

@@ -17,8 +17,8 @@ export interface KodataLayerOptions {
 }
 
 /**
- * ko's kodata layer: `/var`, `/var/run`, `/var/run/ko` (0555), then every file under
- * `kodata/` at `/var/run/ko/<path>` (0555, root-owned, fixed mtime), in sorted order. Symlinks
+ * ko's kodata layer: `/var`, `/var/run`, `/var/run/ko` (0555), then every folder and file
+ * under `kodata/` at `/var/run/ko/<path>` (0555, root-owned, fixed mtime), in sorted order. Symlinks
  * are followed; one that resolves outside `kodata/` is `TSKO_KODATA_ESCAPE`, since it would
  * copy arbitrary host files into a published image.
  */
@@ -51,6 +51,8 @@ async function collect(root: string, dir: string, inImage: string, mtime: Date, 
       if (visiting.has(target)) {
         throw new TskoError('TSKO_KODATA_ESCAPE', `kodata symlink ${relative(shownRoot, hostPath)} makes a cycle; remove it.`, { details: { path: hostPath } });
       }
+      // ko writes each folder below kodata/ as its own entry, before its contents.
+      out.push({ type: 'directory', name: imagePath, mode: 0o555, mtime });
       visiting.add(target);
       await collect(root, target, imagePath, mtime, out, visiting, shownRoot);
       visiting.delete(target);

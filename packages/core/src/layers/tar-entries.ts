@@ -1,6 +1,4 @@
 import { createReadStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
-import { pack, type Pack } from 'tar-stream';
 import { Readable } from 'node:stream';
 
 /** One entry of a layer tar, with every header field fixed so output is reproducible. */
@@ -8,28 +6,101 @@ export type TarEntry =
   | { type: 'directory'; name: string; mode: number; mtime: Date }
   | { type: 'file'; name: string; mode: number; mtime: Date; size: number; source: string };
 
+const BLOCK = 512;
+
 /**
- * A tar stream of `entries`, in order, owned by root (uid/gid 0, no user or group names).
- * File bytes are streamed from disk one at a time.
+ * A tar stream of `entries`, in order, owned by root (uid/gid 0, no user or group names),
+ * byte for byte what Go's archive/tar writes for the same headers, so ko's layers and ours
+ * have equal diffIDs (test/ko-peer). File bytes are streamed from disk one at a time.
  */
 export function tarStream(entries: readonly TarEntry[]): Readable {
-  const p: Pack = pack();
-  void (async () => {
-    try {
-      for (const e of entries) {
-        const header = { name: e.name, mode: e.mode, mtime: e.mtime, uid: 0, gid: 0, uname: '', gname: '' };
-        if (e.type === 'directory') {
-          await new Promise<void>((resolve, reject) => p.entry({ ...header, type: 'directory' }, (err) => (err ? reject(err) : resolve())));
-        } else {
-          const sink = p.entry({ ...header, type: 'file', size: e.size });
-          await pipeline(createReadStream(e.source), sink);
-        }
+  return Readable.from(tarChunks(entries), { objectMode: false });
+}
+
+async function* tarChunks(entries: readonly TarEntry[]): AsyncGenerator<Buffer> {
+  for (const e of entries) {
+    const size = e.type === 'file' ? e.size : 0;
+    yield* headerBlocks(e.name, e.type === 'file' ? '0' : '5', e.mode, size, e.mtime);
+    if (e.type === 'file') {
+      let written = 0;
+      for await (const chunk of createReadStream(e.source)) {
+        written += (chunk as Buffer).length;
+        yield chunk as Buffer;
       }
-      p.finalize();
-    } catch (err) {
-      p.destroy(err as Error);
+      if (written !== size) throw new Error(`${e.source} changed size while being archived (${size} → ${written} bytes).`);
+      if (size % BLOCK) yield Buffer.alloc(BLOCK - (size % BLOCK));
     }
-  })();
-  // tar-stream is a streamx stream; wrap it so Node's pipeline sees a standard Readable.
-  return Readable.from(p);
+  }
+  yield Buffer.alloc(2 * BLOCK);
+}
+
+/**
+ * Go writes USTAR when the name fits (100 bytes, or split at a `/` into a 155-byte prefix
+ * and a 100-byte name); otherwise a PAX record carries the path.
+ */
+function headerBlocks(name: string, typeflag: string, mode: number, size: number, mtime: Date): Buffer[] {
+  const seconds = Math.floor(mtime.getTime() / 1000);
+  const ascii = /^[\x00-\x7f]*$/.test(name);
+  if (ascii && Buffer.byteLength(name) <= 100) return [ustarHeader({ name, prefix: '', typeflag, mode, size, seconds })];
+  const split = ascii ? splitPrefix(name) : undefined;
+  if (split) return [ustarHeader({ ...split, typeflag, mode, size, seconds })];
+  const record = paxRecord('path', name);
+  const slash = name.lastIndexOf('/');
+  const paxName = `${slash > 0 ? name.slice(0, slash) : '.'}/PaxHeaders.0/${name.slice(slash + 1)}`;
+  const pax = ustarHeader({ name: truncateBytes(paxName, 100), prefix: '', typeflag: 'x', mode: 0, size: record.length, seconds: 0 });
+  const padding = record.length % BLOCK ? Buffer.alloc(BLOCK - (record.length % BLOCK)) : Buffer.alloc(0);
+  return [pax, record, padding, ustarHeader({ name: truncateBytes(name, 100), prefix: '', typeflag, mode, size, seconds })];
+}
+
+function splitPrefix(name: string): { prefix: string; name: string } | undefined {
+  let length = name.length;
+  if (length > 156) length = 156;
+  else if (name.endsWith('/')) length--;
+  const i = name.lastIndexOf('/', length - 1);
+  const suffixLength = name.length - i - 1;
+  if (i <= 0 || suffixLength > 100 || suffixLength === 0 || i > 155) return undefined;
+  return { prefix: name.slice(0, i), name: name.slice(i + 1) };
+}
+
+function ustarHeader(h: { name: string; prefix: string; typeflag: string; mode: number; size: number; seconds: number }): Buffer {
+  const b = Buffer.alloc(BLOCK);
+  b.write(h.name, 0, 100, 'utf8');
+  octal(b, 100, 8, h.mode);
+  octal(b, 108, 8, 0); // uid
+  octal(b, 116, 8, 0); // gid
+  octal(b, 124, 12, h.size);
+  octal(b, 136, 12, h.seconds);
+  b.write(h.typeflag, 156, 1, 'ascii');
+  b.write('ustar\u000000', 257, 8, 'ascii');
+  octal(b, 329, 8, 0); // devmajor
+  octal(b, 337, 8, 0); // devminor
+  b.write(h.prefix, 345, 155, 'utf8');
+  b.fill(' ', 148, 156);
+  let sum = 0;
+  for (const byte of b) sum += byte;
+  // Go: six octal digits, NUL, space.
+  octal(b, 148, 7, sum);
+  b.write(' ', 155, 1, 'ascii');
+  return b;
+}
+
+/** Zero-padded octal filling the field but its last byte, which is NUL (Go's formatOctal). */
+function octal(b: Buffer, offset: number, length: number, value: number): void {
+  const digits = value.toString(8).padStart(length - 1, '0');
+  if (digits.length > length - 1) throw new Error(`tar header value ${value} does not fit in ${length} bytes.`);
+  b.write(digits, offset, length - 1, 'ascii');
+  b[offset + length - 1] = 0;
+}
+
+/** A PAX record `"<len> <key>=<value>\n"`, where len counts the whole record. */
+function paxRecord(key: string, value: string): Buffer {
+  const body = ` ${key}=${value}\n`;
+  let length = Buffer.byteLength(body);
+  while (String(length).length + Buffer.byteLength(body) !== length) length = String(length).length + Buffer.byteLength(body);
+  return Buffer.from(`${length}${body}`);
+}
+
+function truncateBytes(s: string, max: number): string {
+  const b = Buffer.from(s);
+  return b.length <= max ? s : b.subarray(0, max).toString('utf8');
 }

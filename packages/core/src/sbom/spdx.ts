@@ -1,4 +1,4 @@
-import { formatPlatform, type Digest, type Platform } from '@tsko/registry';
+import { formatPlatform, parseReference, referenceName, type Digest, type Platform } from '@tsko/registry';
 
 /** One module line of `go version -m`. */
 export interface GoModule {
@@ -87,9 +87,10 @@ function spdxDocument(digest: Digest, created: Date | undefined, packages: unkno
  * library and every dependency `go version -m` lists. Everything in it derives from the
  * inputs, so the same build gives the same bytes.
  */
-export function imageSpdx(args: { repository: string; digest: Digest; platform: Platform; buildInfo: string; created?: Date }): Buffer {
+export function imageSpdx(args: { repository: string; digest: Digest; platform: Platform; buildInfo: string; created?: Date; base?: { name: string; digest: string } }): Buffer {
   const info = parseBuildInfo(args.buildInfo);
   const image = imagePackage(args.repository, args.digest, args.platform);
+  const base = args.base ? basePackage(args.base.name, args.base.digest) : undefined;
   const main = info.main ?? { path: info.path, version: '(devel)' };
   const goPkg = (m: GoModule, id: string, purpose: string) => ({
     SPDXID: spdxId(id),
@@ -104,12 +105,41 @@ export function imageSpdx(args: { repository: string; digest: Digest; platform: 
   const mainPkg = goPkg(main, `Package-${main.path}`, 'APPLICATION');
   const stdlib = goPkg({ path: 'stdlib', version: info.goVersion }, 'Package-stdlib', 'LIBRARY');
   const deps = info.deps.map((d) => goPkg(d, `Package-${d.path}-${d.version}`, 'LIBRARY'));
-  return spdxDocument(args.digest, args.created, [image, mainPkg, stdlib, ...deps], [
+  return spdxDocument(args.digest, args.created, [image, ...(base ? [base] : []), mainPkg, stdlib, ...deps], [
     { spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: image.SPDXID },
+    ...(base ? [{ spdxElementId: image.SPDXID, relationshipType: 'DESCENDANT_OF', relatedSpdxElement: base.SPDXID }] : []),
     { spdxElementId: image.SPDXID, relationshipType: 'CONTAINS', relatedSpdxElement: mainPkg.SPDXID },
     { spdxElementId: mainPkg.SPDXID, relationshipType: 'DEPENDS_ON', relatedSpdxElement: stdlib.SPDXID },
     ...deps.map((d) => ({ spdxElementId: mainPkg.SPDXID, relationshipType: 'DEPENDS_ON', relatedSpdxElement: d.SPDXID })),
   ]);
+}
+
+/**
+ * The base image as ko lists it (from the manifest's base annotations): named
+ * `<repository>@<digest>`, versioned by the reference as given, with the digest as checksum.
+ * A base that is not a registry reference (an OCI layout) is left out.
+ */
+function basePackage(name: string, digest: string) {
+  let repository: string;
+  let tag: string | undefined;
+  try {
+    const ref = parseReference(name);
+    repository = referenceName(ref);
+    tag = ref.tag;
+  } catch {
+    return undefined;
+  }
+  const q = new URLSearchParams({ repository_url: repository });
+  if (tag) q.set('tag', tag);
+  return {
+    SPDXID: spdxId(`Image-${digest.slice(7, 19)}`),
+    name: `${repository}@${digest}`,
+    versionInfo: name,
+    downloadLocation: 'NOASSERTION',
+    filesAnalyzed: false,
+    checksums: [{ algorithm: 'SHA256', checksumValue: digest.slice(digest.indexOf(':') + 1) }],
+    externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: `pkg:oci/image@${encodeURIComponent(digest)}?${q.toString()}` }],
+  };
 }
 
 /** An SPDX 2.3 document for an index: the index and each platform image it contains. */

@@ -113,7 +113,16 @@ export async function startRegistry(kind: RegistryKind): Promise<TestRegistry> {
     host,
     dataDir: join(dir, 'data'),
     async requests() {
-      const text = await readFile(logPath, 'utf8');
+      // The registry writes an access-log line after its answer has gone out, and the line
+      // then passes through a pipe: under load the last requests of a push can be missing
+      // for a moment. Read until the log has been still for 150 ms (2 s at most).
+      let text = await readFile(logPath, 'utf8');
+      for (let waited = 0; waited < 2000; waited += 150) {
+        await new Promise((r) => setTimeout(r, 150));
+        const again = await readFile(logPath, 'utf8');
+        if (again.length === text.length) break;
+        text = again;
+      }
       const out: LoggedRequest[] = [];
       for (const m of text.matchAll(/"(GET|HEAD|POST|PUT|PATCH|DELETE) (\S+) HTTP\/[\d.]+" (\d{3}) /g)) {
         out.push({ method: m[1]!, path: m[2]!, status: Number(m[3]) });

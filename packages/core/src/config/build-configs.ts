@@ -4,6 +4,7 @@ import { TskoError } from '@tsko/registry';
 import { resolveImportPath } from '../go/import-path.js';
 import { checkBuildEnv, checkGoFlags, checkLdflags, type ProgramSetting } from '../go/program-policy.js';
 import type { Settings } from './settings.js';
+import { capabilityXattr } from '../go/capabilities.js';
 import { expandAll, type TemplateData } from './templates.js';
 
 /** How one import path is built, after `.ko.yaml` builds[], defaults and code options. */
@@ -12,9 +13,16 @@ export interface EffectiveBuild {
   id?: string;
   /** Where `go build` runs. */
   dir: string;
+  /** `KEY=value` entries after the platform's and the caller's environment (never templates, as in ko). */
   env: string[];
+  /** Go flags and linker flags, still holding their templates (expanded per platform). */
   flags: string[];
   ldflags: string[];
+  /** Where each list came from, for error messages (`/repo/.ko.yaml: builds[0].ldflags`). */
+  flagsFrom: string;
+  ldflagsFrom: string;
+  /** The `security.capability` xattr for Linux binaries (`builds[].linux_capabilities`). */
+  capabilities?: Uint8Array;
 }
 
 interface MatchedBuild {
@@ -24,6 +32,7 @@ interface MatchedBuild {
   env?: string[];
   flags?: string[];
   ldflags?: string[];
+  linuxCapabilities?: string[];
 }
 
 /**
@@ -51,6 +60,7 @@ export async function matchBuildConfigs(settings: Settings): Promise<Map<string,
       if (b.env) matched.env = b.env;
       if (b.flags) matched.flags = b.flags;
       if (b.ldflags) matched.ldflags = b.ldflags;
+      if (b.linuxCapabilities) matched.linuxCapabilities = b.linuxCapabilities;
       return [importPath, matched] as const;
     }),
   );
@@ -59,32 +69,56 @@ export async function matchBuildConfigs(settings: Settings): Promise<Map<string,
 
 /**
  * ko's precedence for one import path: a matching builds[] entry's env/flags/ldflags replace
- * the `default*` ones field by field; templates in those are expanded; then the code's `env`
- * is appended (so its keys win) and the code's `flags`/`ldflags` replace when given.
+ * the `default*` ones field by field; the code's `env` is appended (so its keys win) and the
+ * code's `flags`/`ldflags` replace when given. Env entries are checked here; flags and
+ * ldflags after their templates are expanded for each platform (`expandBuild`).
  */
-export function effectiveBuild(settings: Settings, matched: MatchedBuild | undefined, data: TemplateData): EffectiveBuild {
+export function effectiveBuild(settings: Settings, matched: MatchedBuild | undefined): EffectiveBuild {
   const file = settings.koYaml.path ?? '.ko.yaml';
   const allow = settings.allowBuildPrograms;
-  // Errors name where the value came from: the matching builds[] entry, or the default*.
-  const pick = (field: 'env' | 'flags' | 'ldflags') => {
-    const fromBuild = matched?.[field];
-    const name = fromBuild ? `builds[${matched!.index}].${field}` : `default${field[0]!.toUpperCase()}${field.slice(1)}`;
-    const values = expandAll(fromBuild ?? settings.defaults[field], data, `${file}: ${name}`);
-    // Checked after expansion: a template may pull a value in from the environment.
-    const source = (i: number): ProgramSetting => ({ where: `${file}: ${name}[${i}]`, field: `${name}[${i}]`, file });
-    if (field === 'env') checkBuildEnv(values, source, allow);
-    else if (field === 'flags') checkGoFlags(values, source, allow);
-    else checkLdflags(values, source, allow);
-    return values;
+  const from = (field: 'env' | 'flags' | 'ldflags') =>
+    matched?.[field] ? `${file}: builds[${matched.index}].${field}` : `${file}: default${field[0]!.toUpperCase()}${field.slice(1)}`;
+  const configEnv = matched?.env ?? settings.defaults.env;
+  const envFrom = from('env');
+  checkBuildEnv(configEnv, (i) => ({ where: `${envFrom}[${i}]`, field: `${envFrom.slice(file.length + 2)}[${i}]`, file }), allow);
+  checkBuildEnv(settings.code.env, (i) => ({ where: `options.env[${i}]`, field: `env[${i}]` }), allow);
+  const result: EffectiveBuild = {
+    dir: matched?.dir ?? settings.dir,
+    env: [...configEnv, ...settings.code.env],
+    flags: settings.code.flags ?? matched?.flags ?? settings.defaults.flags,
+    ldflags: settings.code.ldflags ?? matched?.ldflags ?? settings.defaults.ldflags,
+    flagsFrom: settings.code.flags ? 'options.flags' : from('flags'),
+    ldflagsFrom: settings.code.ldflags ? 'options.ldflags' : from('ldflags'),
   };
-  const code = (field: string) => (i: number): ProgramSetting => ({ where: `options.${field}[${i}]`, field: `${field}[${i}]` });
-  checkBuildEnv(settings.code.env, code('env'), allow);
-  if (settings.code.flags) checkGoFlags(settings.code.flags, code('flags'), allow);
-  if (settings.code.ldflags) checkLdflags(settings.code.ldflags, code('ldflags'), allow);
-  const env = pick('env');
-  const flags = settings.code.flags ?? pick('flags');
-  const ldflags = settings.code.ldflags ?? pick('ldflags');
-  const result: EffectiveBuild = { dir: matched?.dir ?? settings.dir, env: [...env, ...settings.code.env], flags, ldflags };
   if (matched) result.id = matched.id;
+  if (matched?.linuxCapabilities) {
+    const field = `builds[${matched.index}].linux_capabilities`;
+    result.capabilities = capabilityXattr(matched.linuxCapabilities, `${file}: ${field}`);
+  }
   return result;
+}
+
+/** Whether a setting holds a template, so git and `go env` are only asked when needed. */
+export function usesTemplates(how: EffectiveBuild): boolean {
+  return [...how.flags, ...how.ldflags].some((v) => v.includes('{{'));
+}
+
+/**
+ * The flags and ldflags of one platform: templates expanded with that platform's data
+ * (ko templates `flags` and `ldflags`, not `env`), then checked against the program policy,
+ * then `-gcflags all=-N -l` added for `disableOptimizations` (as ko adds it after the flags).
+ */
+export function expandBuild(settings: Settings, how: EffectiveBuild, data: TemplateData): { flags: string[]; ldflags: string[] } {
+  const allow = settings.allowBuildPrograms;
+  const file = settings.koYaml.path ?? '.ko.yaml';
+  const source = (where: string) => (i: number): ProgramSetting => {
+    const field = where.startsWith('options.') ? `${where.slice('options.'.length)}[${i}]` : `${where.slice(file.length + 2)}[${i}]`;
+    return where.startsWith('options.') ? { where: `${where}[${i}]`, field } : { where: `${where}[${i}]`, field, file };
+  };
+  const flags = expandAll(how.flags, data, how.flagsFrom);
+  const ldflags = expandAll(how.ldflags, data, how.ldflagsFrom);
+  checkGoFlags(flags, source(how.flagsFrom), allow);
+  checkLdflags(ldflags, source(how.ldflagsFrom), allow);
+  if (settings.disableOptimizations) flags.push('-gcflags', 'all=-N -l');
+  return { flags, ldflags };
 }

@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { MediaType, type Layer, type Platform } from '@tsko/registry';
 import { BlobStore } from './blob-store.js';
+import { paxTarStream } from './pax-tar.js';
 import { tarStream } from './tar-entries.js';
 
 export interface BinaryLayerOptions {
@@ -46,11 +47,10 @@ export async function binaryLayer(options: BinaryLayerOptions): Promise<BuiltLay
   const hit = await options.store.lookup(key);
   if (hit) return { layer: options.store.layer(hit, mediaType), cached: true };
   const { size } = await stat(options.binaryPath);
+  const dir = { type: 'directory', name: 'ko-app', mode: 0o555, mtime: EPOCH } as const;
+  const file = { type: 'file', name: `${APP_DIR}/${options.appName}`, mode: 0o555, mtime: EPOCH, size, source: options.binaryPath } as const;
   const blob = await options.store.writeTarGz(
-    tarStream([
-      { type: 'directory', name: 'ko-app', mode: 0o555, mtime: EPOCH },
-      { type: 'file', name: `${APP_DIR}/${options.appName}`, mode: 0o555, mtime: EPOCH, size, source: options.binaryPath, ...(caps ? { xattrs: { 'security.capability': caps } } : {}) },
-    ]),
+    caps ? paxTarStream([dir, { ...file, pax: { 'SCHILY.xattr.security.capability': caps } }]) : tarStream([dir, file]),
   );
   await options.store.remember(key, blob);
   return { layer: options.store.layer(blob, mediaType), cached: false };

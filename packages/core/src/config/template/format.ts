@@ -67,6 +67,8 @@ function formatOne(verb: string, arg: Value, flags: string, precision: number | 
       if (typeof arg === 'string') return flags.includes('#') && !arg.includes('`') ? `\`${arg}\`` : JSON.stringify(arg);
       if (isInt) return `'${String.fromCodePoint(arg as number)}'`;
       return bad(verb, arg);
+    case 'T':
+      return goType(arg);
     case 't':
       return typeof arg === 'boolean' ? String(arg) : bad(verb, arg);
     case 'c':

@@ -184,7 +184,10 @@ class Parser {
       case 'char': return { kind: 'number', value: Number(t.value), text: t.value, pos: t.pos };
       case 'number': {
         const text = t.value.replace(/_/g, '');
-        const value = /^[+-]?0[bBoO]/.test(text) ? (text.startsWith('-') ? -1 : 1) * Number(text.replace(/^[+-]/, '')) : Number(text);
+        const sign = text.startsWith('-') ? -1 : 1;
+        const digits = text.replace(/^[+-]/, '');
+        // Go's literals: 0x/0b/0o prefixes, and a leading 0 alone means octal (0377 is 255).
+        const value = sign * (/^0[0-7]+$/.test(digits) ? parseInt(digits, 8) : Number(digits));
         if (Number.isNaN(value)) throw new TemplateSyntaxError(`bad number syntax: ${JSON.stringify(t.value)}`, t.pos);
         return { kind: 'number', value, text, pos: t.pos };
       }

@@ -123,7 +123,7 @@ export async function resolveSettings(plan: BuildPlan, exec: ExecutionOptions): 
     koYaml,
     repo: plan.repo ?? (env.KO_DOCKER_REPO || undefined),
     defaultBase: plan.baseImage ?? (env.KO_DEFAULTBASEIMAGE || undefined) ?? y.defaultBaseImage ?? DEFAULT_BASE_IMAGE,
-    baseOverrides: { ...(y.baseImageOverrides ?? {}), ...(plan.baseImageOverrides ?? {}) },
+    baseOverrides: { ...(overridesFromEnv(env) ?? y.baseImageOverrides ?? {}), ...(plan.baseImageOverrides ?? {}) },
     platforms,
     platformsExplicit,
     tags,
@@ -183,4 +183,20 @@ function choosePlatforms(plan: BuildPlan, env: NodeJS.ProcessEnv, fromYaml: stri
   // ko tests strings.Contains(GOARCH, "arm"), which would also give arm64 a v7 variant; only 32-bit arm has GOARM.
   if (goarch === 'arm' && goarm) spec.variant = `v${goarm}`;
   return { platforms: [spec], platformsExplicit: false };
+}
+
+/** viper reads `KO_BASEIMAGEOVERRIDES` as a JSON object of import path to image; it replaces the file's map. */
+function overridesFromEnv(env: NodeJS.ProcessEnv): Record<string, string> | undefined {
+  const text = env.KO_BASEIMAGEOVERRIDES;
+  if (!text) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.values(value).every((v) => typeof v === 'string' && v !== '')) {
+    throw new TskoError('TSKO_CONFIG_INVALID', `KO_BASEIMAGEOVERRIDES must be a JSON object of import path to base image, e.g. {"example.com/app/cmd/x":"cgr.dev/chainguard/static"}.`, { details: { variable: 'KO_BASEIMAGEOVERRIDES' } });
+  }
+  return value as Record<string, string>;
 }

@@ -161,4 +161,17 @@ describe('ko\'s viper and mapstructure rules for .ko.yaml values', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('KO_BASEIMAGEOVERRIDES (viper reads it as JSON) replaces the file\'s baseImageOverrides; code options merge over it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tsko-koenv-'));
+    try {
+      await writeFile(join(dir, '.ko.yaml'), 'baseImageOverrides:\n  example.com/a: from-file\n');
+      const base = { dir, cacheDir: join(dir, '.cache') };
+      const s = await resolveSettings({ ...base, baseImageOverrides: { 'example.com/c': 'from-code' } }, { environment: { KO_BASEIMAGEOVERRIDES: '{"example.com/b":"from-env"}' } });
+      assert.deepEqual(s.baseOverrides, { 'example.com/b': 'from-env', 'example.com/c': 'from-code' });
+      await assert.rejects(resolveSettings(base, { environment: { KO_BASEIMAGEOVERRIDES: 'example.com/b=x' } }), (e: unknown) => isTskoError(e, 'TSKO_CONFIG_INVALID') && e.message.includes('KO_BASEIMAGEOVERRIDES'));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -101,6 +101,20 @@ describe('ko\'s viper and mapstructure rules for .ko.yaml values', () => {
     assert.deepEqual(config.defaultPlatforms, ['linux/amd64', 'linux/arm64']);
   });
 
+  it('ko\'s test/build-configs/.ko.yaml and caps.ko.yaml load ("build.Config parser must handle shorthand syntax")', () => {
+    const { config } = read('builds:\n- id: foo-app\n  dir: ./foo\n  main: ./cmd\n  flags: -v -v # shorthand\n- id: bar-app\n  dir: ./bar\n  main: ./cmd\n- id: toolexec\n  dir: ./toolexec\n  main: ./cmd\n  flags:\n  - -toolexec\n  - go\n- id: caps-app\n  dir: ./caps\n  main: ./cmd\n');
+    assert.deepEqual(config.builds?.map((b) => b.flags), [['-v', '-v'], undefined, ['-toolexec', 'go'], undefined]);
+    // ko refuses -toolexec when it builds; so does tsko (build-programs.test.ts).
+    const caps = read('builds:\n- id: caps-app-with-caps\n  dir: ./caps\n  main: ./cmd\n  linux_capabilities: net_bind_service chown\n').config;
+    assert.deepEqual(caps.builds?.[0]?.linuxCapabilities, ['net_bind_service', 'chown']);
+  });
+
+  it('ko\'s own .ko.yaml loads: its ldflags are the template {{ .Env.LDFLAGS }}', () => {
+    const { config, unknownKeys } = read('baseImageOverrides:\n  github.com/google/ko: golang:latest\n\nbuilds:\n  - id: ko\n    ldflags:\n      - "{{ .Env.LDFLAGS }}"\n');
+    assert.deepEqual(unknownKeys, []);
+    assert.deepEqual(config.builds, [{ id: 'ko', ldflags: ['{{ .Env.LDFLAGS }}'] }]);
+  });
+
   it('builds[]: flags and linux_capabilities split on white space, ldflags and env stay whole', () => {
     const { config } = read('builds:\n- flags: -v -tags netgo\n  ldflags: -s -w\n  env: GOFLAGS=-mod=mod -v\n  linux_capabilities: net_bind_service cap_chown\n');
     assert.deepEqual(config.builds, [{ flags: ['-v', '-tags', 'netgo'], ldflags: ['-s -w'], env: ['GOFLAGS=-mod=mod -v'], linuxCapabilities: ['net_bind_service', 'cap_chown'] }]);

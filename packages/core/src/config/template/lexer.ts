@@ -56,9 +56,8 @@ export function lex(input: string): Token[] {
     if (open === -1) break;
     i = open + 2 + (trimBefore ? 2 : 0);
     // A comment is a whole action: {{/* … */}}.
-    const afterSpace = trimBefore ? i : i;
-    if (input.startsWith('/*', afterSpace)) {
-      const end = input.indexOf('*/', afterSpace + 2);
+    if (input.startsWith('/*', i)) {
+      const end = input.indexOf('*/', i + 2);
       if (end === -1) throw new TemplateSyntaxError('unclosed comment', open);
       i = end + 2;
       const trimmed = input.startsWith(' -}}', i) || input.startsWith('\t-}}', i) || input.startsWith('\n-}}', i);

@@ -16,14 +16,15 @@ export interface LoadedKoYaml {
 
 /**
  * Finds and validates the ko config: `configPath` (a file or a folder), else `KO_CONFIG_PATH`,
- * else `.ko.yaml` in `dir`. A missing file is an empty config; an invalid one is
+ * else `.ko.json`, `.ko.yaml` or `.ko.yml` in `dir` (viper's search order for the name `.ko`;
+ * JSON is read as YAML). A missing file is an empty config; an invalid one is
  * `TSKO_CONFIG_INVALID` naming the file, the field path and the problem.
  */
 export async function loadKoYaml(dir: string, env: NodeJS.ProcessEnv, configPath?: string): Promise<LoadedKoYaml> {
   const explicit = configPath ?? env.KO_CONFIG_PATH;
   const candidates = explicit
     ? [resolve(dir, explicit), join(resolve(dir, explicit), '.ko.yaml'), join(resolve(dir, explicit), '.ko.yml')]
-    : [join(dir, '.ko.yaml'), join(dir, '.ko.yml')];
+    : [join(dir, '.ko.json'), join(dir, '.ko.yaml'), join(dir, '.ko.yml')];
   for (const path of candidates) {
     const info = await stat(path).catch(() => undefined);
     if (!info || info.isDirectory()) continue;

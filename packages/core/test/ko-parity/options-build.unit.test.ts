@@ -78,6 +78,15 @@ describe('ko pkg/commands/options/build_test.go: LoadConfig', () => {
     }
   });
 
+  it('finds .ko.json before .ko.yaml, as viper searches for the config name .ko', async () => {
+    await mkdir(join(root, 'json'), { recursive: true });
+    await writeFile(join(root, 'json', '.ko.json'), '{"defaultBaseImage": "from-json", "defaultFlags": "-v -v"}');
+    await writeFile(join(root, 'json', '.ko.yaml'), 'defaultBaseImage: from-yaml\n');
+    const { config, path } = await load('json');
+    assert.equal(path, join(root, 'json', '.ko.json'));
+    assert.deepEqual(config, { defaultBaseImage: 'from-json', defaultFlags: ['-v', '-v'] });
+  });
+
   it('reads builds[] of the paths testdata (id, dir, main)', async () => {
     const { config } = await load('paths');
     assert.deepEqual(config.builds, [{ id: 'app-with-main-package-in-different-directory-to-go-mod-and-ko-yaml', dir: './app', main: './cmd/foo' }]);

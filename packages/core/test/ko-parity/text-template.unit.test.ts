@@ -237,4 +237,13 @@ describe('templates as ko configs write them', () => {
   it('stops a runaway range instead of hanging', () => {
     fails('{{range 100000}}{{range 100000}}x{{end}}{{end}}', /too long/);
   });
+
+  it('refuses output past 1 MiB, huge printf widths and deep nesting, quickly', () => {
+    const started = Date.now();
+    fails('{{range 1000}}{{printf "%9999d" 1}}{{end}}', /output exceeds/);
+    assert.equal(run('{{printf "%0999999999d" 1}}'), '%!d(BADWIDTH)');
+    fails(`{{${'('.repeat(5000)}1${')'.repeat(5000)}}}`, /nests more than 100 levels/);
+    fails(`${'{{if true}}'.repeat(5000)}x`, /nests more than 100 levels/);
+    assert.ok(Date.now() - started < 2000, 'bounded time');
+  });
 });

@@ -7,6 +7,9 @@ type Final = Value | typeof MISSING;
 
 class BreakSignal { constructor(readonly kind: 'break' | 'continue') {} }
 
+/** A build flag is short; a template that writes more than this is a mistake or an attack. */
+export const MAX_OUTPUT = 1 << 20;
+
 /**
  * Executes parsed nodes with Go's text/template semantics under `missingkey=error` (as ko
  * runs them): a map key that is not there is an error, not `<no value>`.
@@ -23,6 +26,11 @@ class Executor {
     return this.out;
   }
 
+  private write(text: string): void {
+    this.out += text;
+    if (this.out.length > MAX_OUTPUT) throw new TemplateExecError(`template output exceeds ${MAX_OUTPUT} characters`, 0);
+  }
+
   private walkList(nodes: Node[], dot: Value): void {
     for (const node of nodes) this.walk(node, dot);
   }
@@ -30,10 +38,10 @@ class Executor {
   private walk(node: Node, dot: Value): void {
     if (--this.budget.steps < 0) throw new TemplateExecError('template runs too long (more than 100000 steps)', 0);
     switch (node.kind) {
-      case 'text': this.out += node.text; return;
+      case 'text': this.write(node.text); return;
       case 'action': {
         const v = this.pipe(dot, node.pipe);
-        if (node.pipe.decl.length === 0) this.out += printValue(v);
+        if (node.pipe.decl.length === 0) this.write(printValue(v));
         return;
       }
       case 'break': case 'continue': throw new BreakSignal(node.kind);

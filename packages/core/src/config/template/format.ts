@@ -1,5 +1,7 @@
 import { goFloatText, goType, isMap, printValue, type Value } from './values.js';
 
+const MAX_WIDTH = 10_000;
+
 /**
  * Go's `fmt.Sprintf` for the verbs templates use: %v %s %d %q %x %X %o %b %c %t %f %e %g %%,
  * with flags (`-`, `0`, `+`, space, `#`), width and precision. A verb that does not fit its
@@ -19,6 +21,8 @@ export function sprintf(format: string, args: readonly Value[]): string {
     if (verb === '%') { out += '%'; continue; }
     if (verb === '') { out += '%!(NOVERB)'; continue; }
     const flags = m[1]!;
+    // Go would pad to any width; a flag value never needs more than this, and memory is finite.
+    if (Number(m[2]) > MAX_WIDTH || Number(m[3]) > MAX_WIDTH) { out += `%!${verb}(BADWIDTH)`; argIndex++; continue; }
     let width = m[2] === '*' ? Number(args[argIndex++]) : m[2] ? Number(m[2]) : undefined;
     const precision = m[3] === '*' ? Number(args[argIndex++]) : m[3] !== undefined ? Number(m[3] || 0) : undefined;
     if (argIndex >= args.length) { out += `%!${verb}(MISSING)`; continue; }

@@ -29,6 +29,8 @@ const UNSUPPORTED = new Set(['define', 'template', 'block']);
 
 class Parser {
   private i = 0;
+  /** Nesting of parentheses and control blocks; deep enough for any config, shallow enough for the stack. */
+  private depth = 0;
   private readonly vars: string[][] = [['$']];
   private rangeDepth = 0;
   constructor(private readonly tokens: Token[]) {}
@@ -85,7 +87,12 @@ class Parser {
     return { kind: 'action', pipe: this.pipeline('command', 'right') };
   }
 
+  private nest(pos: number): void {
+    if (++this.depth > 100) throw new TemplateSyntaxError('template nests more than 100 levels deep', pos);
+  }
+
   private control(kind: 'if' | 'with' | 'range'): Node {
+    this.nest(this.peek().pos);
     this.vars.push([]);
     const pipe = this.pipeline(kind, 'right');
     if (kind === 'range') this.rangeDepth++;
@@ -106,6 +113,7 @@ class Parser {
       }
     }
     this.vars.pop();
+    this.depth--;
     return { kind, pipe, list: body.nodes, elseList };
   }
 
@@ -192,7 +200,9 @@ class Parser {
         return { kind: 'number', value, text, pos: t.pos };
       }
       case 'lparen': {
+        this.nest(t.pos);
         const pipe = this.pipeline('parenthesized pipeline', 'rparen');
+        this.depth--;
         return { kind: 'pipe', pipe, pos: t.pos };
       }
       case 'ident':

@@ -19,10 +19,23 @@ export interface EffectiveBuild {
   flags: string[];
   ldflags: string[];
   /** Where each list came from, for error messages (`/repo/.ko.yaml: builds[0].ldflags`). */
-  flagsFrom: string;
-  ldflagsFrom: string;
+  flagsFrom: SettingSource;
+  ldflagsFrom: SettingSource;
   /** The `security.capability` xattr for Linux binaries (`builds[].linux_capabilities`). */
   capabilities?: Uint8Array;
+}
+
+/** Where a list of build settings was written: a `.ko.yaml` field, a KO_* variable or an option. */
+export interface SettingSource {
+  /** Prefix for messages: `/repo/.ko.yaml: defaultLdflags`, `KO_DEFAULTLDFLAGS`, `options.ldflags`. */
+  where: string;
+  /** Field path for `details.field`: `defaultLdflags`, `KO_DEFAULTLDFLAGS`, `ldflags`. */
+  field: string;
+  file?: string;
+}
+
+function entry(source: SettingSource): (i: number) => ProgramSetting {
+  return (i) => ({ where: `${source.where}[${i}]`, field: `${source.field}[${i}]`, ...(source.file ? { file: source.file } : {}) });
 }
 
 interface MatchedBuild {
@@ -76,19 +89,20 @@ export async function matchBuildConfigs(settings: Settings): Promise<Map<string,
 export function effectiveBuild(settings: Settings, matched: MatchedBuild | undefined): EffectiveBuild {
   const file = settings.koYaml.path ?? '.ko.yaml';
   const allow = settings.allowBuildPrograms;
-  const from = (field: 'env' | 'flags' | 'ldflags') =>
-    matched?.[field] ? `${file}: builds[${matched.index}].${field}` : `${file}: default${field[0]!.toUpperCase()}${field.slice(1)}`;
+  const from = (field: 'env' | 'flags' | 'ldflags'): SettingSource => {
+    if (matched?.[field]) return { where: `${file}: builds[${matched.index}].${field}`, field: `builds[${matched.index}].${field}`, file };
+    return settings.defaultsFrom[field];
+  };
   const configEnv = matched?.env ?? settings.defaults.env;
-  const envFrom = from('env');
-  checkBuildEnv(configEnv, (i) => ({ where: `${envFrom}[${i}]`, field: `${envFrom.slice(file.length + 2)}[${i}]`, file }), allow);
-  checkBuildEnv(settings.code.env, (i) => ({ where: `options.env[${i}]`, field: `env[${i}]` }), allow);
+  checkBuildEnv(configEnv, entry(from('env')), allow);
+  checkBuildEnv(settings.code.env, entry({ where: 'options.env', field: 'env' }), allow);
   const result: EffectiveBuild = {
     dir: matched?.dir ?? settings.dir,
     env: [...configEnv, ...settings.code.env],
     flags: settings.code.flags ?? matched?.flags ?? settings.defaults.flags,
     ldflags: settings.code.ldflags ?? matched?.ldflags ?? settings.defaults.ldflags,
-    flagsFrom: settings.code.flags ? 'options.flags' : from('flags'),
-    ldflagsFrom: settings.code.ldflags ? 'options.ldflags' : from('ldflags'),
+    flagsFrom: settings.code.flags ? { where: 'options.flags', field: 'flags' } : from('flags'),
+    ldflagsFrom: settings.code.ldflags ? { where: 'options.ldflags', field: 'ldflags' } : from('ldflags'),
   };
   if (matched) result.id = matched.id;
   if (matched?.linuxCapabilities) {
@@ -110,15 +124,10 @@ export function usesTemplates(how: EffectiveBuild): boolean {
  */
 export function expandBuild(settings: Settings, how: EffectiveBuild, data: TemplateData): { flags: string[]; ldflags: string[] } {
   const allow = settings.allowBuildPrograms;
-  const file = settings.koYaml.path ?? '.ko.yaml';
-  const source = (where: string) => (i: number): ProgramSetting => {
-    const field = where.startsWith('options.') ? `${where.slice('options.'.length)}[${i}]` : `${where.slice(file.length + 2)}[${i}]`;
-    return where.startsWith('options.') ? { where: `${where}[${i}]`, field } : { where: `${where}[${i}]`, field, file };
-  };
-  const flags = expandAll(how.flags, data, how.flagsFrom);
-  const ldflags = expandAll(how.ldflags, data, how.ldflagsFrom);
-  checkGoFlags(flags, source(how.flagsFrom), allow);
-  checkLdflags(ldflags, source(how.ldflagsFrom), allow);
+  const flags = expandAll(how.flags, data, how.flagsFrom.where);
+  const ldflags = expandAll(how.ldflags, data, how.ldflagsFrom.where);
+  checkGoFlags(flags, entry(how.flagsFrom), allow);
+  checkLdflags(ldflags, entry(how.ldflagsFrom), allow);
   if (settings.disableOptimizations) flags.push('-gcflags', 'all=-N -l');
   return { flags, ldflags };
 }

@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import { mkdir, stat } from 'node:fs/promises';
 import { fileSystemError, parseTag, TskoError, type RegistryOptions } from '@tsko/registry';
 import { emitCore } from '../events.js';
-import { fields } from './ko-yaml-values.js';
+import { checkEnvEntries, fields } from './ko-yaml-values.js';
+import type { SettingSource } from './build-configs.js';
 import { parsePlatformList, type PlatformSpec } from './platform-spec.js';
 import { makeTempDir } from '../temp-dirs.js';
 import { BlobStore } from '../layers/blob-store.js';
@@ -37,6 +38,8 @@ export interface Settings {
   labels: Record<string, string>;
   annotations: Record<string, string>;
   defaults: { env: string[]; flags: string[]; ldflags: string[] };
+  /** Where each default came from (a `.ko.yaml` field or a KO_DEFAULT* variable), for errors. */
+  defaultsFrom: Record<'env' | 'flags' | 'ldflags', SettingSource>;
   builds: KoBuildConfig[];
   code: { env: string[]; flags: string[] | undefined; ldflags: string[] | undefined };
   /** Build with `-gcflags all=-N -l` (ko's `--disable-optimizations`). */
@@ -88,10 +91,19 @@ export async function resolveSettings(plan: BuildPlan, exec: ExecutionOptions): 
   }
   const { platforms, platformsExplicit } = choosePlatforms(plan, env, y.defaultPlatforms, file);
   // viper's AutomaticEnv: KO_DEFAULTENV etc. replace the file's value, split on white space.
-  const fromEnv = (name: string): string[] | undefined => {
-    const value = env[name];
-    return value ? fields(value) : undefined;
-  };
+  const defaultsFrom = {} as Settings['defaultsFrom'];
+  const defaults = {} as Settings['defaults'];
+  for (const [key, yamlKey] of [['env', 'defaultEnv'], ['flags', 'defaultFlags'], ['ldflags', 'defaultLdflags']] as const) {
+    const variable = `KO_${yamlKey.toUpperCase()}`;
+    if (env[variable]) {
+      defaults[key] = fields(env[variable]);
+      defaultsFrom[key] = { where: variable, field: variable };
+    } else {
+      defaults[key] = y[yamlKey] ?? [];
+      defaultsFrom[key] = { where: `${file}: ${yamlKey}`, field: yamlKey, file };
+    }
+  }
+  if (env.KO_DEFAULTENV) checkEnvEntries(defaults.env, { file: 'environment', field: 'KO_DEFAULTENV' });
 
   // Checked before any build: a tag becomes part of a registry URL (see @tsko/registry names.ts).
   const tags = (plan.tags ?? ['latest']).map((t, i) => parseTag(t, `options.tags[${i}]`));
@@ -136,11 +148,8 @@ export async function resolveSettings(plan: BuildPlan, exec: ExecutionOptions): 
     user: plan.user,
     labels: plan.labels ?? {},
     annotations: plan.annotations ?? {},
-    defaults: {
-      env: fromEnv('KO_DEFAULTENV') ?? y.defaultEnv ?? [],
-      flags: fromEnv('KO_DEFAULTFLAGS') ?? y.defaultFlags ?? [],
-      ldflags: fromEnv('KO_DEFAULTLDFLAGS') ?? y.defaultLdflags ?? [],
-    },
+    defaults,
+    defaultsFrom,
     builds: y.builds ?? [],
     code: { env: plan.env ?? [], flags: plan.flags, ldflags: plan.ldflags },
     disableOptimizations: plan.disableOptimizations ?? false,

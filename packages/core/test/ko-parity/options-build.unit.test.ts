@@ -18,6 +18,7 @@ import { after, before, describe, it } from 'node:test';
 import { isTskoError } from '@tsko/registry';
 import { loadKoYaml, parseKoYaml } from '../../src/config/ko-yaml.js';
 import { resolveSettings } from '../../src/config/settings.js';
+import { effectiveBuild, expandBuild } from '../../src/config/build-configs.js';
 import type { CoreEvent } from '../../src/events.js';
 
 // ko's pkg/commands/options/testdata, as inputs.
@@ -180,6 +181,10 @@ describe('ko\'s viper and mapstructure rules for .ko.yaml values', () => {
       await writeFile(join(dir, '.ko.yaml'), 'defaultEnv: [A=file]\ndefaultFlags: [-v]\ndefaultLdflags: [-s]\n');
       const s = await resolveSettings({ dir, cacheDir: join(dir, '.cache') }, { environment: { KO_DEFAULTENV: 'A=env B=2', KO_DEFAULTFLAGS: '-tags netgo', KO_DEFAULTLDFLAGS: '-w' } });
       assert.deepEqual(s.defaults, { env: ['A=env', 'B=2'], flags: ['-tags', 'netgo'], ldflags: ['-w'] });
+      // A refused setting is named by the variable it came from, not by the file it replaced.
+      const hostile = await resolveSettings({ dir, cacheDir: join(dir, '.cache') }, { environment: { KO_DEFAULTFLAGS: '-toolexec=/bin/true' } });
+      assert.throws(() => expandBuild(hostile, effectiveBuild(hostile, undefined), {}), (e: unknown) => isTskoError(e, 'TSKO_BUILD_PROGRAM_REFUSED') && e.message.startsWith('KO_DEFAULTFLAGS[0]: '));
+      await assert.rejects(resolveSettings({ dir, cacheDir: join(dir, '.cache') }, { environment: { KO_DEFAULTENV: 'NOEQUALS' } }), (e: unknown) => isTskoError(e, 'TSKO_CONFIG_INVALID') && e.message.includes('KO_DEFAULTENV[0]'));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -3,14 +3,15 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
 import {
-  formatPlatform, guarded, ImageIndex, isDockerMediaType, MediaType, platformMatches, RegistrySession, TskoError,
+  formatPlatform, guarded, ImageIndex, isDockerMediaType, MediaType, RegistrySession, TskoError,
   type Descriptor, type Digest, type Image, type Platform,
 } from '@tsko/registry';
-import { effectiveBuild, matchBuildConfigs } from './config/build-configs.js';
+import { effectiveBuild, expandBuild, matchBuildConfigs, usesTemplates } from './config/build-configs.js';
 import { resolveSettings, type Settings } from './config/settings.js';
-import { templateData } from './config/template-data.js';
+import { formatSpec, fullPlatform, specMatches } from './config/platform-spec.js';
+import { hostFacts, templateData } from './config/template-data.js';
 import { emitCore, type CoreEvent } from './events.js';
-import { appFilename, buildGoBinary } from './go/build-binary.js';
+import { appFilename, buildGoBinary, goBuildEnv } from './go/build-binary.js';
 import { resolveImportPath, stripKoPrefix } from './go/import-path.js';
 import { resolveBase, scratchImage, type BasePlatform, type ResolvedBase } from './image/base-image.js';
 import { koImage, layerMediaTypeFor } from './image/ko-image.js';
@@ -41,7 +42,7 @@ export class BuildContext {
   readonly session: RegistrySession;
   private readonly bases = new Map<string, Promise<ResolvedBase>>();
   private matched?: ReturnType<typeof matchBuildConfigs>;
-  private data?: ReturnType<typeof templateData>;
+  private facts?: ReturnType<typeof hostFacts>;
   readonly limit: LimitFunction;
   readonly now = new Date();
 
@@ -78,9 +79,10 @@ export class BuildContext {
     return this.matched;
   }
 
-  templates(): ReturnType<typeof templateData> {
-    this.data ??= templateData(this.settings.dir, this.settings.env, this.now, this.settings.goBinary);
-    return this.data;
+  /** git and `go env` facts for templates, read once per context. */
+  hostFacts(): ReturnType<typeof hostFacts> {
+    this.facts ??= hostFacts(this.settings.dir, this.settings.env, this.settings.goBinary);
+    return this.facts;
   }
 }
 
@@ -89,11 +91,6 @@ async function settledAll<T>(promises: readonly Promise<T>[]): Promise<T[]> {
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
   return results.map((r) => (r as PromiseFulfilledResult<T>).value);
-}
-
-function usesTemplates(settings: Settings, matched: { env?: string[]; flags?: string[]; ldflags?: string[] } | undefined): boolean {
-  const all = [...settings.defaults.env, ...settings.defaults.flags, ...settings.defaults.ldflags, ...(matched?.env ?? []), ...(matched?.flags ?? []), ...(matched?.ldflags ?? [])];
-  return all.some((v) => v.includes('{{'));
 }
 
 interface Target {
@@ -110,20 +107,23 @@ function targetsFor(base: ResolvedBase, settings: Settings, importPath: string):
     if (wanted === 'all') {
       throw new TskoError('TSKO_PLATFORM_NOT_FOUND', `platforms: 'all' needs a base index to list platforms, but ${importPath} builds on scratch; name the platforms.`);
     }
-    return wanted.map((platform) => ({ platform, load: async () => scratchImage(platform) }));
+    return wanted.map((spec) => {
+      const platform = fullPlatform(spec, `${importPath} builds on scratch`);
+      return { platform, load: async () => scratchImage(platform) };
+    });
   }
   if (base.kind === 'image') {
     const own = base.image.platform;
-    if (settings.platformsExplicit && (wanted === 'all' ? false : wanted.length !== 1 || !platformMatches(wanted[0]!, own))) {
-      const asked = wanted === 'all' ? 'all' : wanted.map(formatPlatform).join(', ');
+    if (settings.platformsExplicit && (wanted === 'all' ? false : wanted.length !== 1 || !specMatches(wanted[0]!, own))) {
+      const asked = wanted === 'all' ? 'all' : wanted.map(formatSpec).join(', ');
       throw new TskoError('TSKO_PLATFORM_NOT_FOUND', `Base image ${base.name} is a single ${formatPlatform(own)} image, but ${asked} was asked for ${importPath}. Use a multi-platform base index or build for ${formatPlatform(own)}.`, { details: { base: base.name } });
     }
     return [{ platform: own, load: async () => base.image, baseDigest: (i) => i.digest }];
   }
-  const matching = base.platforms.filter((p: BasePlatform) => wanted === 'all' || wanted.some((w) => platformMatches(w, p.platform)));
+  const matching = base.platforms.filter((p: BasePlatform) => wanted === 'all' || wanted.some((w) => specMatches(w, p.platform)));
   if (matching.length === 0) {
     const have = base.platforms.map((p) => formatPlatform(p.platform)).join(', ');
-    const asked = wanted === 'all' ? 'all' : wanted.map(formatPlatform).join(', ');
+    const asked = wanted === 'all' ? 'all' : wanted.map(formatSpec).join(', ');
     throw new TskoError('TSKO_PLATFORM_NOT_FOUND', `Base index ${base.name} has no image for ${asked} (it has: ${have || 'none'}).`, { details: { base: base.name } });
   }
   return matching.map((p) => {
@@ -155,9 +155,9 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
   const byRequest = configs.get(stripKoPrefix(importPathRef));
   const pkg = await resolveImportPath(importPathRef, { dir: byRequest?.dir ?? settings.dir, env: settings.env, goBinary: settings.goBinary, signal });
   const matched = configs.get(pkg.importPath);
+  const how = effectiveBuild(settings, matched);
   // git and `go env` are only asked when a setting actually holds a template.
-  const data = usesTemplates(settings, matched) ? await ctx.templates() : {};
-  const how = effectiveBuild(settings, matched, data);
+  const facts = usesTemplates(how) ? await ctx.hostFacts() : undefined;
   const baseSpec = settings.baseOverrides[pkg.importPath] ?? settings.baseOverrides[stripKoPrefix(importPathRef)] ?? settings.defaultBase;
   const base = await ctx.base(baseSpec);
   const targets = targetsFor(base, settings, pkg.importPath);
@@ -170,15 +170,19 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
         const platformText = formatPlatform(target.platform);
         const started = Date.now();
         ctx.emit({ type: 'build:start', importPath: pkg.importPath, platform: platformText });
+        // Templates see this platform's build environment (ko: .Env.GOARCH is the target's).
+        const data = facts ? templateData(facts, goBuildEnv(target.platform, settings.env, how.env), settings.created, ctx.now) : {};
+        const { flags, ldflags } = expandBuild(settings, how, data);
+        const outDir = await binaryDir(settings, pkg.importPath, target.platform, { dir: how.dir, env: how.env, flags, ldflags });
         const [baseImage, binary] = await Promise.all([
           target.load(),
-          buildGoBinary({ importPath: pkg.importPath, dir: how.dir, platform: target.platform, env: how.env, flags: how.flags, ldflags: how.ldflags, goBinary: settings.goBinary, baseEnv: settings.env, signal, resolved: pkg, allowBuildPrograms: settings.allowBuildPrograms, outDir: await binaryDir(settings, pkg.importPath, target.platform, how) }),
+          buildGoBinary({ importPath: pkg.importPath, dir: how.dir, platform: target.platform, env: how.env, flags, ldflags, goBinary: settings.goBinary, baseEnv: settings.env, signal, resolved: pkg, allowBuildPrograms: settings.allowBuildPrograms, outDir }),
         ]);
         {
           const mediaType = layerMediaTypeFor(baseImage);
           const kodata = await kodataLayer({ kodataDir: join(binary.packageDir, 'kodata'), mediaType, store: settings.store, ...(settings.kodataDate ? { mtime: settings.kodataDate } : {}) });
           ctx.emit({ type: 'layer:built', importPath: pkg.importPath, platform: platformText, layer: 'kodata', digest: kodata.digest, size: kodata.size });
-          const bin = await binaryLayer({ binaryPath: binary.path, appName: binary.appName, platform: target.platform, mediaType, store: settings.store });
+          const bin = await binaryLayer({ binaryPath: binary.path, appName: binary.appName, platform: target.platform, mediaType, store: settings.store, ...(how.capabilities ? { capabilities: how.capabilities } : {}) });
           ctx.emit({ type: bin.cached ? 'layer:cached' : 'layer:built', importPath: pkg.importPath, platform: platformText, layer: 'binary', digest: bin.layer.digest, size: bin.layer.size } as CoreEvent);
           const parts: Parameters<typeof koImage>[0] = { base: baseImage, kodata, binary: bin.layer, appName: binary.appName, importPath: pkg.importPath, labels: settings.labels, annotations: settings.annotations };
           if (base.kind !== 'scratch' && target.baseDigest) {

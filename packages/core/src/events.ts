@@ -5,6 +5,8 @@ import type { Digest } from '@tsko/registry';
  * the same `onEvent` callback. The library itself never prints.
  */
 export type CoreEvent =
+  /** A `.ko.yaml` key ko does not know (and ignores); `key` is its path, e.g. `builds[0].goos`. */
+  | { type: 'config:unknown-key'; file: string; key: string }
   | { type: 'build:start'; importPath: string; platform: string }
   | { type: 'build:done'; importPath: string; platform: string; durationMs: number }
   | { type: 'layer:built'; importPath: string; platform: string; layer: 'binary' | 'kodata'; digest: Digest; size: number }

@@ -11,7 +11,7 @@ export { kodataLayer, KODATA_ROOT, type KodataLayerOptions } from './layers/koda
 export { BlobStore, type LayerBlob } from './layers/blob-store.js';
 export { koImage, layerMediaTypeFor, type KoImageParts } from './image/ko-image.js';
 export { resolveBase, scratchImage, parseLayoutBase, SCRATCH, LAYOUT_PREFIX, type ResolvedBase, type BasePlatform } from './image/base-image.js';
-export { loadKoYaml, parseKoYaml, koYamlSchema, type KoYaml, type KoBuildConfig } from './config/ko-yaml.js';
+export { loadKoYaml, parseKoYaml, type KoYaml, type KoBuildConfig, type KoYamlRead } from './config/ko-yaml.js';
 export { expandTemplate } from './config/templates.js';
 export { resolveSettings, DEFAULT_BASE_IMAGE, type Settings } from './config/settings.js';
 export { writeOciLayout, readOciLayout, REF_NAME, type LayoutEntry } from './sinks/oci-layout.js';

@@ -44,6 +44,13 @@ export const buildPlanSchema = z.strictObject({
   flags: stringList.optional(),
   /** Linker flags; replace `.ko.yaml` ldflags when given. */
   ldflags: stringList.optional(),
+  /**
+   * Build without optimizations or inlining (`-gcflags all=-N -l`), for a debugger; ko's
+   * `--disable-optimizations`. Linker flags are left as they are.
+   */
+  disableOptimizations: z.boolean().optional(),
+  /** Refuse a `.ko.yaml` with keys ko does not know (else each is a `config:unknown-key` event). */
+  strictConfig: z.boolean().optional(),
   /** Container user (else the base's). */
   user: z.string().optional(),
   labels: z.record(z.string(), z.string()).optional(),

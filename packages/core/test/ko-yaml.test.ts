@@ -109,12 +109,11 @@ describe('.ko.yaml, environment variables and options, with ko\'s precedence', (
   });
 
   const invalid: [string, string, RegExp][] = [
-    ['an unknown key', 'defaultBaseImages: x\n', /\.ko\.yaml: \(root\): .*defaultBaseImages/],
-    ['a wrong type, naming the field path', 'builds:\n- main: ./cmd/server\n  ldflags: "-X a=b"\n', /\.ko\.yaml: builds\[0\]\.ldflags: /],
+    ['a wrong type, naming the field path', 'builds:\n- main: ./cmd/server\n  ldflags: {a: b}\n', /\.ko\.yaml: builds\[0\]\.ldflags: expected a string or a list/],
     ['YAML syntax, naming the line', 'defaultBaseImage: scratch\nbuilds: [\n  - x\n', /\.ko\.yaml:\d+: YAML syntax error/],
-    ['an unknown template key', 'defaultBaseImage: scratch\ndefaultLdflags: ["-X main.v={{.Env.TSKO_SURELY_UNSET}}"]\n', /defaultLdflags\[0\]: template key \.Env\.TSKO_SURELY_UNSET does not exist/],
-    ['an unknown template group', 'defaultBaseImage: scratch\ndefaultLdflags: ["{{.Gti.ShortCommit}}"]\n', /template key \.Gti does not exist/],
-    ['a template function', 'defaultBaseImage: scratch\ndefaultLdflags: ["{{ env \\"X\\" }}"]\n', /is not supported/],
+    ['an unknown template key', 'defaultBaseImage: scratch\ndefaultLdflags: ["-X main.v={{.Env.TSKO_SURELY_UNSET}}"]\n', /defaultLdflags\[0\]: template error: map has no entry for key "TSKO_SURELY_UNSET"/],
+    ['an unknown template group', 'defaultBaseImage: scratch\ndefaultLdflags: ["{{.Gti.ShortCommit}}"]\n', /map has no entry for key "Gti"/],
+    ['a template function Go does not have', 'defaultBaseImage: scratch\ndefaultLdflags: ["{{ env \\"X\\" }}"]\n', /function "env" not defined/],
     ['a builds[] main that does not exist', 'builds:\n- main: ./cmd/missing\n', /builds\[0\]\.main: .*does not exist/],
     ['a builds[] main that is not package main', 'builds:\n- main: ./lib\n', /builds\[0\]: main \.\/lib .*not package main/],
   ];

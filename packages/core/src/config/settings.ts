@@ -1,7 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { mkdir, stat } from 'node:fs/promises';
-import { fileSystemError, parsePlatform, parseTag, TskoError, type Platform, type RegistryOptions } from '@tsko/registry';
+import { fileSystemError, parseTag, TskoError, type RegistryOptions } from '@tsko/registry';
+import { emitCore } from '../events.js';
+import { checkEnvEntries, fields } from './ko-yaml-values.js';
+import type { SettingSource } from './build-configs.js';
+import { parsePlatformList, type PlatformSpec } from './platform-spec.js';
 import { makeTempDir } from '../temp-dirs.js';
 import { BlobStore } from '../layers/blob-store.js';
 import type { BuildPlan, ExecutionOptions, SinkSpec } from '../options.js';
@@ -19,7 +23,8 @@ export interface Settings {
   repo: string | undefined;
   defaultBase: string;
   baseOverrides: Record<string, string>;
-  platforms: 'all' | Platform[];
+  /** `'all'`, or ko platform specs (`linux` selects every Linux image of a base index). */
+  platforms: 'all' | PlatformSpec[];
   /** Whether platforms were asked for (else a single-image base's own platform is fine). */
   platformsExplicit: boolean;
   tags: string[];
@@ -34,8 +39,12 @@ export interface Settings {
   labels: Record<string, string>;
   annotations: Record<string, string>;
   defaults: { env: string[]; flags: string[]; ldflags: string[] };
+  /** Where each default came from (a `.ko.yaml` field or a KO_DEFAULT* variable), for errors. */
+  defaultsFrom: Record<'env' | 'flags' | 'ldflags', SettingSource>;
   builds: KoBuildConfig[];
   code: { env: string[]; flags: string[] | undefined; ldflags: string[] | undefined };
+  /** Build with `-gcflags all=-N -l` (ko's `--disable-optimizations`). */
+  disableOptimizations: boolean;
   /** Whether build settings may name programs (`allowBuildPrograms`). */
   allowBuildPrograms: boolean;
   /** Config `created` from SOURCE_DATE_EPOCH. */
@@ -59,16 +68,6 @@ function epoch(name: string, value: string | undefined): Date | undefined {
   return new Date(Number(value.trim()) * 1000);
 }
 
-function platformList(list: readonly string[], where: string): Platform[] {
-  return list.map((p) => {
-    try {
-      return parsePlatform(p.trim());
-    } catch (cause) {
-      throw new TskoError('TSKO_CONFIG_INVALID', `${where}: "${p}" is not a platform (os/arch[/variant]).`, { cause, details: { field: where } });
-    }
-  });
-}
-
 /** Applies ko's precedence to produce the settings of one build or publish. */
 export async function resolveSettings(plan: BuildPlan, exec: ExecutionOptions): Promise<Settings> {
   const env = exec.environment ?? process.env;
@@ -84,20 +83,28 @@ export async function resolveSettings(plan: BuildPlan, exec: ExecutionOptions): 
   const file = koYaml.path ?? '.ko.yaml';
   const y = koYaml.config;
 
-  let platforms: 'all' | Platform[];
-  let platformsExplicit = true;
-  const envPlatforms = env.KO_DEFAULTPLATFORMS?.trim();
-  const yamlPlatforms = typeof y.defaultPlatforms === 'string' ? y.defaultPlatforms.split(',') : y.defaultPlatforms;
-  if (plan.platforms === 'all') platforms = 'all';
-  else if (plan.platforms) platforms = platformList(plan.platforms, 'options.platforms');
-  else if (envPlatforms === 'all') platforms = 'all';
-  else if (envPlatforms) platforms = platformList(envPlatforms.split(','), 'KO_DEFAULTPLATFORMS');
-  else if (yamlPlatforms?.length === 1 && yamlPlatforms[0] === 'all') platforms = 'all';
-  else if (yamlPlatforms?.length) platforms = platformList(yamlPlatforms, `${file}: defaultPlatforms`);
-  else {
-    platformsExplicit = false;
-    platforms = [{ os: env.GOOS || 'linux', architecture: env.GOARCH || 'amd64' }];
+  if (koYaml.unknownKeys.length) {
+    if (plan.strictConfig) {
+      const keys = koYaml.unknownKeys;
+      throw new TskoError('TSKO_CONFIG_INVALID', `${file}: unknown key${keys.length > 1 ? 's' : ''} ${keys.join(', ')} (strictConfig is on; ko ignores unknown keys).`, { details: { file, field: keys[0] } });
+    }
+    for (const key of koYaml.unknownKeys) emitCore(exec.onEvent, { type: 'config:unknown-key', file, key });
   }
+  const { platforms, platformsExplicit } = choosePlatforms(plan, env, y.defaultPlatforms, file);
+  // viper's AutomaticEnv: KO_DEFAULTENV etc. replace the file's value, split on white space.
+  const defaultsFrom = {} as Settings['defaultsFrom'];
+  const defaults = {} as Settings['defaults'];
+  for (const [key, yamlKey] of [['env', 'defaultEnv'], ['flags', 'defaultFlags'], ['ldflags', 'defaultLdflags']] as const) {
+    const variable = `KO_${yamlKey.toUpperCase()}`;
+    if (env[variable]) {
+      defaults[key] = fields(env[variable]);
+      defaultsFrom[key] = { where: variable, field: variable };
+    } else {
+      defaults[key] = y[yamlKey] ?? [];
+      defaultsFrom[key] = { where: `${file}: ${yamlKey}`, field: yamlKey, file };
+    }
+  }
+  if (env.KO_DEFAULTENV) checkEnvEntries(defaults.env, { file: 'environment', field: 'KO_DEFAULTENV' });
 
   // Checked before any build: a tag becomes part of a registry URL (see @tsko/registry names.ts).
   const tags = (plan.tags ?? ['latest']).map((t, i) => parseTag(t, `options.tags[${i}]`));
@@ -131,7 +138,7 @@ export async function resolveSettings(plan: BuildPlan, exec: ExecutionOptions): 
     koYaml,
     repo: plan.repo ?? (env.KO_DOCKER_REPO || undefined),
     defaultBase: plan.baseImage ?? (env.KO_DEFAULTBASEIMAGE || undefined) ?? y.defaultBaseImage ?? DEFAULT_BASE_IMAGE,
-    baseOverrides: { ...(y.baseImageOverrides ?? {}), ...(plan.baseImageOverrides ?? {}) },
+    baseOverrides: { ...(overridesFromEnv(env) ?? y.baseImageOverrides ?? {}), ...(plan.baseImageOverrides ?? {}) },
     platforms,
     platformsExplicit,
     tags,
@@ -145,9 +152,11 @@ export async function resolveSettings(plan: BuildPlan, exec: ExecutionOptions): 
     user: plan.user,
     labels: plan.labels ?? {},
     annotations: plan.annotations ?? {},
-    defaults: { env: y.defaultEnv ?? [], flags: y.defaultFlags ?? [], ldflags: y.defaultLdflags ?? [] },
+    defaults,
+    defaultsFrom,
     builds: y.builds ?? [],
     code: { env: plan.env ?? [], flags: plan.flags, ldflags: plan.ldflags },
+    disableOptimizations: plan.disableOptimizations ?? false,
     allowBuildPrograms: plan.allowBuildPrograms ?? false,
     created,
     kodataDate,
@@ -158,4 +167,49 @@ export async function resolveSettings(plan: BuildPlan, exec: ExecutionOptions): 
     concurrency: exec.concurrency ?? Math.max(1, availableParallelism()),
     pushConcurrency: exec.pushConcurrency ?? 4,
   };
+}
+
+/**
+ * ko's platform choice: options, else KO_DEFAULTPLATFORMS, else `defaultPlatforms`; with none
+ * of them, the caller's GOOS/GOARCH (both set) and GOARM (as the arm variant), else
+ * linux/amd64. Asking for platforms while GOOS, GOARCH or GOARM is set is an error, as in ko,
+ * because the two would disagree about what is built.
+ */
+function choosePlatforms(plan: BuildPlan, env: NodeJS.ProcessEnv, fromYaml: string[] | undefined, file: string): { platforms: 'all' | PlatformSpec[]; platformsExplicit: boolean } {
+  const envPlatforms = env.KO_DEFAULTPLATFORMS?.trim();
+  let platforms: 'all' | PlatformSpec[] | undefined;
+  let source = '';
+  if (plan.platforms === 'all') [platforms, source] = ['all', 'options.platforms'];
+  else if (plan.platforms) [platforms, source] = [parsePlatformList(plan.platforms, 'options.platforms'), 'options.platforms'];
+  else if (envPlatforms) [platforms, source] = [parsePlatformList([envPlatforms], 'KO_DEFAULTPLATFORMS'), 'KO_DEFAULTPLATFORMS'];
+  else if (fromYaml?.length) [platforms, source] = [parsePlatformList(fromYaml, `${file}: defaultPlatforms`), `${file}: defaultPlatforms`];
+  if (platforms) {
+    for (const name of ['GOOS', 'GOARCH', 'GOARM']) {
+      if (env[name] !== undefined) {
+        throw new TskoError('TSKO_CONFIG_INVALID', `${source} chooses the platforms, but ${name}=${JSON.stringify(env[name]).slice(0, 40)} is set in the environment too; unset ${name} (ko refuses the same combination).`, { details: { field: source, variable: name } });
+      }
+    }
+    return { platforms, platformsExplicit: true };
+  }
+  const { GOOS: goos, GOARCH: goarch, GOARM: goarm } = env;
+  const spec: PlatformSpec = goos && goarch ? { os: goos, architecture: goarch } : { os: 'linux', architecture: 'amd64' };
+  // ko tests strings.Contains(GOARCH, "arm"), which would also give arm64 a v7 variant; only 32-bit arm has GOARM.
+  if (goarch === 'arm' && goarm) spec.variant = `v${goarm}`;
+  return { platforms: [spec], platformsExplicit: false };
+}
+
+/** viper reads `KO_BASEIMAGEOVERRIDES` as a JSON object of import path to image; it replaces the file's map. */
+function overridesFromEnv(env: NodeJS.ProcessEnv): Record<string, string> | undefined {
+  const text = env.KO_BASEIMAGEOVERRIDES;
+  if (!text) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.values(value).every((v) => typeof v === 'string' && v !== '')) {
+    throw new TskoError('TSKO_CONFIG_INVALID', `KO_BASEIMAGEOVERRIDES must be a JSON object of import path to base image, e.g. {"example.com/app/cmd/x":"cgr.dev/chainguard/static"}.`, { details: { variable: 'KO_BASEIMAGEOVERRIDES' } });
+  }
+  return value as Record<string, string>;
 }

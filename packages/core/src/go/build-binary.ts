@@ -57,9 +57,11 @@ export function appFilename(importPath: string): string {
 export function platformEnv(platform: Platform): string[] {
   const env = ['CGO_ENABLED=0', `GOOS=${platform.os}`, `GOARCH=${platform.architecture}`];
   if (platform.variant && platform.architecture === 'arm') {
-    const m = /^v([5-7])$/.exec(platform.variant);
-    if (!m) throw new TskoError('TSKO_INVALID_ARGUMENT', `Platform ${formatPlatform(platform)}: arm variant must be v5, v6 or v7.`);
-    env.push(`GOARM=${m[1]}`);
+    // As ko: v5-v7 give GOARM, v8 and above build for 7 (golang/go#29373), below v5 leave GOARM unset.
+    const m = /^v(\d+)$/.exec(platform.variant);
+    if (!m) throw new TskoError('TSKO_INVALID_ARGUMENT', `Platform ${formatPlatform(platform)}: the arm variant must be v<number> (v5, v6, v7).`);
+    const n = Number(m[1]);
+    if (n >= 5) env.push(`GOARM=${Math.min(n, 7)}`);
   } else if (platform.variant && platform.architecture === 'amd64') {
     env.push(`GOAMD64=${platform.variant}`);
   }
@@ -74,19 +76,30 @@ export function checkFlags(flags: readonly string[]): void {
   checkGoFlags(flags, (i) => ({ where: `flags[${i}]`, field: `flags[${i}]` }), false);
 }
 
-function mergeEnv(base: NodeJS.ProcessEnv, entries: readonly string[]): NodeJS.ProcessEnv {
-  const env = { ...base };
-  for (const entry of entries) {
+/**
+ * The environment of `go build` for one platform, in ko's order: the platform's defaults
+ * (`CGO_ENABLED=0`, GOOS, GOARCH, GOARM/GOAMD64), then the caller's environment, then the
+ * build's `KEY=value` entries. So a caller's `CGO_ENABLED=1`, `GOARM` or `GOAMD64` is
+ * respected, as ko respects them. GOOS and GOARCH always name the platform being built,
+ * whatever the caller's environment holds, so the binary matches the image's platform.
+ */
+export function goBuildEnv(platform: Platform, baseEnv: NodeJS.ProcessEnv, entries: readonly string[]): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  const set = (entry: string) => {
     const eq = entry.indexOf('=');
     if (eq <= 0) throw new TskoError('TSKO_INVALID_ARGUMENT', `Environment entry "${entry.slice(0, 100)}" must look like KEY=value.`);
     env[entry.slice(0, eq)] = entry.slice(eq + 1);
-  }
+  };
+  const defaults = platformEnv(platform);
+  defaults.forEach(set);
+  for (const [k, v] of Object.entries(baseEnv)) if (v !== undefined && k !== 'GOOS' && k !== 'GOARCH') env[k] = v;
+  entries.forEach(set);
   return env;
 }
 
 /**
  * Builds a Go command for one platform with `go build -trimpath`, `CGO_ENABLED=0` unless the
- * env overrides it. A compile error is `TSKO_BUILD_FAILED` carrying the compiler output.
+ * caller's environment or `env` overrides it (see `goBuildEnv`). A compile error is `TSKO_BUILD_FAILED` carrying the compiler output.
  */
 export function buildGoBinary(request: GoBuildRequest): Promise<GoBinary> {
   return guarded(`buildGoBinary ${request.importPath}`, () => buildInto(request));
@@ -101,7 +114,7 @@ async function buildInto(request: GoBuildRequest): Promise<GoBinary> {
   checkGoFlags(flags, source('flags'), allow);
   checkBuildEnv(request.env ?? [], source('env'), allow);
   checkLdflags(request.ldflags ?? [], source('ldflags'), allow);
-  const env = mergeEnv(baseEnv, [...platformEnv(request.platform), ...(request.env ?? [])]);
+  const env = goBuildEnv(request.platform, baseEnv, request.env ?? []);
   const pkg = request.resolved ?? (await resolveImportPath(request.importPath, { dir, env, goBinary: request.goBinary, signal: request.signal }));
   if (request.outDir) return runBuild(request, pkg, dir, baseEnv, env, flags, request.outDir);
   const outDir = await makeTempDir('tsko-build-');

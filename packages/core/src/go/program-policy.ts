@@ -21,6 +21,11 @@ import { TskoError } from '@tsko/registry';
  *   `XDG_CONFIG_HOME`, `LD_*`, `DYLD_*`, `GIT_*` (`go build` runs git for VCS stamping).
  * `CGO_ENABLED=1` alone is allowed: it runs the host's C compiler with the flags the Go
  * command itself vets (Go's own security boundary for building untrusted modules).
+ *
+ * The caller's own environment (`environment`, else process.env) is not checked: the caller
+ * is trusted, and ko passes its environment to `go build` too, so an ambient
+ * `CGO_ENABLED=1`, `GOARM` or `CC` works as it does with ko. Only values written as build
+ * settings (code options and `.ko.yaml`) go through these checks.
  */
 export interface ProgramSetting {
   /** Where the value came from, e.g. `/repo/.ko.yaml: defaultEnv[0]` or `options.flags[1]`. */

@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { MediaType, type Layer, type Platform } from '@tsko/registry';
 import { BlobStore } from './blob-store.js';
+import { paxTarStream } from './pax-tar.js';
 import { tarStream } from './tar-entries.js';
 
 export interface BinaryLayerOptions {
@@ -14,6 +15,11 @@ export interface BinaryLayerOptions {
   /** Layer media type; follows the base image (OCI or Docker). */
   mediaType?: string;
   store: BlobStore;
+  /**
+   * A `security.capability` xattr value for the binary (`builds[].linux_capabilities`), written
+   * as a PAX record on Linux targets, as ko does.
+   */
+  capabilities?: Uint8Array;
 }
 
 /** Where ko puts binaries in the image. */
@@ -36,15 +42,16 @@ export interface BuiltLayer {
 export async function binaryLayer(options: BinaryLayerOptions): Promise<BuiltLayer> {
   const mediaType = options.mediaType ?? MediaType.OCI_LAYER_GZIP;
   const contentHash = await hashFile(options.binaryPath);
-  const key = createHash('sha256').update(JSON.stringify([FORMAT_VERSION, contentHash, options.appName, options.platform?.os ?? 'linux'])).digest('hex');
+  const os = options.platform?.os ?? 'linux';
+  const caps = os === 'linux' && options.capabilities ? Buffer.from(options.capabilities) : undefined;
+  const key = createHash('sha256').update(JSON.stringify([FORMAT_VERSION, contentHash, options.appName, os, caps?.toString('hex') ?? ''])).digest('hex');
   const hit = await options.store.lookup(key);
   if (hit) return { layer: options.store.layer(hit, mediaType), cached: true };
   const { size } = await stat(options.binaryPath);
+  const dir = { type: 'directory', name: 'ko-app', mode: 0o555, mtime: EPOCH } as const;
+  const file = { type: 'file', name: `${APP_DIR}/${options.appName}`, mode: 0o555, mtime: EPOCH, size, source: options.binaryPath } as const;
   const blob = await options.store.writeTarGz(
-    tarStream([
-      { type: 'directory', name: 'ko-app', mode: 0o555, mtime: EPOCH },
-      { type: 'file', name: `${APP_DIR}/${options.appName}`, mode: 0o555, mtime: EPOCH, size, source: options.binaryPath },
-    ]),
+    caps ? paxTarStream([dir, { ...file, pax: { 'SCHILY.xattr.security.capability': caps } }]) : tarStream([dir, file]),
   );
   await options.store.remember(key, blob);
   return { layer: options.store.layer(blob, mediaType), cached: false };

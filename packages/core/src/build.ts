@@ -145,6 +145,21 @@ async function binaryDir(settings: Settings, importPath: string, platform: Platf
   return dir;
 }
 
+/**
+ * The base override for an import path. Keys match case-insensitively, as in ko: viper hands
+ * ko its `.ko.yaml` keys lower-cased, so ko lower-cases the import path to look them up
+ * (`github.com/GoogleCloudPlatform/x` matches a key written either way). A later key wins.
+ */
+export function baseOverrideFor(overrides: Readonly<Record<string, string>>, paths: readonly string[]): string | undefined {
+  const byLower = new Map<string, string>();
+  for (const [key, value] of Object.entries(overrides)) byLower.set(stripKoPrefix(key).toLowerCase(), value);
+  for (const p of paths) {
+    const found = byLower.get(p.toLowerCase());
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /** Builds one import path in an existing context (shared bases, configs, concurrency). */
 export async function buildInContext(ctx: BuildContext, importPathRef: string): Promise<BuildResult> {
   const { settings } = ctx;
@@ -154,7 +169,7 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
   // git and `go env` are only asked when a setting actually holds a template.
   const data = usesTemplates(settings, matched) ? await ctx.templates() : {};
   const how = effectiveBuild(settings, matched, data);
-  const baseSpec = settings.baseOverrides[pkg.importPath] ?? settings.baseOverrides[stripKoPrefix(importPathRef)] ?? settings.defaultBase;
+  const baseSpec = baseOverrideFor(settings.baseOverrides, [pkg.importPath, stripKoPrefix(importPathRef)]) ?? settings.defaultBase;
   const base = await ctx.base(baseSpec);
   const targets = targetsFor(base, settings, pkg.importPath);
 

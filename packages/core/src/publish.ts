@@ -6,7 +6,7 @@ import {
 } from '@tsko/registry';
 import { BuildContext, buildInContext, type BuildResult } from './build.js';
 import { stripKoPrefix } from './go/import-path.js';
-import { imageRepository } from './naming.js';
+import { checkRepo, formatDaemonRef, formatPublishedRef, formatUnpushedRef, imageRepository } from './naming.js';
 import type { PublishOptions, SinkSpec } from './options.js';
 import { sbomArtifact, sbomTag } from './sbom/attach.js';
 import { imageSpdx, indexSpdx } from './sbom/spdx.js';
@@ -33,14 +33,12 @@ export interface PublishResult {
 
 const KO_LOCAL = 'ko.local';
 
-const digestTag = (digest: Digest) => digest.slice(digest.indexOf(':') + 1);
+/** ko's rule (commands/resolver.go): a repo under `ko.local` means "load into the daemon". */
+const isLocalRepo = (repo: string | undefined) => repo !== undefined && (repo === KO_LOCAL || repo.startsWith(KO_LOCAL));
 
-/** ko's printed reference for an image. */
-export function formatPublishedRef(repository: string, digest: Digest, tags: readonly string[], tagOnly: boolean): string {
-  if (tagOnly) return `${repository}:${tags[0]}`;
-  if (tags.length === 1 && tags[0] !== 'latest') return `${repository}:${tags[0]}@${digest}`;
-  return `${repository}@${digest}`;
-}
+export { formatPublishedRef };
+
+const digestTag = (digest: Digest) => digest.slice(digest.indexOf(':') + 1);
 
 /** Publishes import paths one at a time while sharing bases, config and concurrency. */
 export interface Publisher {
@@ -60,10 +58,11 @@ export function createPublisher(options: PublishOptions = {}): Promise<Publisher
 
 async function openPublisher(options: PublishOptions): Promise<Publisher> {
   const ctx = await BuildContext.create(options);
-  if (!ctx.settings.repo && ctx.settings.push) {
+  try {
+    checkPublishSettings(ctx.settings);
+  } catch (err) {
     await ctx.close();
-    // Fail before any build: there is nowhere to put the result.
-    throw new TskoError('TSKO_NO_REPO', 'Nowhere to publish: set options.repo or KO_DOCKER_REPO (e.g. registry.example.com/team), or pass push: false.');
+    throw err;
   }
   const byRequest = new Map<string, Promise<PublishResult>>();
   const byImportPath = new Map<string, Promise<Omit<PublishResult, 'requested'>>>();
@@ -94,6 +93,23 @@ async function openPublisher(options: PublishOptions): Promise<Publisher> {
   };
 }
 
+/** What ko refuses before building anything (publish/default.go, commands/resolver.go). */
+function checkPublishSettings(settings: BuildContext['settings']): void {
+  const { repo, push } = settings;
+  const source = repo !== undefined && settings.env.KO_DOCKER_REPO === repo ? 'KO_DOCKER_REPO' : 'options.repo';
+  if (!repo && push) {
+    // Fail before any build: there is nowhere to put the result.
+    throw new TskoError('TSKO_NO_REPO', 'Nowhere to publish: set options.repo or KO_DOCKER_REPO (e.g. registry.example.com/team), or pass push: false.');
+  }
+  if (!repo && settings.naming === 'bare') {
+    throw new TskoError('TSKO_NO_REPO', "naming: 'bare' names images by the repo alone, and no repo is set: set options.repo or KO_DOCKER_REPO, or use another naming.");
+  }
+  if (repo && !isLocalRepo(repo)) checkRepo(repo, source);
+  if (push && !isLocalRepo(repo) && settings.tagOnly && settings.tags[0] === 'latest') {
+    throw new TskoError('TSKO_CONFIG_INVALID', "options.tagOnly: the tag 'latest' cannot be used in a tag-only reference (ko refuses it too); pass tags: ['v1.2.3'].", { details: { field: 'tags' } });
+  }
+}
+
 /**
  * Builds and publishes Go import paths as ko does: each distinct import path is built once
  * (platforms in parallel, bounded by `concurrency`), pushed to `<repo>/<name>` with its tags
@@ -113,11 +129,9 @@ export async function publish(importPaths: string | readonly string[], options: 
 
 async function publishBuilt(ctx: BuildContext, built: BuildResult): Promise<Omit<PublishResult, 'requested'>> {
   const { settings } = ctx;
-  const repo = settings.repo ?? KO_LOCAL;
-  const repository = imageRepository(repo, built.importPath, settings.naming);
-  // Only a repo the user set to ko.local means "load into the daemon"; the ko.local name used
-  // for push: false without a repo is just a name.
-  const isLocal = settings.repo !== undefined && (repository === KO_LOCAL || repository.startsWith(`${KO_LOCAL}/`));
+  // Without a repo (push: false), ko names the image by the naming strategy alone.
+  const repository = imageRepository(settings.repo ?? '', built.importPath, settings.naming);
+  const isLocal = isLocalRepo(settings.repo);
   const image = built.image;
   const tags = settings.tags;
   const sboms = settings.sbom === 'spdx' ? sbomDocuments(built, repository, settings.created) : [];
@@ -140,13 +154,11 @@ async function publishBuilt(ctx: BuildContext, built: BuildResult): Promise<Omit
   const sinks: SinkSpec[] = [...settings.sinks];
   if (isLocal && !sinks.some((s) => s.type === 'daemon')) sinks.push({ type: 'daemon' });
   for (const sink of sinks) {
-    const sinkTags = isLocal && sink.type === 'daemon' && !settings.tagOnly ? [...tags, digestTag(image.digest)] : tags;
+    const sinkTags = isLocal && sink.type === 'daemon' ? [...tags, digestTag(image.digest)] : tags;
     await writeSink(ctx, sink, image, repository, sinkTags, built.importPath);
   }
 
-  // A daemon keeps no manifest digests, so a ko.local image is referred to (as ko does) by a
-  // tag made of the digest's hex, which it was also loaded under.
-  const ref = isLocal && !settings.tagOnly ? `${repository}:${digestTag(image.digest)}` : formatPublishedRef(repository, image.digest, tags, settings.tagOnly);
+  const ref = publishedRef(settings, repository, image.digest, isLocal);
   if (settings.push && !isLocal) ctx.emit({ type: 'push:done', importPath: built.importPath, ref, digest: image.digest });
   return {
     importPath: built.importPath,
@@ -157,6 +169,17 @@ async function publishBuilt(ctx: BuildContext, built: BuildResult): Promise<Omit
     platforms: built.platforms.map((p) => ({ platform: formatPlatform(p.platform), digest: p.image.digest })),
     sboms: attached,
   };
+}
+
+/** The reference ko prints for one published import path. */
+function publishedRef(settings: BuildContext['settings'], repository: string, digest: Digest, isLocal: boolean): string {
+  // ko.local ignores tagOnly: the daemon image is always named by its digest tag (publish/daemon.go).
+  if (isLocal) return formatDaemonRef(repository, digest);
+  if (settings.push) return formatPublishedRef(repository, digest, settings.tags, settings.tagOnly);
+  // Not pushed: a tarball sink names it as a push would (publish/tarball.go, no tag-only form);
+  // otherwise ko's stand-in publisher keeps the first tag, latest too (commands/resolver.go).
+  if (settings.sinks.some((s) => s.type === 'tarball')) return formatPublishedRef(repository, digest, settings.tags, false);
+  return formatUnpushedRef(repository, digest, settings.tags, settings.tagOnly);
 }
 
 interface SbomDocument {

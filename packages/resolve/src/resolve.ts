@@ -3,7 +3,7 @@ import { checkExecution, createPublisher, type PublishOptions } from '@tsko/core
 import { guarded, isTskoError, parseReference, TskoError } from '@tsko/registry';
 import { isFilesInput, readManifestFiles, type FilesInput } from './inputs.js';
 import { checkTree, objectOccurrences, selectObjects } from './object-tree.js';
-import type { Occurrence } from './references.js';
+import { KO_PREFIX, type Occurrence } from './references.js';
 import { parseSelector } from './selector.js';
 import { parseYamlDocuments, selectYaml, stringifyYaml, yamlOccurrences, type YamlDocument } from './yaml-source.js';
 
@@ -71,6 +71,12 @@ async function buildOccurrences(occurrences: readonly Occurrence[], options: Res
   }
   const resolved = new Map<string, string>();
   if (byReference.size === 0) return resolved;
+  const empty = byReference.get(KO_PREFIX);
+  if (empty) {
+    // Before any build, as ko checks every reference first (resolve/resolve.go).
+    const where = empty.map((u) => u.location);
+    throw new TskoError('TSKO_INVALID_REFERENCE', `"ko://" without an import path (at ${where.join(', ')}) is not a valid import path; write ko://<import path of a main package>.`, { details: { reference: 'ko://', locations: where } });
+  }
   const emit = (e: ResolveEvent) => {
     try {
       (options.onEvent as ((e: ResolveEvent) => void) | undefined)?.(e);

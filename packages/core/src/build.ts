@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
 import {
-  formatPlatform, guarded, ImageIndex, isDockerMediaType, MediaType, platformMatches, RegistrySession, TskoError,
+  formatPlatform, guarded, ImageIndex, MediaType, platformMatches, RegistrySession, TskoError,
   type Descriptor, type Digest, type Image, type Platform,
 } from '@tsko/registry';
 import { effectiveBuild, matchBuildConfigs } from './config/build-configs.js';
@@ -213,7 +213,14 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
   } else {
     const mediaType = base.kind === 'index' ? base.mediaType : MediaType.OCI_INDEX;
     const options: Parameters<typeof ImageIndex.create>[1] = { mediaType };
-    if (base.kind === 'index' && base.annotations && !isDockerMediaType(mediaType)) options.annotations = base.annotations;
+    // ko's index (gobuild.go buildAll) is a new one: the caller's annotations plus the base
+    // index's name and digest, not the base index's own annotations (OCI and Docker lists alike).
+    const annotations: Record<string, string> = { ...settings.annotations };
+    if (base.kind === 'index') {
+      annotations['org.opencontainers.image.base.name'] = base.name;
+      annotations['org.opencontainers.image.base.digest'] = base.digest;
+    }
+    if (Object.keys(annotations).length) options.annotations = annotations;
     image = ImageIndex.create(
       built.map((b, i) => {
         const d = targets[i]!.descriptor;

@@ -47,7 +47,7 @@ export const buildPlanSchema = z.strictObject({
   /** Container user (else the base's). */
   user: z.string().optional(),
   labels: z.record(z.string(), z.string()).optional(),
-  /** Manifest annotations (OCI bases only). */
+  /** Manifest annotations, on each image and on an index (Docker schema 2 manifests too, as ko). */
   annotations: z.record(z.string(), z.string()).optional(),
   /** Push to the registry (default true). `false` builds and returns the would-be reference. */
   push: z.boolean().optional(),

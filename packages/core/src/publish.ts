@@ -11,7 +11,7 @@ import type { PublishOptions, SinkSpec } from './options.js';
 import { sbomArtifact, sbomTag } from './sbom/attach.js';
 import { imageSpdx, indexSpdx } from './sbom/spdx.js';
 import { archiveEntries, writeDockerArchive } from './sinks/docker-archive.js';
-import { daemonSocket, loadIntoDaemon } from './sinks/daemon.js';
+import { daemonImage, daemonSocket, loadIntoDaemon } from './sinks/daemon.js';
 import { writeOciLayout } from './sinks/oci-layout.js';
 
 /** What was published for one import path. */
@@ -20,7 +20,11 @@ export interface PublishResult {
   requested: string;
   /** The full import path `go list` resolved. */
   importPath: string;
-  /** Digest-pinned reference as ko prints it: `repo@sha256:…`, `repo:tag@sha256:…` for one non-latest tag, or `repo:tag` with tagOnly. */
+  /**
+   * The reference as ko prints it: `repo@sha256:…`, `repo:tag@sha256:…` for one non-latest tag,
+   * `repo:tag` with tagOnly; `name:<first tag>@sha256:…` with push: false; and for ko.local
+   * `ko.local/name:<hex>`, the digest of the platform image loaded (not of an index).
+   */
   ref: string;
   digest: Digest;
   tags: string[];
@@ -151,14 +155,16 @@ async function publishBuilt(ctx: BuildContext, built: BuildResult): Promise<Omit
       ctx.emit({ type: 'sbom:attached', importPath: built.importPath, subject: sbom.subject.digest, reference: ref });
     }
   }
+  // ko.local loads one platform image and names it by that image's digest (publish/daemon.go).
+  const local = isLocal ? daemonImage(image, settings.env, built.importPath) : undefined;
   const sinks: SinkSpec[] = [...settings.sinks];
-  if (isLocal && !sinks.some((s) => s.type === 'daemon')) sinks.push({ type: 'daemon' });
+  if (local && !sinks.some((s) => s.type === 'daemon')) sinks.push({ type: 'daemon' });
   for (const sink of sinks) {
-    const sinkTags = isLocal && sink.type === 'daemon' ? [...tags, digestTag(image.digest)] : tags;
-    await writeSink(ctx, sink, image, repository, sinkTags, built.importPath);
+    if (local && sink.type === 'daemon') await writeSink(ctx, sink, local, repository, [...tags, digestTag(local.digest)], built.importPath);
+    else await writeSink(ctx, sink, image, repository, tags, built.importPath);
   }
 
-  const ref = publishedRef(settings, repository, image.digest, isLocal);
+  const ref = local ? formatDaemonRef(repository, local.digest) : publishedRef(settings, repository, image.digest);
   if (settings.push && !isLocal) ctx.emit({ type: 'push:done', importPath: built.importPath, ref, digest: image.digest });
   return {
     importPath: built.importPath,
@@ -171,10 +177,8 @@ async function publishBuilt(ctx: BuildContext, built: BuildResult): Promise<Omit
   };
 }
 
-/** The reference ko prints for one published import path. */
-function publishedRef(settings: BuildContext['settings'], repository: string, digest: Digest, isLocal: boolean): string {
-  // ko.local ignores tagOnly: the daemon image is always named by its digest tag (publish/daemon.go).
-  if (isLocal) return formatDaemonRef(repository, digest);
+/** The reference ko prints for an import path pushed to a registry, or not pushed at all. */
+function publishedRef(settings: BuildContext['settings'], repository: string, digest: Digest): string {
   if (settings.push) return formatPublishedRef(repository, digest, settings.tags, settings.tagOnly);
   // Not pushed: a tarball sink names it as a push would (publish/tarball.go, no tag-only form);
   // otherwise ko's stand-in publisher keeps the first tag, latest too (commands/resolver.go).

@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import {
   emptyImage, formatReference, isAttestationPlatform, isImageManifestMediaType, MediaType, parseReference, pull, referenceName,
-  type Descriptor, type Image, type Platform, type RegistrySession,
+  type Descriptor, type Digest, type Image, type Platform, type RegistrySession,
 } from '@tsko/registry';
 import { readOciLayout } from '../sinks/oci-layout.js';
 
@@ -18,7 +18,7 @@ export interface BasePlatform {
  */
 export type ResolvedBase =
   | { kind: 'image'; name: string; image: Image }
-  | { kind: 'index'; name: string; mediaType: string; annotations?: Record<string, string>; platforms: BasePlatform[] }
+  | { kind: 'index'; name: string; digest: Digest; mediaType: string; annotations?: Record<string, string>; platforms: BasePlatform[] }
   | { kind: 'scratch'; name: 'scratch' };
 
 export const SCRATCH = 'scratch';
@@ -45,7 +45,7 @@ export async function resolveBase(spec: string, options: { dir: string; session:
     const { path, tag } = parseLayoutBase(spec, options.dir);
     const entry = await readOciLayout(path, tag);
     if (entry.kind === 'image') return { kind: 'image', name: spec, image: entry.image };
-    const result: ResolvedBase = { kind: 'index', name: spec, mediaType: entry.descriptor.mediaType, platforms: indexPlatforms(entry.manifest.manifests, (d) => entry.load(d)) };
+    const result: ResolvedBase = { kind: 'index', name: spec, digest: entry.descriptor.digest as Digest, mediaType: entry.descriptor.mediaType, platforms: indexPlatforms(entry.manifest.manifests, (d) => entry.load(d)) };
     if (entry.manifest.annotations) result.annotations = entry.manifest.annotations;
     return result;
   }
@@ -55,7 +55,7 @@ export async function resolveBase(spec: string, options: { dir: string; session:
   const name = ref.tag || ref.digest ? formatReference(ref) : `${referenceName(ref)}:latest`;
   if (pulled.kind === 'image') return { kind: 'image', name, image: pulled.image };
   const index = pulled.index;
-  const result: ResolvedBase = { kind: 'index', name, mediaType: index.mediaType, platforms: indexPlatforms(index.manifest.manifests, (d) => index.image(d)) };
+  const result: ResolvedBase = { kind: 'index', name, digest: index.digest, mediaType: index.mediaType, platforms: indexPlatforms(index.manifest.manifests, (d) => index.image(d)) };
   if (index.manifest.annotations) result.annotations = index.manifest.annotations;
   return result;
 }

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   asTskoError, fileSystemError, formatPlatform, guarded, parseRepository, pushImage, referenceName, TskoError,
-  type Digest, type Image, type ImageIndex, type Platform,
+  type Digest, type Image, type ImageIndex,
 } from '@tsko/registry';
 import { BuildContext, buildInContext, type BuildResult } from './build.js';
 import { stripKoPrefix } from './go/import-path.js';
@@ -138,7 +138,7 @@ async function publishBuilt(ctx: BuildContext, built: BuildResult): Promise<Omit
   const isLocal = isLocalRepo(settings.repo);
   const image = built.image;
   const tags = settings.tags;
-  const sboms = settings.sbom === 'spdx' ? sbomDocuments(built, repository, settings.created) : [];
+  const sboms = settings.sbom === 'spdx' ? sbomDocuments(built) : [];
   if (settings.sbomDir && sboms.length) await writeSbomFiles(settings.sbomDir, sboms);
 
   const attached: PublishResult['sboms'] = [];
@@ -192,16 +192,14 @@ interface SbomDocument {
   document: Buffer;
 }
 
-function sbomDocuments(built: BuildResult, repository: string, created: Date | undefined): SbomDocument[] {
+/** ko's SBOMs: one per platform image (`<app>-<os>-<arch>`), one for an index (`<app>-index`). */
+function sbomDocuments(built: BuildResult): SbomDocument[] {
   const docs: SbomDocument[] = built.platforms.map((p) => ({
     subject: p.image,
     name: `${built.appName}-${formatPlatform(p.platform).replace(/[/:]/g, '-')}`,
-    document: imageSpdx({ repository, digest: p.image.digest, platform: p.platform, buildInfo: p.buildInfo, ...(created ? { created } : {}) }),
+    document: imageSpdx(p.image, p.buildInfo),
   }));
-  if (built.image.kind === 'index') {
-    const children = built.platforms.map((p): { digest: Digest; platform: Platform } => ({ digest: p.image.digest, platform: p.platform }));
-    docs.push({ subject: built.image, name: `${built.appName}-index`, document: indexSpdx({ repository, digest: built.image.digest, children, ...(created ? { created } : {}) }) });
-  }
+  if (built.image.kind === 'index') docs.push({ subject: built.image, name: `${built.appName}-index`, document: indexSpdx(built.image) });
   return docs;
 }
 

@@ -3,6 +3,7 @@ export { build, buildInContext, baseOverrideFor, BuildContext, type BuildResult,
 export { publish, createPublisher, formatPublishedRef, type PublishResult, type Publisher } from './publish.js';
 export { buildPlanSchema, splitOptions, checkExecution, type BuildPlan, type ExecutionOptions, type PublishOptions, type SinkSpec } from './options.js';
 export type { CoreEvent } from './events.js';
+export { imageRefsFor, writeImageRefs } from './image-refs.js';
 export { imageRepository, checkRepo, formatUnpushedRef, formatDaemonRef, type NamingStrategy } from './naming.js';
 export { buildGoBinary, appFilename, platformEnv, checkFlags, type GoBuildRequest, type GoBinary } from './go/build-binary.js';
 export { resolveImportPath, stripKoPrefix, KO_PREFIX, type GoPackage } from './go/import-path.js';

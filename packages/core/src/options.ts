@@ -56,6 +56,8 @@ export const buildPlanSchema = z.strictObject({
   /** Also write each SBOM into this folder. */
   sbomDir: z.string().min(1).optional(),
   sinks: z.array(sinkSchema).optional(),
+  /** Also write every published reference to this file, one per line, as ko's `--image-refs`. */
+  imageRefsFile: z.string().min(1).optional(),
   /** A `.ko.yaml` file or folder (else KO_CONFIG_PATH, else `dir`). */
   configPath: z.string().min(1).optional(),
   /** The Go tool (else KO_GO_PATH, else `go`). */

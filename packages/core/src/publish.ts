@@ -6,6 +6,7 @@ import {
 } from '@tsko/registry';
 import { BuildContext, buildInContext, type BuildResult } from './build.js';
 import { stripKoPrefix } from './go/import-path.js';
+import { imageRefsFor, writeImageRefs } from './image-refs.js';
 import { checkRepo, formatDaemonRef, formatPublishedRef, formatUnpushedRef, imageRepository } from './naming.js';
 import type { PublishOptions, SinkSpec } from './options.js';
 import { sbomArtifact, sbomTag } from './sbom/attach.js';
@@ -33,6 +34,11 @@ export interface PublishResult {
   platforms: { platform: string; digest: Digest }[];
   /** Where each SBOM was attached (`repo:sha256-<hex>.sbom`), when pushed. */
   sboms: { subject: Digest; ref: string }[];
+  /**
+   * What ko's `--image-refs` file lists for this image: `ref`, or for an index
+   * `<repository>@<index digest>` and then `<repository>@<digest>` of each platform image.
+   */
+  imageRefs: string[];
 }
 
 const KO_LOCAL = 'ko.local';
@@ -68,6 +74,7 @@ async function openPublisher(options: PublishOptions): Promise<Publisher> {
     await ctx.close();
     throw err;
   }
+  const refsFile = (options as { imageRefsFile?: string }).imageRefsFile;
   const byRequest = new Map<string, Promise<PublishResult>>();
   const byImportPath = new Map<string, Promise<Omit<PublishResult, 'requested'>>>();
   return {
@@ -91,8 +98,15 @@ async function openPublisher(options: PublishOptions): Promise<Publisher> {
       });
     },
     async close() {
-      await Promise.allSettled(byRequest.values());
-      await ctx.close();
+      const settled = await Promise.allSettled(byRequest.values());
+      try {
+        if (refsFile) {
+          const done = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value.imageRefs] : []));
+          await writeImageRefs(resolve(ctx.settings.dir, refsFile), done);
+        }
+      } finally {
+        await ctx.close();
+      }
     },
   };
 }
@@ -174,6 +188,7 @@ async function publishBuilt(ctx: BuildContext, built: BuildResult): Promise<Omit
     mediaType: image.mediaType,
     platforms: built.platforms.map((p) => ({ platform: formatPlatform(p.platform), digest: p.image.digest })),
     sboms: attached,
+    imageRefs: imageRefsFor(ref, repository, image.digest, image.kind === 'index' ? built.platforms.map((p) => p.image.digest) : undefined),
   };
 }
 

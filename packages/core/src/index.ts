@@ -1,10 +1,10 @@
 export { TskoError, isTskoError } from '@tsko/registry';
 export { build, buildInContext, baseOverrideFor, BuildContext, type BuildResult, type PlatformBuild } from './build.js';
-export { publish, createPublisher, formatPublishedRef, type PublishResult, type Publisher } from './publish.js';
+export { publish, createPublisher, type PublishResult, type Publisher } from './publish.js';
 export { buildPlanSchema, splitOptions, checkExecution, type BuildPlan, type ExecutionOptions, type PublishOptions, type SinkSpec } from './options.js';
 export type { CoreEvent } from './events.js';
 export { imageRefsFor, writeImageRefs } from './image-refs.js';
-export { imageRepository, checkRepo, formatUnpushedRef, formatDaemonRef, type NamingStrategy } from './naming.js';
+export { imageRepository, checkRepo, formatPublishedRef, formatUnpushedRef, formatDaemonRef, type NamingStrategy } from './naming.js';
 export { buildGoBinary, appFilename, platformEnv, checkFlags, type GoBuildRequest, type GoBinary } from './go/build-binary.js';
 export { resolveImportPath, stripKoPrefix, KO_PREFIX, type GoPackage } from './go/import-path.js';
 export { binaryLayer, APP_DIR, type BinaryLayerOptions, type BuiltLayer } from './layers/binary-layer.js';

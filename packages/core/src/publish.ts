@@ -46,8 +46,6 @@ const KO_LOCAL = 'ko.local';
 /** ko's rule (commands/resolver.go): a repo under `ko.local` means "load into the daemon". */
 const isLocalRepo = (repo: string | undefined) => repo !== undefined && (repo === KO_LOCAL || repo.startsWith(KO_LOCAL));
 
-export { formatPublishedRef };
-
 const digestTag = (digest: Digest) => digest.slice(digest.indexOf(':') + 1);
 
 /** Publishes import paths one at a time while sharing bases, config and concurrency. */

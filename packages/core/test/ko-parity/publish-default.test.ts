@@ -1,13 +1,18 @@
 // Cases ported from ko (github.com/ko-build/ko) pkg/publish/default_test.go, pushed to a real
 // registry: ko publishes github.com/Google/go-containerregistry/cmd/crane under <host>/blah,
-// as an image and as an index. The fixture module has that mixed-case path.
+// as an image and as an index. The fixture module has that mixed-case path. Also
+// pkg/publish/tarball_test.go (same names into a docker archive). Not applicable:
+// layout_test.go expects the layout path as the reference (see README, deliberate differences).
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { build, publish, type Image } from '@tsko/core';
 import { sha256 } from '@tsko/registry';
-import { skopeoRaw, startRegistry, type TestRegistry } from '@tsko/test-rig';
+import { runOk, skopeoRaw, startRegistry, type TestRegistry } from '@tsko/test-rig';
 import { pushBaseIndex, testEnvironment } from '../helpers.js';
 
 const MIXED = fileURLToPath(new URL('../fixtures/mixed-case', import.meta.url));
@@ -64,4 +69,24 @@ describe('pkg/publish/default_test.go', () => {
     assert.equal((built.image as Image).manifest.annotations?.['org.opencontainers.image.base.name'], base);
     assert.equal(result.ref, `${registry.host}/blah/crane-${md5(IMPORT_PATH.toLowerCase())}:latest@${result.digest}`, 'push: false keeps the tag');
   });
+});
+
+describe('pkg/publish/tarball_test.go', () => {
+  // No tags, one tag, several: the reference always lands in the lower-cased md5 repository.
+  for (const tags of [[], ['v0.1.0'], ['latest', 'debug']]) {
+    it(`tags ${JSON.stringify(tags)}: example.com/blah/crane-<md5 of the lower-cased path>, in the reference and the archive`, async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'tsko-tarball-'));
+      try {
+        const tarball = join(dir, 'images.tar');
+        const result = await publish('./cmd/crane', { dir: MIXED, repo: 'example.com/blah', baseImage: 'scratch', push: false, tags, platforms: ['linux/amd64'], sinks: [{ type: 'tarball', path: tarball }], environment: testEnvironment() });
+        const repository = `example.com/blah/crane-${md5(IMPORT_PATH.toLowerCase())}`;
+        assert.ok(result.ref.startsWith(`${repository}`), result.ref);
+        assert.equal(result.ref, tags.length === 1 && tags[0] !== 'latest' ? `${repository}:${tags[0]}@${result.digest}` : `${repository}@${result.digest}`);
+        const manifest = JSON.parse(await runOk('tar', ['-xOf', tarball, 'manifest.json'])) as { RepoTags: string[] | null }[];
+        assert.deepEqual(manifest.flatMap((m) => m.RepoTags ?? []).sort(), tags.map((t) => `${repository}:${t}`).sort());
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });

@@ -149,7 +149,8 @@ async function publishBuilt(ctx: BuildContext, built: BuildResult): Promise<Omit
   const repository = imageRepository(settings.repo ?? '', built.importPath, settings.naming);
   const isLocal = isLocalRepo(settings.repo);
   const image = built.image;
-  const tags = settings.tags;
+  // Each tag once, in order, as ko's makePublisher does (unique(po.Tags)).
+  const tags = [...new Set(settings.tags)];
   const sboms = settings.sbom === 'spdx' ? sbomDocuments(built) : [];
   if (settings.sbomDir && sboms.length) await writeSbomFiles(settings.sbomDir, sboms);
 
@@ -176,7 +177,7 @@ async function publishBuilt(ctx: BuildContext, built: BuildResult): Promise<Omit
     else await writeSink(ctx, sink, image, repository, tags, built.importPath);
   }
 
-  const ref = local ? formatDaemonRef(repository, local.digest) : publishedRef(settings, repository, image.digest);
+  const ref = local ? formatDaemonRef(repository, local.digest) : publishedRef(settings, repository, image.digest, tags);
   if (settings.push && !isLocal) ctx.emit({ type: 'push:done', importPath: built.importPath, ref, digest: image.digest });
   return {
     importPath: built.importPath,
@@ -191,12 +192,12 @@ async function publishBuilt(ctx: BuildContext, built: BuildResult): Promise<Omit
 }
 
 /** The reference ko prints for an import path pushed to a registry, or not pushed at all. */
-function publishedRef(settings: BuildContext['settings'], repository: string, digest: Digest): string {
-  if (settings.push) return formatPublishedRef(repository, digest, settings.tags, settings.tagOnly);
+function publishedRef(settings: BuildContext['settings'], repository: string, digest: Digest, tags: readonly string[]): string {
+  if (settings.push) return formatPublishedRef(repository, digest, tags, settings.tagOnly);
   // Not pushed: a tarball sink names it as a push would (publish/tarball.go, no tag-only form);
   // otherwise ko's stand-in publisher keeps the first tag, latest too (commands/resolver.go).
-  if (settings.sinks.some((s) => s.type === 'tarball')) return formatPublishedRef(repository, digest, settings.tags, false);
-  return formatUnpushedRef(repository, digest, settings.tags, settings.tagOnly);
+  if (settings.sinks.some((s) => s.type === 'tarball')) return formatPublishedRef(repository, digest, tags, false);
+  return formatUnpushedRef(repository, digest, tags, settings.tagOnly);
 }
 
 interface SbomDocument {

@@ -11,7 +11,7 @@ export { binaryLayer, APP_DIR, type BinaryLayerOptions, type BuiltLayer } from '
 export { kodataLayer, KODATA_ROOT, type KodataLayerOptions } from './layers/kodata-layer.js';
 export { BlobStore, type LayerBlob } from './layers/blob-store.js';
 export { koImage, layerMediaTypeFor, type KoImageParts } from './image/ko-image.js';
-export { resolveBase, scratchImage, parseLayoutBase, SCRATCH, LAYOUT_PREFIX, type ResolvedBase, type BasePlatform } from './image/base-image.js';
+export { resolveBase, baseImageName, scratchImage, parseLayoutBase, SCRATCH, LAYOUT_PREFIX, type ResolvedBase, type BasePlatform } from './image/base-image.js';
 export { loadKoYaml, parseKoYaml, koYamlSchema, type KoYaml, type KoBuildConfig } from './config/ko-yaml.js';
 export { expandTemplate } from './config/templates.js';
 export { resolveSettings, DEFAULT_BASE_IMAGE, type Settings } from './config/settings.js';

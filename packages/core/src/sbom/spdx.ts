@@ -1,4 +1,4 @@
-import { formatPlatform, parseReference, referenceName, type Digest, type Image, type ImageIndex, type Platform } from '@tsko/registry';
+import { formatPlatform, parseReference, type Digest, type Image, type ImageIndex, type Platform } from '@tsko/registry';
 
 /** One module line of `go version -m`. */
 export interface GoModule {
@@ -137,15 +137,23 @@ function basePackage(annotations: Readonly<Record<string, string>> | undefined, 
   const name = annotations?.[BASE_NAME];
   const digest = annotations?.[BASE_DIGEST];
   if (!name || !digest) return undefined;
-  let ref;
   try {
-    ref = parseReference(name);
+    parseReference(name);
   } catch {
     return undefined;
   }
-  const repository = referenceName(ref);
+  // The repository as written in the annotation (already ko's fully qualified form, e.g.
+  // index.docker.io/library/x), and the tag when the name is a tag, not a digest.
+  const at = name.indexOf('@');
+  let repository = at === -1 ? name : name.slice(0, at);
+  let tag: string | undefined;
+  const colon = repository.lastIndexOf(':');
+  if (colon > repository.lastIndexOf('/')) {
+    tag = repository.slice(colon + 1);
+    repository = repository.slice(0, colon);
+  }
   const pairs: [string, string][] = [['repository_url', repository]];
-  if (ref.tag && !ref.digest) pairs.push(['tag', ref.tag]);
+  if (tag && at === -1) pairs.push(['tag', tag]);
   const id = ociPackageId(digest);
   return {
     pkg: pkg({ SPDXID: id, name: `${repository}@${digest}`, versionInfo: name, checksums: [{ algorithm: 'SHA256', checksumValue: hex(digest) }], purl: ociPurl('image', digest, pairs) }),

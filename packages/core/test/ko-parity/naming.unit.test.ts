@@ -6,7 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { baseOverrideFor, formatDaemonRef, formatPublishedRef, formatUnpushedRef, imageRepository, isTskoError, publish } from '@tsko/core';
+import { parseReference } from '@tsko/registry';
+import { baseImageName, baseOverrideFor, formatDaemonRef, formatPublishedRef, formatUnpushedRef, imageRepository, isTskoError, publish } from '@tsko/core';
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const D = `sha256:${'c'.repeat(64)}` as const;
@@ -81,6 +82,19 @@ describe('pkg/commands/config.go (baseImageOverrides lookup)', () => {
   it('a later key wins when two differ only in case', () => {
     assert.equal(baseOverrideFor({ 'example.com/App': 'first', 'example.com/app': 'second' }, ['example.com/APP']), 'second');
   });
+});
+
+describe('pkg/build/gobuild.go (the base name in org.opencontainers.image.base.name)', () => {
+  // ko records baseRef.Name(): go-containerregistry's fully qualified form.
+  const cases: [string, string][] = [
+    ['all.your/base', 'all.your/base:latest'], // gobuild_test.go's baseRef
+    ['golang', 'index.docker.io/library/golang:latest'],
+    ['docker.io/library/golang:1.22', 'index.docker.io/library/golang:1.22'],
+    ['cgr.dev/chainguard/static', 'cgr.dev/chainguard/static:latest'],
+    [`cgr.dev/chainguard/static:latest@${D}`, `cgr.dev/chainguard/static@${D}`],
+    ['127.0.0.1:5000/base/static:v1', '127.0.0.1:5000/base/static:v1'],
+  ];
+  for (const [given, recorded] of cases) it(`${given} → ${recorded}`, () => assert.equal(baseImageName(parseReference(given)), recorded));
 });
 
 describe('what ko refuses before building (publish/default.go, commands/resolver.go)', () => {

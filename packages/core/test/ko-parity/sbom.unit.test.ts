@@ -87,6 +87,14 @@ describe('internal/sbom/spdx.go GenerateImageSPDX', () => {
     assert.deepEqual(imageSpdx(koImage(), GO_VERSION_M), bytes);
   });
 
+  it('a base named by digest (Docker Hub, as ko names it) has no tag qualifier', () => {
+    const onHub = withAnnotations(emptyImage({ os: 'linux', architecture: 'amd64' }), { 'org.opencontainers.image.base.name': `index.docker.io/library/golang@${BASE}`, 'org.opencontainers.image.base.digest': BASE });
+    const hubDoc = JSON.parse(imageSpdx(onHub, GO_VERSION_M).toString()) as Doc;
+    const base = hubDoc.packages.find((p) => p.SPDXID === id(BASE))!;
+    assert.equal(base.name, `index.docker.io/library/golang@${BASE}`);
+    assert.equal(base.externalRefs[0]!.referenceLocator, `pkg:oci/image@${BASE}?repository_url=index.docker.io%2Flibrary%2Fgolang`);
+  });
+
   it('without base annotations (a scratch base) there is no base package, and no config time gives the zero time', () => {
     const bare = JSON.parse(imageSpdx(emptyImage({ os: 'linux', architecture: 'amd64' }), GO_VERSION_M).toString()) as Doc;
     assert.ok(!rel(bare).some((r) => r.includes('DESCENDANT_OF')));

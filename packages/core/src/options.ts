@@ -49,7 +49,7 @@ export const buildPlanSchema = z.strictObject({
   labels: z.record(z.string(), z.string()).optional(),
   /** Manifest annotations, on each image and on an index (Docker schema 2 manifests too, as ko). */
   annotations: z.record(z.string(), z.string()).optional(),
-  /** Push to the registry (default true). `false` builds and returns the would-be reference. */
+  /** Push to the registry (default true). `false` builds and returns the reference ko prints for `--push=false` (`name:<first tag>@sha256:…`). */
   push: z.boolean().optional(),
   /** SPDX SBOM attached to each image and index (default `spdx`). */
   sbom: z.enum(['spdx', 'none']).optional(),

@@ -47,9 +47,11 @@ export function imageRepository(repo: string, importPath: string, strategy: Nami
  * this before building; so do we, naming where the value came from.
  */
 export function checkRepo(repo: string, source: string): void {
-  if (REGISTRY_ONLY.test(repo)) return;
+  // A trailing slash is fine: names are joined as paths (ko's path.Join).
+  const trimmed = repo.replace(/\/+$/, '');
+  if (REGISTRY_ONLY.test(trimmed)) return;
   try {
-    parseRepository(repo);
+    parseRepository(trimmed);
   } catch (cause) {
     const lower = repo.toLowerCase();
     const hint = lower !== repo ? ` Repository paths must be lowercase (ko refuses this too); use ${JSON.stringify(lower.slice(0, 200))}.` : ' Use registry.example.com/team or host:port.';

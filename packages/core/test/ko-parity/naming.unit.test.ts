@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseReference } from '@tsko/registry';
-import { baseImageName, baseOverrideFor, formatDaemonRef, formatPublishedRef, formatUnpushedRef, imageRepository, isTskoError, publish } from '@tsko/core';
+import { baseImageName, baseOverrideFor, checkRepo, formatDaemonRef, formatPublishedRef, formatUnpushedRef, imageRepository, isTskoError, publish } from '@tsko/core';
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const D = `sha256:${'c'.repeat(64)}` as const;
@@ -116,6 +116,10 @@ describe('what ko refuses before building (publish/default.go, commands/resolver
   it('an upper-case KO_DOCKER_REPO path is refused, naming the variable', async () => {
     await refused({ environment: { KO_DOCKER_REPO: 'registry.example.com/Team' } }, 'TSKO_INVALID_REFERENCE', /KO_DOCKER_REPO="registry.example.com\/Team".*lowercase.*"registry.example.com\/team"/);
     await refused({ repo: 'registry.example.com/Team', push: false }, 'TSKO_INVALID_REFERENCE', /options\.repo/);
+  });
+  it('a registry alone (any case, as DNS) and a trailing slash are accepted, as in ko', () => {
+    for (const ok of ['Registry.Example.com', '127.0.0.1:5000', '[::1]:5000', 'registry.example.com/team/', 'ko.local']) assert.doesNotThrow(() => checkRepo(ok, 'options.repo'), ok);
+    assert.throws(() => checkRepo('registry.example.com/a b', 'options.repo'), (err: unknown) => isTskoError(err, 'TSKO_INVALID_REFERENCE'));
   });
   it("tagOnly with 'latest' is refused when pushing (ko: latest tag cannot be used in tag-only references)", async () => {
     await refused({ repo: 'registry.example.com/team', tagOnly: true }, 'TSKO_CONFIG_INVALID', /latest.*tag-only/);

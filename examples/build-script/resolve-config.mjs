@@ -1,5 +1,6 @@
 // `ko resolve -f config/ > out/resolved.yaml` as a build script. KO_DOCKER_REPO says where to
-// push (without it, the images are built but not pushed and the references name ko.local).
+// push (without it, the images are built but not pushed and the references are bare names,
+// `hello-<md5>:latest@sha256:…`, as `ko resolve --push=false` prints them).
 // Usage: node resolve-config.mjs [output-file]
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';

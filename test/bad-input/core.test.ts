@@ -70,6 +70,10 @@ describe('bad input to @tsko/core gets a typed error that names it', () => {
     { name: 'imageRepository with an unknown strategy', run: () => imageRepository('reg.example.com/team', 'example.com/app', bad<NamingStrategy>('weird')), code: 'TSKO_INVALID_ARGUMENT', names: '"weird"' },
     { name: 'platforms: ["linux/amd64/v1/extra"]', run: () => publish('./cmd/server', opts({ platforms: ['linux/amd64/v1/extra'] })), code: 'TSKO_CONFIG_INVALID', names: ['options.platforms', '"linux/amd64/v1/extra"'] },
     { name: 'an empty tag', run: () => publish('./cmd/server', opts({ tags: [''] })), code: 'TSKO_CONFIG_INVALID', names: 'options.tags' },
+    // What ko refuses before building (publish/default.go, commands/resolver.go).
+    { name: 'an upper-case KO_DOCKER_REPO path', run: () => publish('./cmd/server', opts({ environment: goTestEnvironment({ KO_DOCKER_REPO: 'registry.example.com/Team' }) })), code: 'TSKO_INVALID_REFERENCE', names: ['KO_DOCKER_REPO', 'registry.example.com/Team', 'lowercase'] },
+    { name: "tagOnly with 'latest' when pushing", run: () => publish('./cmd/server', opts({ push: true, repo: 'registry.example.com/team', tagOnly: true })), code: 'TSKO_CONFIG_INVALID', names: ['tagOnly', 'latest'] },
+    { name: "naming: 'bare' without a repo", run: () => publish('./cmd/server', opts({ naming: 'bare' })), code: 'TSKO_NO_REPO', names: 'bare' },
     { name: 'tagOnly with two tags', run: () => publish('./cmd/server', opts({ tags: ['a', 'b'], tagOnly: true })), code: 'TSKO_CONFIG_INVALID', names: ['tagOnly', 'a, b'] },
     { name: 'a sink of an unknown type', run: () => publish('./cmd/server', opts({ sinks: [{ type: 's3', path: 'x' }] })), code: 'TSKO_CONFIG_INVALID', names: 'options.sinks' },
     { name: 'SOURCE_DATE_EPOCH that is not a number', run: () => publish('./cmd/server', opts({ environment: goTestEnvironment({ SOURCE_DATE_EPOCH: 'yesterday' }) })), code: 'TSKO_CONFIG_INVALID', names: ['SOURCE_DATE_EPOCH', 'yesterday'] },

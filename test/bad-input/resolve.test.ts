@@ -42,6 +42,9 @@ describe('bad input to @tsko/resolve gets a typed error that names it', () => {
 
   badInputRows([
     { name: 'YAML text with a syntax error', run: () => resolveManifests('kind: [\n', { build: fakeBuild }), code: 'TSKO_YAML_INVALID', names: '<input>:' },
+    { name: 'a bare ko:// (ko: not a valid import path)', run: () => resolveManifests('a: b\nimage: ko://\n', { build: fakeBuild }), code: 'TSKO_INVALID_REFERENCE', names: ['"ko://"', '<input>:2'] },
+    { name: 'a List item without apiVersion/kind under a selector', run: () => resolveManifests('apiVersion: v1\nkind: List\nitems:\n- blah: ha\n', { build: fakeBuild, selector: 'a=b' }), code: 'TSKO_YAML_INVALID', names: ['<input>:4', 'apiVersion and kind'] },
+    { name: 'a kind: List without items under a selector', run: () => resolveManifests('apiVersion: v1\nkind: List\n', { build: fakeBuild, selector: 'a=b' }), code: 'TSKO_YAML_INVALID', names: 'items' },
     { name: 'a manifest file with a syntax error', run: () => resolveManifests({ files: [p('broken.yaml')] }, { build: fakeBuild }), code: 'TSKO_YAML_INVALID', names: 'broken.yaml:' },
     { name: 'a manifest path that does not exist', run: () => resolveManifests({ files: [p('absent.yaml')] }, { build: fakeBuild }), code: 'TSKO_NOT_FOUND', names: 'absent.yaml' },
     { name: 'a FIFO named as a manifest file', run: () => resolveManifests({ files: [p('lone-pipe.yaml')] }, { build: fakeBuild }), code: 'TSKO_INVALID_ARGUMENT', names: ['lone-pipe.yaml', 'FIFO'], timeoutMs: 5_000 },

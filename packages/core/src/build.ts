@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
 import {
-  formatPlatform, guarded, ImageIndex, isDockerMediaType, MediaType, RegistrySession, TskoError,
+  formatPlatform, guarded, ImageIndex, MediaType, RegistrySession, TskoError,
   type Descriptor, type Digest, type Image, type Platform,
 } from '@tsko/registry';
 import { effectiveBuild, expandBuild, matchBuildConfigs, usesTemplates } from './config/build-configs.js';
@@ -145,6 +145,21 @@ async function binaryDir(settings: Settings, importPath: string, platform: Platf
   return dir;
 }
 
+/**
+ * The base override for an import path. Keys match case-insensitively, as in ko: viper hands
+ * ko its `.ko.yaml` keys lower-cased, so ko lower-cases the import path to look them up
+ * (`github.com/GoogleCloudPlatform/x` matches a key written either way). A later key wins.
+ */
+export function baseOverrideFor(overrides: Readonly<Record<string, string>>, paths: readonly string[]): string | undefined {
+  const byLower = new Map<string, string>();
+  for (const [key, value] of Object.entries(overrides)) byLower.set(stripKoPrefix(key).toLowerCase(), value);
+  for (const p of paths) {
+    const found = byLower.get(p.toLowerCase());
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /** Builds one import path in an existing context (shared bases, configs, concurrency). */
 export async function buildInContext(ctx: BuildContext, importPathRef: string): Promise<BuildResult> {
   const { settings } = ctx;
@@ -158,7 +173,7 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
   const how = effectiveBuild(settings, matched);
   // git and `go env` are only asked when a setting actually holds a template.
   const facts = usesTemplates(how) ? await ctx.hostFacts() : undefined;
-  const baseSpec = settings.baseOverrides[pkg.importPath] ?? settings.baseOverrides[stripKoPrefix(importPathRef)] ?? settings.defaultBase;
+  const baseSpec = baseOverrideFor(settings.baseOverrides, [pkg.importPath, stripKoPrefix(importPathRef)]) ?? settings.defaultBase;
   const base = await ctx.base(baseSpec);
   const targets = targetsFor(base, settings, pkg.importPath);
 
@@ -206,11 +221,14 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
   } else {
     const mediaType = base.kind === 'index' ? base.mediaType : MediaType.OCI_INDEX;
     const options: Parameters<typeof ImageIndex.create>[1] = { mediaType };
-    // ko's index: the caller's annotations and the base index's name and digest (the
-    // children name the base child they were built on); not the base index's own annotations.
-    if (base.kind === 'index' && !isDockerMediaType(mediaType)) {
-      options.annotations = { ...settings.annotations, 'org.opencontainers.image.base.name': base.name, 'org.opencontainers.image.base.digest': base.digest };
+    // ko's index (gobuild.go buildAll) is a new one: the caller's annotations plus the base
+    // index's name and digest, not the base index's own annotations (OCI and Docker lists alike).
+    const annotations: Record<string, string> = { ...settings.annotations };
+    if (base.kind === 'index') {
+      annotations['org.opencontainers.image.base.name'] = base.name;
+      annotations['org.opencontainers.image.base.digest'] = base.digest;
     }
+    if (Object.keys(annotations).length) options.annotations = annotations;
     image = ImageIndex.create(
       built.map((b, i) => {
         const d = targets[i]!.descriptor;

@@ -54,9 +54,9 @@ export const buildPlanSchema = z.strictObject({
   /** Container user (else the base's). */
   user: z.string().optional(),
   labels: z.record(z.string(), z.string()).optional(),
-  /** Manifest annotations (OCI bases only). */
+  /** Manifest annotations, on each image and on an index (Docker schema 2 manifests too, as ko). */
   annotations: z.record(z.string(), z.string()).optional(),
-  /** Push to the registry (default true). `false` builds and returns the would-be reference. */
+  /** Push to the registry (default true). `false` builds and returns the reference ko prints for `--push=false` (`name:<first tag>@sha256:…`). */
   push: z.boolean().optional(),
   /** SPDX SBOM attached to each image and index (default `spdx`). */
   sbom: z.enum(['spdx', 'none']).optional(),
@@ -69,6 +69,8 @@ export const buildPlanSchema = z.strictObject({
   /** Also write each SBOM into this folder. */
   sbomDir: z.string().min(1).optional(),
   sinks: z.array(sinkSchema).optional(),
+  /** Also write every published reference to this file, one per line, as ko's `--image-refs`. */
+  imageRefsFile: z.string().min(1).optional(),
   /** A `.ko.yaml` file or folder (else KO_CONFIG_PATH, else `dir`). */
   configPath: z.string().min(1).optional(),
   /** The Go tool (else KO_GO_PATH, else `go`). */

@@ -2,16 +2,17 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   asTskoError, fileSystemError, formatPlatform, guarded, listReferrers, parseRepository, pushImage, referenceName, TskoError,
-  type Digest, type Image, type ImageIndex, type Platform,
+  type Digest, type Image, type ImageIndex,
 } from '@tsko/registry';
 import { BuildContext, buildInContext, type BuildResult } from './build.js';
 import { stripKoPrefix } from './go/import-path.js';
-import { imageRepository } from './naming.js';
+import { imageRefsFor, writeImageRefs } from './image-refs.js';
+import { checkRepo, formatDaemonRef, formatPublishedRef, formatUnpushedRef, imageRepository } from './naming.js';
 import type { PublishOptions, SinkSpec } from './options.js';
 import { chooseAttachment, sbomArtifact, sbomTag, type SbomAttachment } from './sbom/attach.js';
 import { imageSpdx, indexSpdx } from './sbom/spdx.js';
 import { archiveEntries, writeDockerArchive } from './sinks/docker-archive.js';
-import { daemonSocket, loadIntoDaemon } from './sinks/daemon.js';
+import { daemonImage, daemonSocket, loadIntoDaemon } from './sinks/daemon.js';
 import { writeOciLayout } from './sinks/oci-layout.js';
 
 /** What was published for one import path. */
@@ -20,7 +21,11 @@ export interface PublishResult {
   requested: string;
   /** The full import path `go list` resolved. */
   importPath: string;
-  /** Digest-pinned reference as ko prints it: `repo@sha256:…`, `repo:tag@sha256:…` for one non-latest tag, or `repo:tag` with tagOnly. */
+  /**
+   * The reference as ko prints it: `repo@sha256:…`, `repo:tag@sha256:…` for one non-latest tag,
+   * `repo:tag` with tagOnly; `name:<first tag>@sha256:…` with push: false; and for ko.local
+   * `ko.local/name:<hex>`, the digest of the platform image loaded (not of an index).
+   */
   ref: string;
   digest: Digest;
   tags: string[];
@@ -32,18 +37,19 @@ export interface PublishResult {
    * `repo@<digest>`), its manifest digest and how it was attached (see `sbomAttachment`).
    */
   sboms: { subject: Digest; ref: string; digest: Digest; attachment: SbomAttachment }[];
+  /**
+   * What ko's `--image-refs` file lists for this image: `ref`, or for an index
+   * `<repository>@<index digest>` and then `<repository>@<digest>` of each platform image.
+   */
+  imageRefs: string[];
 }
 
 const KO_LOCAL = 'ko.local';
 
-const digestTag = (digest: Digest) => digest.slice(digest.indexOf(':') + 1);
+/** ko's rule (commands/resolver.go): a repo under `ko.local` means "load into the daemon". */
+const isLocalRepo = (repo: string | undefined) => repo !== undefined && (repo === KO_LOCAL || repo.startsWith(KO_LOCAL));
 
-/** ko's printed reference for an image. */
-export function formatPublishedRef(repository: string, digest: Digest, tags: readonly string[], tagOnly: boolean): string {
-  if (tagOnly) return `${repository}:${tags[0]}`;
-  if (tags.length === 1 && tags[0] !== 'latest') return `${repository}:${tags[0]}@${digest}`;
-  return `${repository}@${digest}`;
-}
+const digestTag = (digest: Digest) => digest.slice(digest.indexOf(':') + 1);
 
 /** Publishes import paths one at a time while sharing bases, config and concurrency. */
 export interface Publisher {
@@ -63,11 +69,13 @@ export function createPublisher(options: PublishOptions = {}): Promise<Publisher
 
 async function openPublisher(options: PublishOptions): Promise<Publisher> {
   const ctx = await BuildContext.create(options);
-  if (!ctx.settings.repo && ctx.settings.push) {
+  try {
+    checkPublishSettings(ctx.settings);
+  } catch (err) {
     await ctx.close();
-    // Fail before any build: there is nowhere to put the result.
-    throw new TskoError('TSKO_NO_REPO', 'Nowhere to publish: set options.repo or KO_DOCKER_REPO (e.g. registry.example.com/team), or pass push: false.');
+    throw err;
   }
+  const refsFile = (options as { imageRefsFile?: string }).imageRefsFile;
   const byRequest = new Map<string, Promise<PublishResult>>();
   const byImportPath = new Map<string, Promise<Omit<PublishResult, 'requested'>>>();
   return {
@@ -91,10 +99,34 @@ async function openPublisher(options: PublishOptions): Promise<Publisher> {
       });
     },
     async close() {
-      await Promise.allSettled(byRequest.values());
-      await ctx.close();
+      const settled = await Promise.allSettled(byRequest.values());
+      try {
+        if (refsFile) {
+          const done = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value.imageRefs] : []));
+          await writeImageRefs(resolve(ctx.settings.dir, refsFile), done);
+        }
+      } finally {
+        await ctx.close();
+      }
     },
   };
+}
+
+/** What ko refuses before building anything (publish/default.go, commands/resolver.go). */
+function checkPublishSettings(settings: BuildContext['settings']): void {
+  const { repo, push } = settings;
+  const source = repo !== undefined && settings.env.KO_DOCKER_REPO === repo ? 'KO_DOCKER_REPO' : 'options.repo';
+  if (!repo && push) {
+    // Fail before any build: there is nowhere to put the result.
+    throw new TskoError('TSKO_NO_REPO', 'Nowhere to publish: set options.repo or KO_DOCKER_REPO (e.g. registry.example.com/team), or pass push: false.');
+  }
+  if (!repo && settings.naming === 'bare') {
+    throw new TskoError('TSKO_NO_REPO', "naming: 'bare' names images by the repo alone, and no repo is set: set options.repo or KO_DOCKER_REPO, or use another naming.");
+  }
+  if (repo && !isLocalRepo(repo)) checkRepo(repo, source);
+  if (push && !isLocalRepo(repo) && settings.tagOnly && settings.tags[0] === 'latest') {
+    throw new TskoError('TSKO_CONFIG_INVALID', "options.tagOnly: the tag 'latest' cannot be used in a tag-only reference (ko refuses it too); pass tags: ['v1.2.3'].", { details: { field: 'tags' } });
+  }
 }
 
 /**
@@ -116,14 +148,13 @@ export async function publish(importPaths: string | readonly string[], options: 
 
 async function publishBuilt(ctx: BuildContext, built: BuildResult): Promise<Omit<PublishResult, 'requested'>> {
   const { settings } = ctx;
-  const repo = settings.repo ?? KO_LOCAL;
-  const repository = imageRepository(repo, built.importPath, settings.naming);
-  // Only a repo the user set to ko.local means "load into the daemon"; the ko.local name used
-  // for push: false without a repo is just a name.
-  const isLocal = settings.repo !== undefined && (repository === KO_LOCAL || repository.startsWith(`${KO_LOCAL}/`));
+  // Without a repo (push: false), ko names the image by the naming strategy alone.
+  const repository = imageRepository(settings.repo ?? '', built.importPath, settings.naming);
+  const isLocal = isLocalRepo(settings.repo);
   const image = built.image;
-  const tags = settings.tags;
-  const sboms = settings.sbom === 'spdx' ? sbomDocuments(built, repository, settings.created) : [];
+  // Each tag once, in order, as ko's makePublisher does (unique(po.Tags)).
+  const tags = [...new Set(settings.tags)];
+  const sboms = settings.sbom === 'spdx' ? sbomDocuments(built) : [];
   if (settings.sbomDir && sboms.length) await writeSbomFiles(settings.sbomDir, sboms);
 
   const attached: PublishResult['sboms'] = [];
@@ -145,16 +176,16 @@ async function publishBuilt(ctx: BuildContext, built: BuildResult): Promise<Omit
       }
     }
   }
+  // ko.local loads one platform image and names it by that image's digest (publish/daemon.go).
+  const local = isLocal ? daemonImage(image, settings.env, built.importPath) : undefined;
   const sinks: SinkSpec[] = [...settings.sinks];
-  if (isLocal && !sinks.some((s) => s.type === 'daemon')) sinks.push({ type: 'daemon' });
+  if (local && !sinks.some((s) => s.type === 'daemon')) sinks.push({ type: 'daemon' });
   for (const sink of sinks) {
-    const sinkTags = isLocal && sink.type === 'daemon' && !settings.tagOnly ? [...tags, digestTag(image.digest)] : tags;
-    await writeSink(ctx, sink, image, repository, sinkTags, built.importPath);
+    if (local && sink.type === 'daemon') await writeSink(ctx, sink, local, repository, [...tags, digestTag(local.digest)], built.importPath);
+    else await writeSink(ctx, sink, image, repository, tags, built.importPath);
   }
 
-  // A daemon keeps no manifest digests, so a ko.local image is referred to (as ko does) by a
-  // tag made of the digest's hex, which it was also loaded under.
-  const ref = isLocal && !settings.tagOnly ? `${repository}:${digestTag(image.digest)}` : formatPublishedRef(repository, image.digest, tags, settings.tagOnly);
+  const ref = local ? formatDaemonRef(repository, local.digest) : publishedRef(settings, repository, image.digest, tags);
   if (settings.push && !isLocal) ctx.emit({ type: 'push:done', importPath: built.importPath, ref, digest: image.digest });
   return {
     importPath: built.importPath,
@@ -164,7 +195,17 @@ async function publishBuilt(ctx: BuildContext, built: BuildResult): Promise<Omit
     mediaType: image.mediaType,
     platforms: built.platforms.map((p) => ({ platform: formatPlatform(p.platform), digest: p.image.digest })),
     sboms: attached,
+    imageRefs: imageRefsFor(ref, repository, image.digest, image.kind === 'index' ? built.platforms.map((p) => p.image.digest) : undefined),
   };
+}
+
+/** The reference ko prints for an import path pushed to a registry, or not pushed at all. */
+function publishedRef(settings: BuildContext['settings'], repository: string, digest: Digest, tags: readonly string[]): string {
+  if (settings.push) return formatPublishedRef(repository, digest, tags, settings.tagOnly);
+  // Not pushed: a tarball sink names it as a push would (publish/tarball.go, no tag-only form);
+  // otherwise ko's stand-in publisher keeps the first tag, latest too (commands/resolver.go).
+  if (settings.sinks.some((s) => s.type === 'tarball')) return formatPublishedRef(repository, digest, tags, false);
+  return formatUnpushedRef(repository, digest, tags, settings.tagOnly);
 }
 
 interface SbomDocument {
@@ -173,25 +214,15 @@ interface SbomDocument {
   document: Buffer;
 }
 
-function sbomDocuments(built: BuildResult, repository: string, created: Date | undefined): SbomDocument[] {
+/** ko's SBOMs: one per platform image (`<app>-<os>-<arch>`), one for an index (`<app>-index`). */
+function sbomDocuments(built: BuildResult): SbomDocument[] {
   const docs: SbomDocument[] = built.platforms.map((p) => ({
     subject: p.image,
     name: `${built.appName}-${formatPlatform(p.platform).replace(/[/:]/g, '-')}`,
-    document: imageSpdx({ repository, digest: p.image.digest, platform: p.platform, buildInfo: p.buildInfo, ...(created ? { created } : {}), ...baseOf(p.image) }),
+    document: imageSpdx(p.image, p.buildInfo),
   }));
-  if (built.image.kind === 'index') {
-    const children = built.platforms.map((p): { digest: Digest; platform: Platform } => ({ digest: p.image.digest, platform: p.platform }));
-    docs.push({ subject: built.image, name: `${built.appName}-index`, document: indexSpdx({ repository, digest: built.image.digest, children, ...(created ? { created } : {}) }) });
-  }
+  if (built.image.kind === 'index') docs.push({ subject: built.image, name: `${built.appName}-index`, document: indexSpdx(built.image) });
   return docs;
-}
-
-/** The base recorded in an image's OCI annotations, for its SBOM (ko lists it too). */
-function baseOf(image: Image): { base?: { name: string; digest: string } } {
-  const a = image.manifest.annotations ?? {};
-  const name = a['org.opencontainers.image.base.name'];
-  const digest = a['org.opencontainers.image.base.digest'];
-  return name && digest ? { base: { name, digest } } : {};
 }
 
 async function writeSbomFiles(dir: string, docs: readonly SbomDocument[]): Promise<void> {

@@ -96,9 +96,9 @@ describe('.ko.yaml, environment variables and options, with ko\'s precedence', (
   it('takes the repository from options, else KO_DOCKER_REPO', async () => {
     await koYaml('defaultBaseImage: scratch\n');
     const fromEnv = await publish('./cmd/server', { dir: app, push: false, naming: 'bare', environment: env({ KO_DOCKER_REPO: 'env.example.com/team' }) });
-    assert.equal(fromEnv.ref, `env.example.com/team@${fromEnv.digest}`);
+    assert.equal(fromEnv.ref, `env.example.com/team:latest@${fromEnv.digest}`); // ko keeps the tag when not pushing
     const fromCode = await publish('./cmd/server', { dir: app, push: false, naming: 'bare', repo: 'code.example.com/x', environment: env({ KO_DOCKER_REPO: 'env.example.com/team' }) });
-    assert.equal(fromCode.ref, `code.example.com/x@${fromCode.digest}`);
+    assert.equal(fromCode.ref, `code.example.com/x:latest@${fromCode.digest}`);
   });
 
   it('reads the config named by KO_CONFIG_PATH (a folder)', async () => {

@@ -57,7 +57,8 @@ describe('go build inputs', () => {
     const info = parseBuildInfo('/ko-app/x: go1.19.8\n\tpath\texample.com/x\n\tmod\texample.com/x\t(devel)\t\n\tdep\tgolang.org/x/text\tv0.3.0\th1:abc=\n\t=>\t../text\t(devel)\t\n\tdep\tgithub.com/a/b\tv1.0.0\th1:AAAA\n\tbuild\tGOOS=linux\n');
     assert.equal(info.goVersion, 'go1.19.8');
     assert.equal(info.path, 'example.com/x');
-    assert.deepEqual(info.deps.map((d) => `${d.path}@${d.version}`), ['../text@(devel)', 'github.com/a/b@v1.0.0']);
+    // A replaced dependency is listed as required (Go's debug.ParseBuildInfo Path/Version, as ko).
+    assert.deepEqual(info.deps.map((d) => `${d.path}@${d.version}`), ['golang.org/x/text@v0.3.0', 'github.com/a/b@v1.0.0']);
     assert.equal(info.settings.GOOS, 'linux');
   });
 });

@@ -1,8 +1,7 @@
 import { canonicalJsonBytes } from './canonical-json.js';
 import { sha256, type Digest } from './digest.js';
-import { TskoError } from './errors.js';
 import type { Image } from './image.js';
-import { isDockerMediaType, MediaType } from './media-types.js';
+import { MediaType } from './media-types.js';
 import type { Platform } from './platform.js';
 import { imageIndexSchema, parseJson, type Descriptor, type ImageIndexManifest } from './schemas.js';
 
@@ -51,12 +50,8 @@ export class ImageIndex {
       return d;
     });
     const manifest: ImageIndexManifest = { schemaVersion: 2, mediaType, manifests };
-    if (options.annotations && Object.keys(options.annotations).length) {
-      if (isDockerMediaType(mediaType)) {
-        throw new TskoError('TSKO_INVALID_ARGUMENT', 'Docker manifest lists cannot carry annotations; use an OCI base image or drop the annotations.');
-      }
-      manifest.annotations = { ...options.annotations };
-    }
+    // A Docker manifest list gets them too, as ko writes them (see Image.create).
+    if (options.annotations && Object.keys(options.annotations).length) manifest.annotations = { ...options.annotations };
     if (options.subject) manifest.subject = options.subject;
     return new ImageIndex(canonicalJsonBytes(manifest), manifest, children);
   }

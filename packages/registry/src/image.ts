@@ -79,12 +79,9 @@ export class Image {
       layers: parts.layers.map(layerDescriptor),
     };
     if (parts.subject) manifest.subject = parts.subject;
-    if (parts.annotations && Object.keys(parts.annotations).length) {
-      if (isDockerMediaType(mediaType)) {
-        throw new TskoError('TSKO_INVALID_ARGUMENT', 'Docker schema 2 manifests cannot carry annotations; use an OCI base image or drop the annotations.');
-      }
-      manifest.annotations = { ...parts.annotations };
-    }
+    // Docker schema 2 manifests get annotations too, as go-containerregistry (and so ko) writes
+    // them: registries and runtimes ignore the field there, and ko's base annotations live in it.
+    if (parts.annotations && Object.keys(parts.annotations).length) manifest.annotations = { ...parts.annotations };
     const rawManifest = canonicalJsonBytes(manifest);
     return new Image(rawManifest, manifest, rawConfig, config, parts.layers, sha256(rawManifest));
   }

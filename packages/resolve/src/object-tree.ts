@@ -2,19 +2,37 @@ import { TskoError } from '@tsko/registry';
 import { hasTypeMeta, isList, koReference, labelsOf, type Occurrence } from './references.js';
 import type { Selector } from './selector.js';
 
-/** Filters top-level objects (and List items) by a selector; inputs are not modified. */
+/**
+ * Filters top-level objects (and List items) by a selector, as ko does: an object without
+ * apiVersion/kind (a List item too) is an error, a List keeps its matching items and is dropped
+ * when none match. Inputs are not modified.
+ */
 export function selectObjects(objects: readonly unknown[], selector: Selector): unknown[] {
   const out: unknown[] = [];
   objects.forEach((object, i) => {
-    if (!hasTypeMeta(object)) {
-      throw new TskoError('TSKO_YAML_INVALID', `input[${i}]: an object without apiVersion and kind cannot be matched against the selector "${selector.text}".`, { details: { index: i } });
-    }
+    const where = `input[${i}]`;
+    if (!hasTypeMeta(object)) throw notAnObject(where, selector);
     if (isList(object)) {
-      const list = object as { items: unknown[] };
-      out.push({ ...list, items: list.items.filter((item) => selector.matches(labelsOf(item))) });
+      const items = (object as { items?: unknown }).items;
+      if (!Array.isArray(items)) throw notAList(where);
+      items.forEach((item, j) => {
+        if (!hasTypeMeta(item)) throw notAnObject(`${where}.items[${j}]`, selector);
+      });
+      const kept = items.filter((item) => selector.matches(labelsOf(item)));
+      if (kept.length) out.push({ ...(object as object), items: kept });
     } else if (selector.matches(labelsOf(object))) out.push(object);
   });
   return out;
+}
+
+/** ko: "yaml doesn't represent a k8s object". */
+export function notAnObject(where: string, selector: Selector): TskoError {
+  return new TskoError('TSKO_YAML_INVALID', `${where}: an object without apiVersion and kind cannot be matched against the selector "${selector.text}".`, { details: { location: where } });
+}
+
+/** ko: "yaml is not a valid k8s list". */
+export function notAList(where: string): TskoError {
+  return new TskoError('TSKO_YAML_INVALID', `${where}: a kind: List needs an items sequence.`, { details: { location: where } });
 }
 
 /** Deeper than any real manifest, far below what overflows Node's stack. */

@@ -1,11 +1,14 @@
 /** The prefix that marks an image to build. */
 export const KO_PREFIX = 'ko://';
 
-/** `ko://…` with surrounding white space trimmed, or undefined if `value` is not a reference. */
+/**
+ * The reference in a string, as ko finds them: a value that starts with `ko://` (a leading
+ * space means it is not a reference; ko leaves `" ko://x"` alone), with trailing white space
+ * trimmed. A bare `ko://` is returned too, so that it can be reported (ko refuses it).
+ */
 export function koReference(value: unknown): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  const trimmed = value.trim();
-  return trimmed.startsWith(KO_PREFIX) && trimmed.length > KO_PREFIX.length ? trimmed : undefined;
+  if (typeof value !== 'string' || !value.startsWith(KO_PREFIX)) return undefined;
+  return value.trim();
 }
 
 /** Where a reference was found: `file:line` for text, `input[2].spec…` for objects. */
@@ -22,9 +25,9 @@ export function labelsOf(object: unknown): Record<string, unknown> | undefined {
   return labels && typeof labels === 'object' ? (labels as Record<string, unknown>) : undefined;
 }
 
+/** ko's rule (resolve/selector.go): exactly `kind: List`; `PodList` and friends are plain objects. */
 export function isList(object: unknown): boolean {
-  const o = object as { kind?: unknown; items?: unknown } | null;
-  return typeof o?.kind === 'string' && o.kind.endsWith('List') && Array.isArray(o.items);
+  return (object as { kind?: unknown } | null)?.kind === 'List';
 }
 
 export function hasTypeMeta(object: unknown): boolean {

@@ -1,16 +1,18 @@
 import pLimit from 'p-limit';
-import { checkExecution, createPublisher, type PublishOptions } from '@tsko/core';
+import { resolve as resolvePath } from 'node:path';
+import { checkExecution, createPublisher, writeImageRefs, type PublishOptions } from '@tsko/core';
 import { guarded, isTskoError, parseReference, TskoError } from '@tsko/registry';
 import { isFilesInput, readManifestFiles, type FilesInput } from './inputs.js';
 import { checkTree, objectOccurrences, selectObjects } from './object-tree.js';
-import type { Occurrence } from './references.js';
+import { KO_PREFIX, type Occurrence } from './references.js';
 import { parseSelector } from './selector.js';
 import { parseYamlDocuments, selectYaml, stringifyYaml, yamlOccurrences, type YamlDocument } from './yaml-source.js';
 
 /** Progress of a resolution; build and push events from core arrive through the same callback. */
 export type ResolveEvent =
   | { type: 'resolve:found'; reference: string; occurrences: number }
-  | { type: 'resolve:resolved'; reference: string; ref: string };
+  /** `imageRefs`: what ko's `--image-refs` lists for it (with core's publish; a custom build gives `[ref]`). */
+  | { type: 'resolve:resolved'; reference: string; ref: string; imageRefs: string[] };
 
 /** Builds one reference (`ko://…` as written, trimmed) and returns the image reference to use. */
 export type BuildReference = (reference: string, context: { signal?: AbortSignal }) => Promise<string>;
@@ -71,6 +73,12 @@ async function buildOccurrences(occurrences: readonly Occurrence[], options: Res
   }
   const resolved = new Map<string, string>();
   if (byReference.size === 0) return resolved;
+  const empty = byReference.get(KO_PREFIX);
+  if (empty) {
+    // Before any build, as ko checks every reference first (resolve/resolve.go).
+    const where = empty.map((u) => u.location);
+    throw new TskoError('TSKO_INVALID_REFERENCE', `"ko://" without an import path (at ${where.join(', ')}) is not a valid import path; write ko://<import path of a main package>.`, { details: { reference: 'ko://', locations: where } });
+  }
   const emit = (e: ResolveEvent) => {
     try {
       (options.onEvent as ((e: ResolveEvent) => void) | undefined)?.(e);
@@ -80,9 +88,15 @@ async function buildOccurrences(occurrences: readonly Occurrence[], options: Res
   };
   let build = custom;
   let close: (() => Promise<void>) | undefined;
+  const imageRefs = new Map<string, string[]>();
   if (!build) {
+    // core's publisher writes options.imageRefsFile itself when it closes.
     const publisher = await createPublisher(publish);
-    build = async (reference) => (await publisher.publish(reference)).ref;
+    build = async (reference) => {
+      const result = await publisher.publish(reference);
+      imageRefs.set(reference, result.imageRefs);
+      return result.ref;
+    };
     close = () => publisher.close();
   }
   const limit = pLimit(options.concurrency ?? 4);
@@ -95,7 +109,7 @@ async function buildOccurrences(occurrences: readonly Occurrence[], options: Res
           try {
             const ref = checkedImageRef(reference, await build!(reference, options.signal ? { signal: options.signal } : {}));
             resolved.set(reference, ref);
-            emit({ type: 'resolve:resolved', reference, ref });
+            emit({ type: 'resolve:resolved', reference, ref, imageRefs: imageRefs.get(reference) ?? [ref] });
           } catch (err) {
             const where = uses.map((u) => u.location);
             const code = isTskoError(err) ? err.code : 'TSKO_BUILD_FAILED';
@@ -106,6 +120,10 @@ async function buildOccurrences(occurrences: readonly Occurrence[], options: Res
     );
   } finally {
     await close?.();
+  }
+  if (custom && publish.imageRefsFile) {
+    // A custom build has no publisher to write the file; the references it returned are listed.
+    await writeImageRefs(resolvePath(publish.dir ?? process.cwd(), publish.imageRefsFile), [...byReference.keys()].filter((r) => resolved.has(r)).map((r) => [resolved.get(r)!]));
   }
   if (failures.length) {
     const first = failures[0]!;

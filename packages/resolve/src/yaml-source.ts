@@ -1,5 +1,6 @@
 import { isScalar, isSeq, LineCounter, parseAllDocuments, Scalar, visit, type Document } from 'yaml';
 import { TskoError } from '@tsko/registry';
+import { notAList, notAnObject } from './object-tree.js';
 import { hasTypeMeta, isList, koReference, labelsOf, type Occurrence } from './references.js';
 import type { Selector } from './selector.js';
 
@@ -31,12 +32,13 @@ export function parseYamlDocuments(text: string, source: string): YamlDocument[]
 }
 
 /**
- * Applies a selector: returns false if the document is dropped. Inside a List, items that
- * do not match are removed in place. With a selector, a document without apiVersion/kind is
- * an error, as in ko.
+ * Applies a selector as ko does: returns false if the document is dropped. A document (or a
+ * List item) without apiVersion/kind is an error; inside a List, items that do not match are
+ * removed in place, and a List left with no items is dropped.
  */
 export function selectYaml(d: YamlDocument, selector: Selector): boolean {
-  const where = () => `${d.source}:${d.lines.linePos(d.doc.contents?.range?.[0] ?? 0).line}`;
+  const line = (range?: readonly number[] | null) => d.lines.linePos(range?.[0] ?? 0).line;
+  const where = () => `${d.source}:${line(d.doc.contents?.range)}`;
   let value: unknown;
   try {
     // yaml's default alias budget: a "billion laughs" document is refused, not expanded.
@@ -44,18 +46,16 @@ export function selectYaml(d: YamlDocument, selector: Selector): boolean {
   } catch (cause) {
     throw new TskoError('TSKO_YAML_INVALID', `${where()}: ${(cause as Error).message} (YAML aliases expand to too much data).`, { cause, details: { file: d.source } });
   }
-  if (!hasTypeMeta(value)) {
-    throw new TskoError('TSKO_YAML_INVALID', `${where()}: a document without apiVersion and kind cannot be matched against the selector "${selector.text}".`, { details: { file: d.source } });
-  }
-  if (isList(value)) {
-    const items = d.doc.get('items', true);
-    if (isSeq(items)) {
-      const plain = (value as { items: unknown[] }).items;
-      items.items = items.items.filter((_node, i) => selector.matches(labelsOf(plain[i])));
-    }
-    return true;
-  }
-  return selector.matches(labelsOf(value));
+  if (!hasTypeMeta(value)) throw notAnObject(where(), selector);
+  if (!isList(value)) return selector.matches(labelsOf(value));
+  const items = d.doc.get('items', true);
+  const plain = (value as { items?: unknown }).items;
+  if (!isSeq(items) || !Array.isArray(plain)) throw notAList(where());
+  plain.forEach((item, i) => {
+    if (!hasTypeMeta(item)) throw notAnObject(`${d.source}:${line((items.items[i] as { range?: number[] } | undefined)?.range)}`, selector);
+  });
+  items.items = items.items.filter((_node, i) => selector.matches(labelsOf(plain[i])));
+  return items.items.length > 0;
 }
 
 /** Every `ko://` string scalar in a document (map keys included), with in-place replacement. */

@@ -3,7 +3,7 @@ import { pack } from 'tar-stream';
 import { appendLayers, bufferLayer, emptyImage, ImageIndex, pushImage, sha256, withContainerConfig, type Image, type Layer, type Platform } from '@tsko/registry';
 
 /** A real gzipped tar layer with the given files (small; for tests). */
-export async function tarLayer(files: Record<string, string>, mediaType?: string): Promise<Layer> {
+export async function tarLayer(files: Record<string, string | Buffer>, mediaType?: string): Promise<Layer> {
   const p = pack();
   const chunks: Buffer[] = [];
   p.on('data', (c: unknown) => chunks.push(c as Buffer));

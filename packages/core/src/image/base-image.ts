@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import {
-  emptyImage, formatReference, isAttestationPlatform, isImageManifestMediaType, MediaType, parseReference, pull, referenceName,
-  type Descriptor, type Digest, type Image, type Platform, type RegistrySession,
+  DEFAULT_REGISTRY, emptyImage, isAttestationPlatform, isImageManifestMediaType, MediaType, parseReference, pull,
+  type Descriptor, type Digest, type Image, type Platform, type Reference, type RegistrySession,
 } from '@tsko/registry';
 import { readOciLayout } from '../sinks/oci-layout.js';
 
@@ -51,13 +51,23 @@ export async function resolveBase(spec: string, options: { dir: string; session:
   }
   const ref = parseReference(spec);
   const pulled = await pull(ref, { session: options.session });
-  // ko names the base by the reference the user gave (tag kept), normalised.
-  const name = ref.tag || ref.digest ? formatReference(ref) : `${referenceName(ref)}:latest`;
+  const name = baseImageName(ref);
   if (pulled.kind === 'image') return { kind: 'image', name, image: pulled.image };
   const index = pulled.index;
   const result: ResolvedBase = { kind: 'index', name, digest: index.digest, mediaType: index.mediaType, platforms: indexPlatforms(index.manifest.manifests, (d) => index.image(d)) };
   if (index.manifest.annotations) result.annotations = index.manifest.annotations;
   return result;
+}
+
+/**
+ * The base's name as ko records it (go-containerregistry's Reference.Name()): fully
+ * qualified, Docker Hub as `index.docker.io`, the tag made explicit (`:latest`), and a digest
+ * winning over a tag (`name:tag@sha256:…` is named `name@sha256:…`).
+ */
+export function baseImageName(ref: Reference): string {
+  const registry = ref.registry === DEFAULT_REGISTRY ? 'index.docker.io' : ref.registry;
+  const repository = `${registry}/${ref.repository}`;
+  return ref.digest ? `${repository}@${ref.digest}` : `${repository}:${ref.tag ?? 'latest'}`;
 }
 
 function indexPlatforms(manifests: readonly Descriptor[], load: (d: Descriptor) => Promise<Image>): BasePlatform[] {

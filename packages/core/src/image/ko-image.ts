@@ -27,6 +27,9 @@ export function layerMediaTypeFor(base: Image): string {
   return isDockerMediaType(base.mediaType) ? MediaType.DOCKER_LAYER_GZIP : MediaType.OCI_LAYER_GZIP;
 }
 
+/** How Go's zero `time.Time` serialises; ko's history entries carry it when no epoch is set. */
+export const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
+
 function rfc3339(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
@@ -44,15 +47,16 @@ function withAppOnPath(env: readonly string[]): string[] {
  * Builds the image ko would: base + kodata layer + binary layer (in that order, each with a
  * history entry), Entrypoint `/ko-app/<name>`, Cmd cleared, `/ko-app` on PATH,
  * `KO_DATA_PATH=/var/run/ko`, user and labels, `created`, and the OCI base-image annotations
- * plus the caller's annotations on the manifest.
+ * plus the caller's annotations on the manifest (OCI and Docker schema 2 alike, as ko).
  */
 export function koImage(parts: KoImageParts): Image {
   const appPath = `${APP_DIR}/${parts.appName}`;
   const createdBy = `tsko build ko://${parts.importPath}`;
-  const historyTime = (d: Date | undefined) => (d ? rfc3339(d) : undefined);
+  // ko always writes a history time: the zero time of Go's time.Time when no epoch is set.
+  const historyTime = (d: Date | undefined) => (d ? rfc3339(d) : GO_ZERO_TIME);
   let image = appendLayers(parts.base, [
-    { layer: parts.kodata, history: prune({ author: 'tsko', created: historyTime(parts.kodataCreated), created_by: createdBy, comment: 'kodata contents, at $KO_DATA_PATH' }) },
-    { layer: parts.binary, history: prune({ author: 'tsko', created: historyTime(parts.created), created_by: createdBy, comment: `go build output, at ${appPath}` }) },
+    { layer: parts.kodata, history: { author: 'tsko', created: historyTime(parts.kodataCreated), created_by: createdBy, comment: 'kodata contents, at $KO_DATA_PATH' } },
+    { layer: parts.binary, history: { author: 'tsko', created: historyTime(parts.created), created_by: createdBy, comment: `go build output, at ${appPath}` } },
   ]);
   image = withConfig(image, (config): ImageConfig => {
     const container = { ...(config.config ?? {}) };
@@ -66,7 +70,8 @@ export function koImage(parts: KoImageParts): Image {
     return next;
   });
   const annotations: Record<string, string> = {};
-  if (parts.baseName && parts.baseDigest && !isDockerMediaType(image.mediaType)) {
+  // On Docker schema 2 manifests too, as ko writes them (gobuild.go Build/buildAll).
+  if (parts.baseName && parts.baseDigest) {
     annotations['org.opencontainers.image.base.name'] = parts.baseName;
     annotations['org.opencontainers.image.base.digest'] = parts.baseDigest;
   }
@@ -74,7 +79,3 @@ export function koImage(parts: KoImageParts): Image {
   return Object.keys(annotations).length ? withAnnotations(image, annotations) : image;
 }
 
-function prune<T extends Record<string, unknown>>(o: T): T {
-  for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
-  return o;
-}

@@ -1,5 +1,5 @@
 import { Agent, request } from 'undici';
-import { guarded, TskoError, type Image, type ImageIndex, type Platform } from '@tsko/registry';
+import { formatPlatform, guarded, TskoError, type Image, type ImageIndex, type Platform } from '@tsko/registry';
 import { archiveEntries, dockerArchiveStream } from './docker-archive.js';
 
 /** The daemon socket: `socket`, else DOCKER_HOST (unix:// only), else /var/run/docker.sock. */
@@ -9,6 +9,23 @@ export function daemonSocket(socket: string | undefined, env: NodeJS.ProcessEnv)
   if (host?.startsWith('unix://')) return host.slice('unix://'.length);
   if (host) throw new TskoError('TSKO_DAEMON', `DOCKER_HOST=${host} is not a unix socket; tsko talks to daemons over unix sockets only. Pass sinks: [{ type: 'daemon', socket }].`);
   return '/var/run/docker.sock';
+}
+
+/**
+ * The image ko.local loads for a build (publish/daemon.go): the image itself, or from an
+ * index the child for GOOS/GOARCH of the environment (default linux/amd64), whose digest then
+ * names it in the daemon.
+ */
+export function daemonImage(node: Image | ImageIndex, env: NodeJS.ProcessEnv, what: string): Image {
+  if (node.kind === 'image') return node;
+  const os = env.GOOS || 'linux';
+  const architecture = env.GOARCH || 'amd64';
+  const child = node.children.find((c) => c.platform?.os === os && c.platform.architecture === architecture && c.image.kind === 'image');
+  if (!child) {
+    const have = node.children.map((c) => (c.platform ? formatPlatform(c.platform) : '?')).join(', ');
+    throw new TskoError('TSKO_PLATFORM_NOT_FOUND', `ko.local loads the ${os}/${architecture} image of ${what} (GOOS/GOARCH, default linux/amd64), but the index has only ${have}; build that platform too or set GOOS/GOARCH.`, { details: { platform: `${os}/${architecture}` } });
+  }
+  return child.image as Image;
 }
 
 async function call(agent: Agent, socket: string, method: 'GET' | 'POST', path: string, body?: NodeJS.ReadableStream) {

@@ -1,8 +1,8 @@
 // ko's own e2e workflow (github.com/ko-build/ko .github/workflows/e2e.yaml, the Linux job),
-// step by step, against tsko: ko's test/ program (copied with its kodata into
-// fixtures/ko, Apache-2.0, see fixtures/ko/test/main.go) is built, pushed to a real registry
-// and run under podman. Not applicable: `ko build ./` of ko itself (ko's own source is not
-// here), `--debug` (tsko has no delve option), the windows-latest job (Windows bases are not
+// step by step, against tsko: a stand-in for ko's test/ program (fixtures/ko, written for
+// tsko: it checks the same behaviours, see fixtures/ko/test/main.go) is built, pushed to a real
+// registry and run under podman. Not applicable: `ko build ./` of ko itself (ko's own source is
+// not here), `--debug` (tsko has no delve option), the windows-latest job (Windows bases are not
 // built yet).
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -112,7 +112,7 @@ describe('.github/workflows/e2e.yaml (ko build of ko\'s test/ program)', () => {
     const image = pod.spec.containers[0]!.image;
     assert.match(image, new RegExp(`^${registry.host}/e2e/test-${md5(IMPORT_PATH)}@sha256:[0-9a-f]{64}$`));
     assert.deepEqual(pod.spec.containers[0]!.args, ['--wait=true']);
-    assert.match(out, /# Copyright 2018 ko Build Authors/, 'comments are kept');
+    assert.match(out, /^# The pod ko's e2e workflow resolves/, 'comments are kept');
     const lines = (await readFile(refs, 'utf8')).trimEnd().split('\n');
     assert.equal(lines.length, 3);
     assert.equal(lines[0], image);

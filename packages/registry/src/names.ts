@@ -80,6 +80,9 @@ export function checkApiPath(path: string): void {
  * anywhere: its registry host, repository, tag and digest must each pass the grammar.
  */
 export function checkReferenceParts(ref: { registry: string; repository: string; tag?: string | undefined; digest?: string | undefined }): void {
+  if (typeof ref !== 'object' || ref === null) {
+    throw new TskoError('TSKO_INVALID_REFERENCE', `An image reference must be a string or a parsed Reference; got ${ref === null ? 'null' : typeof ref} (${show(String(ref))}).`);
+  }
   if (typeof ref.registry !== 'string' || !DOMAIN_RE.test(ref.registry)) throw invalid('registry', ref.registry, 'expected host[:port]');
   parseRepositoryPath(ref.repository);
   if (ref.tag !== undefined) parseTag(ref.tag);

@@ -1,3 +1,4 @@
+import { guarded } from './error-wrapping.js';
 import type { Digest } from './digest.js';
 import { TskoError } from './errors.js';
 import { Image, parseImageManifest } from './image.js';
@@ -44,6 +45,10 @@ function toReference(ref: string | Reference): Reference {
  * Every manifest and config is digest-verified; layers are fetched only when opened.
  */
 export async function pull(ref: string | Reference, options: Omit<PullOptions, 'platform'> = {}): Promise<Pulled> {
+  return guarded('pull', () => pullUnguarded(ref, options));
+}
+
+async function pullUnguarded(ref: string | Reference, options: Omit<PullOptions, 'platform'>): Promise<Pulled> {
   const reference = toReference(ref);
   const session = sessionFor(options);
   const client = session.client(reference.registry);
@@ -79,6 +84,10 @@ export async function pull(ref: string | Reference, options: Omit<PullOptions, '
  * the host's architecture); for a single image, checks its platform when one was asked for.
  */
 export async function pullImage(ref: string | Reference, options: PullOptions = {}): Promise<Image> {
+  return guarded('pullImage', () => pullImageUnguarded(ref, options));
+}
+
+async function pullImageUnguarded(ref: string | Reference, options: PullOptions): Promise<Image> {
   const reference = toReference(ref);
   const wanted = typeof options.platform === 'string' ? parsePlatform(options.platform) : options.platform;
   const pulled = await pull(reference, { ...options, session: sessionFor(options) });

@@ -1,3 +1,4 @@
+import { asTskoError, guarded } from './error-wrapping.js';
 import { Readable } from 'node:stream';
 import pLimit from 'p-limit';
 import type { Digest } from './digest.js';
@@ -42,11 +43,19 @@ interface Blob {
  * once every blob it names is confirmed present.
  */
 export async function pushImage(image: Image | ImageIndex, ref: string | Reference, options: PushOptions = {}): Promise<PushResult> {
+  return guarded('pushImage', () => pushImageUnguarded(image, ref, options));
+}
+
+async function pushImageUnguarded(image: Image | ImageIndex, ref: string | Reference, options: PushOptions): Promise<PushResult> {
   const target = typeof ref === 'string' ? parseReference(ref) : ref;
   // Every name is checked before anything is sent, so a bad extra tag writes nothing at all
   // (a tag such as "../../../prod/app/manifests/latest" would otherwise land in another repository).
   if (typeof ref !== 'string') checkReferenceParts(target);
   const extraTags = (options.tags ?? []).map((t, i) => parseTag(t, `tags[${i}]`));
+  const kind = (image as { kind?: unknown } | null)?.kind;
+  if ((kind !== 'image' && kind !== 'index') || !Buffer.isBuffer((image as { rawManifest?: unknown }).rawManifest)) {
+    throw new TskoError('TSKO_INVALID_ARGUMENT', `pushImage to ${formatReference(target)} needs an Image or ImageIndex as its first argument; got ${image === null ? 'null' : typeof image}.`);
+  }
   if (target.digest && target.digest !== image.digest) {
     throw new TskoError('TSKO_INVALID_ARGUMENT', `Cannot push ${image.digest} to ${formatReference(target)}: the reference pins a different digest.`);
   }
@@ -98,11 +107,9 @@ export async function pushImage(image: Image | ImageIndex, ref: string | Referen
     if (options.signal?.aborted && !(err instanceof TskoError && err.code === 'TSKO_ABORTED')) {
       throw new TskoError('TSKO_ABORTED', 'The push was aborted by its AbortSignal.', { cause: err });
     }
-    if (!(err instanceof TskoError)) {
-      // A layer that cannot be read (a deleted cache file, say); nothing raw leaves the SDK.
-      throw new TskoError('TSKO_REGISTRY_ERROR', `Pushing ${formatReference(target)} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
-    }
-    throw err;
+    // A layer that cannot be read (a deleted cache file, say) names its path; nothing raw
+    // leaves the SDK.
+    throw asTskoError(err, `Pushing ${formatReference(target)}`);
   }
   return {
     ref: formatReference(withIdentifier(target, { digest: image.digest })),

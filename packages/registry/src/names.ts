@@ -59,11 +59,11 @@ export function parseRepositoryPath(value: unknown, what = 'repository'): string
   return value;
 }
 
-const API_PATH_RE = /^\/v2\/(.+)\/(?:(manifests|blobs)\/([^/]*)|blobs\/uploads\/)$/;
+const API_PATH_RE = /^\/v2\/(.+)\/(?:(manifests|blobs|referrers)\/([^/]*)|blobs\/uploads\/)$/;
 
 /**
  * Checks a distribution API path we are about to send (`/v2/<name>/manifests/<ref>`,
- * `/v2/<name>/blobs/<digest>`, `/v2/<name>/blobs/uploads/`) before it is turned into a URL,
+ * `/v2/<name>/blobs/<digest>`, `/v2/<name>/referrers/<digest>`, `/v2/<name>/blobs/uploads/`) before it is turned into a URL,
  * which would resolve `..` segments. The last line of defence: callers validate earlier with
  * better context, but no path that fails the grammar is ever sent.
  */
@@ -72,7 +72,7 @@ export function checkApiPath(path: string): void {
   if (!m) throw new TskoError('TSKO_INVALID_REFERENCE', `Refusing to send a request for ${show(path)}: it is not a distribution API path.`);
   parseRepositoryPath(m[1]);
   if (m[2] === 'manifests') parseManifestIdentifier(m[3]);
-  else if (m[2] === 'blobs') parseDigestReference(m[3]);
+  else if (m[2]) parseDigestReference(m[3]);
 }
 
 /**

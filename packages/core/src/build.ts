@@ -172,7 +172,7 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
         ctx.emit({ type: 'build:start', importPath: pkg.importPath, platform: platformText });
         const [baseImage, binary] = await Promise.all([
           target.load(),
-          buildGoBinary({ importPath: pkg.importPath, dir: how.dir, platform: target.platform, env: how.env, flags: how.flags, ldflags: how.ldflags, goBinary: settings.goBinary, baseEnv: settings.env, signal, resolved: pkg, allowBuildPrograms: settings.allowBuildPrograms, outDir: await binaryDir(settings, pkg.importPath, target.platform, how) }),
+          buildGoBinary({ importPath: pkg.importPath, dir: how.dir, platform: target.platform, env: how.env, flags: how.flags, ldflags: how.ldflags, goBinary: settings.goBinary, baseEnv: settings.env, signal, resolved: pkg, allowBuildPrograms: settings.allowBuildPrograms, onOutput: (line) => ctx.emit({ type: 'build:output', importPath: pkg.importPath, platform: platformText, line }), outDir: await binaryDir(settings, pkg.importPath, target.platform, how) }),
         ]);
         {
           const mediaType = layerMediaTypeFor(baseImage);

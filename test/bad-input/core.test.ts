@@ -42,6 +42,10 @@ describe('bad input to @tsko/core gets a typed error that names it', () => {
       'toolexec.yaml': 'defaultEnv: ["GOFLAGS=-toolexec=/bin/true"]\n',
       'platforms.yaml': 'defaultPlatforms: [linux]\n',
     };
+    await cp(FIXTURE, p('bad-mod'), { recursive: true });
+    await writeFile(p('bad-mod', 'go.mod'), 'module example.com/app\n\ngo 1.19\nbogus line\n');
+    await cp(FIXTURE, p('bad-work', 'app'), { recursive: true });
+    await writeFile(p('bad-work', 'go.work'), 'go 1.22\n\nuse ./app\nreplace (\n');
     await mkdir(p('configs'));
     for (const [name, text] of Object.entries(configs)) await writeFile(p('configs', name), text);
     registry = await startRegistry('plain');
@@ -63,6 +67,9 @@ describe('bad input to @tsko/core gets a typed error that names it', () => {
     { name: 'onEvent that is not a function', run: () => publish('./cmd/server', opts({ onEvent: 'log' })), code: 'TSKO_CONFIG_INVALID', names: 'options.onEvent' },
     { name: 'signal that is not an AbortSignal', run: () => publish('./cmd/server', opts({ signal: {} })), code: 'TSKO_CONFIG_INVALID', names: 'options.signal' },
     { name: 'options: null', run: () => publish('./cmd/server', bad(null)), code: 'TSKO_CONFIG_INVALID', names: 'null' },
+    // A module file go cannot parse is not a "not main" problem.
+    { name: 'go.mod with an unknown directive', run: () => publish('./cmd/server', opts({ dir: p('bad-mod') })), code: 'TSKO_GO_MODULE_INVALID', names: () => [`${p('bad-mod', 'go.mod')}:4: go cannot parse this go.mod (unknown directive: bogus)`, './cmd/server'], timeoutMs: go },
+    { name: 'go.work with an unterminated block', run: () => publish('./app/cmd/server', opts({ dir: p('bad-work') })), code: 'TSKO_GO_MODULE_INVALID', names: () => [`${p('bad-work', 'go.work')}:`, 'go cannot parse this go.work', 'GOWORK=off'], timeoutMs: go },
     { name: 'a misspelt option', run: () => publish('./cmd/server', opts({ repos: 'x' })), code: 'TSKO_CONFIG_INVALID', names: 'options.repos is not an option; did you mean repo?' },
     { name: 'platfroms (a typo)', run: () => publish('./cmd/server', opts({ platfroms: ['linux/amd64'] })), code: 'TSKO_CONFIG_INVALID', names: [/^options\.platfroms is not an option; did you mean platforms\?$/] },
     { name: 'two unknown keys, one far from any option', run: () => publish('./cmd/server', opts({ basImage: 'x', zzzzzz: 1 })), code: 'TSKO_CONFIG_INVALID', names: ['options.basImage is not an option; did you mean baseImage?', 'options.zzzzzz is not an option (known: ', 'platforms', 'onEvent'] },

@@ -67,6 +67,9 @@ describe('bad input to @tsko/core gets a typed error that names it', () => {
     { name: 'onEvent that is not a function', run: () => publish('./cmd/server', opts({ onEvent: 'log' })), code: 'TSKO_CONFIG_INVALID', names: 'options.onEvent' },
     { name: 'signal that is not an AbortSignal', run: () => publish('./cmd/server', opts({ signal: {} })), code: 'TSKO_CONFIG_INVALID', names: 'options.signal' },
     { name: 'options: null', run: () => publish('./cmd/server', bad(null)), code: 'TSKO_CONFIG_INVALID', names: 'null' },
+    // A base image that cannot be fetched says it is the base image and how to choose another.
+    { name: 'a base image that does not exist', run: () => publish('./cmd/server', opts({ baseImage: `${registry.host}/nope/base:v1` })), code: 'TSKO_NOT_FOUND', names: () => [`The base image ${registry.host}/nope/base:v1 could not be fetched`, 'options.baseImage', 'KO_DEFAULTBASEIMAGE', 'defaultBaseImage in .ko.yaml'], timeoutMs: go },
+    { name: 'KO_DEFAULTBASEIMAGE on a registry that is not there', run: () => publish('./cmd/server', opts({ baseImage: undefined, environment: goTestEnvironment({ KO_DEFAULTBASEIMAGE: '127.0.0.1:9/base:v1' }), retry: { attempts: 1 } })), code: 'TSKO_REGISTRY_UNAVAILABLE', names: ['The base image 127.0.0.1:9/base:v1 could not be fetched', 'KO_DEFAULTBASEIMAGE'], timeoutMs: go },
     // A module file go cannot parse is not a "not main" problem.
     { name: 'go.mod with an unknown directive', run: () => publish('./cmd/server', opts({ dir: p('bad-mod') })), code: 'TSKO_GO_MODULE_INVALID', names: () => [`${p('bad-mod', 'go.mod')}:4: go cannot parse this go.mod (unknown directive: bogus)`, './cmd/server'], timeoutMs: go },
     { name: 'go.work with an unterminated block', run: () => publish('./app/cmd/server', opts({ dir: p('bad-work') })), code: 'TSKO_GO_MODULE_INVALID', names: () => [`${p('bad-work', 'go.work')}:`, 'go cannot parse this go.work', 'GOWORK=off'], timeoutMs: go },

@@ -28,6 +28,7 @@ export const CORE_UNIT_RULES: Readonly<Record<string, readonly string[]>> = {
   'temp-dirs': [],
   naming: [],
   'option-messages': [],
+  'base-image-errors': [],
   options: ['events', 'option-messages'],
   go: ['temp-dirs'],
   layers: ['temp-dirs'],
@@ -36,7 +37,7 @@ export const CORE_UNIT_RULES: Readonly<Record<string, readonly string[]>> = {
   report: ['events'],
   image: ['layers'],
   config: ['go', 'layers', 'naming', 'options', 'temp-dirs'],
-  build: ['config', 'events', 'go', 'image', 'layers', 'options', 'temp-dirs'],
+  build: ['base-image-errors', 'config', 'events', 'go', 'image', 'layers', 'options', 'temp-dirs'],
   publish: ['build', 'events', 'go', 'naming', 'options', 'sbom', 'sinks'],
   index: ['*'],
 };

@@ -7,7 +7,8 @@ import {
   type Descriptor, type Digest, type Image, type Platform,
 } from '@tsko/registry';
 import { effectiveBuild, matchBuildConfigs } from './config/build-configs.js';
-import { resolveSettings, type Settings } from './config/settings.js';
+import { DEFAULT_BASE_IMAGE, resolveSettings, type Settings } from './config/settings.js';
+import { baseImageError } from './base-image-errors.js';
 import { templateData } from './config/template-data.js';
 import { emitCore, type CoreEvent } from './events.js';
 import { appFilename, buildGoBinary } from './go/build-binary.js';
@@ -67,7 +68,9 @@ export class BuildContext {
   base(spec: string): Promise<ResolvedBase> {
     let p = this.bases.get(spec);
     if (!p) {
-      p = resolveBase(spec, { dir: this.settings.dir, session: this.session });
+      p = resolveBase(spec, { dir: this.settings.dir, session: this.session }).catch((err: unknown) => {
+        throw baseImageError(err, spec, DEFAULT_BASE_IMAGE);
+      });
       this.bases.set(spec, p);
     }
     return p;

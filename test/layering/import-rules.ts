@@ -38,7 +38,8 @@ export const CORE_UNIT_RULES: Readonly<Record<string, readonly string[]>> = {
   image: ['layers'],
   config: ['go', 'layers', 'naming', 'options', 'temp-dirs'],
   build: ['base-image-errors', 'config', 'events', 'go', 'image', 'layers', 'options', 'temp-dirs'],
-  publish: ['build', 'events', 'go', 'naming', 'options', 'sbom', 'sinks'],
+  'push-preflight': ['build'],
+  publish: ['build', 'push-preflight', 'events', 'go', 'naming', 'options', 'sbom', 'sinks'],
   index: ['*'],
 };
 

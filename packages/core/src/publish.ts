@@ -6,6 +6,7 @@ import {
 } from '@tsko/registry';
 import { BuildContext, buildInContext, type BuildResult } from './build.js';
 import { stripKoPrefix } from './go/import-path.js';
+import { checkRepoAccess } from './push-preflight.js';
 import { imageRepository } from './naming.js';
 import type { PublishOptions, SinkSpec } from './options.js';
 import { chooseAttachment, sbomArtifact, sbomTag, type SbomAttachment } from './sbom/attach.js';
@@ -68,6 +69,8 @@ async function openPublisher(options: PublishOptions): Promise<Publisher> {
     // Fail before any build: there is nowhere to put the result.
     throw new TskoError('TSKO_NO_REPO', 'Nowhere to publish: set options.repo or KO_DOCKER_REPO (e.g. registry.example.com/team), or pass push: false.');
   }
+  // Credentials are checked before the first Go build, not after minutes of compiling.
+  if (ctx.settings.push) await checkRepoAccess(ctx);
   const byRequest = new Map<string, Promise<PublishResult>>();
   const byImportPath = new Map<string, Promise<Omit<PublishResult, 'requested'>>>();
   return {

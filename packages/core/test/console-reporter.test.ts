@@ -3,13 +3,16 @@ import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { consoleReporter, publish, type CoreEvent, type ReporterEvent } from '@tsko/core';
 import type { RegistryEvent } from '@tsko/registry';
-import type { ResolveEvent } from '@tsko/resolve';
+import type { ResolveEvent, ResolveOptions } from '@tsko/resolve';
 import { startRegistry, type TestRegistry } from '@tsko/test-rig';
 import { FIXTURE, pushBaseIndex, testEnvironment } from './helpers.js';
 
 // Compile-time: resolve's events are accepted by the reporter without core importing resolve.
 const acceptsResolveEvents: (e: ResolveEvent) => ReporterEvent = (e) => e;
 void acceptsResolveEvents;
+// …and it is an onEvent for resolveManifests as it is for publish.
+const forResolve: ResolveOptions = { onEvent: consoleReporter({ stream: process.stderr }) };
+void forResolve;
 
 /** A stream that keeps what was written, optionally claiming to be a terminal. */
 function capture(isTTY = false): { stream: Writable & { isTTY?: boolean; columns?: number }; text: () => string } {

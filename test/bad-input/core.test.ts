@@ -44,6 +44,10 @@ describe('bad input to @tsko/core gets a typed error that names it', () => {
       'caps.yaml': 'builds:\n  - main: ./cmd/server\n    linux_capabilities: [cap_fly]\n',
       'platforms.yaml': 'defaultPlatforms: [linux/amd64/v1/extra]\n',
     };
+    await cp(FIXTURE, p('bad-mod'), { recursive: true });
+    await writeFile(p('bad-mod', 'go.mod'), 'module example.com/app\n\ngo 1.19\nbogus line\n');
+    await cp(FIXTURE, p('bad-work', 'app'), { recursive: true });
+    await writeFile(p('bad-work', 'go.work'), 'go 1.22\n\nuse ./app\nreplace (\n');
     await mkdir(p('configs'));
     for (const [name, text] of Object.entries(configs)) await writeFile(p('configs', name), text);
     registry = await startRegistry('plain');
@@ -65,7 +69,17 @@ describe('bad input to @tsko/core gets a typed error that names it', () => {
     { name: 'onEvent that is not a function', run: () => publish('./cmd/server', opts({ onEvent: 'log' })), code: 'TSKO_CONFIG_INVALID', names: 'options.onEvent' },
     { name: 'signal that is not an AbortSignal', run: () => publish('./cmd/server', opts({ signal: {} })), code: 'TSKO_CONFIG_INVALID', names: 'options.signal' },
     { name: 'options: null', run: () => publish('./cmd/server', bad(null)), code: 'TSKO_CONFIG_INVALID', names: 'null' },
-    { name: 'a misspelt option', run: () => publish('./cmd/server', opts({ repos: 'x' })), code: 'TSKO_CONFIG_INVALID', names: 'repos' },
+    // A base image that cannot be fetched says it is the base image and how to choose another.
+    { name: 'a base image that does not exist', run: () => publish('./cmd/server', opts({ baseImage: `${registry.host}/nope/base:v1` })), code: 'TSKO_NOT_FOUND', names: () => [`The base image ${registry.host}/nope/base:v1 could not be fetched`, 'options.baseImage', 'KO_DEFAULTBASEIMAGE', 'defaultBaseImage in .ko.yaml'], timeoutMs: go },
+    { name: 'KO_DEFAULTBASEIMAGE on a registry that is not there', run: () => publish('./cmd/server', opts({ baseImage: undefined, environment: goTestEnvironment({ KO_DEFAULTBASEIMAGE: '127.0.0.1:9/base:v1' }), retry: { attempts: 1 } })), code: 'TSKO_REGISTRY_UNAVAILABLE', names: ['The base image 127.0.0.1:9/base:v1 could not be fetched', 'KO_DEFAULTBASEIMAGE'], timeoutMs: go },
+    // A module file go cannot parse is not a "not main" problem.
+    { name: 'go.mod with an unknown directive', run: () => publish('./cmd/server', opts({ dir: p('bad-mod') })), code: 'TSKO_GO_MODULE_INVALID', names: () => [`${p('bad-mod', 'go.mod')}:4: go cannot parse this go.mod (unknown directive: bogus)`, './cmd/server'], timeoutMs: go },
+    { name: 'go.work with an unterminated block', run: () => publish('./app/cmd/server', opts({ dir: p('bad-work') })), code: 'TSKO_GO_MODULE_INVALID', names: () => [`${p('bad-work', 'go.work')}:`, 'go cannot parse this go.work', 'GOWORK=off'], timeoutMs: go },
+    { name: 'a misspelt option', run: () => publish('./cmd/server', opts({ repos: 'x' })), code: 'TSKO_CONFIG_INVALID', names: 'options.repos is not an option; did you mean repo?' },
+    { name: 'platfroms (a typo)', run: () => publish('./cmd/server', opts({ platfroms: ['linux/amd64'] })), code: 'TSKO_CONFIG_INVALID', names: [/^options\.platfroms is not an option; did you mean platforms\?$/] },
+    { name: 'two unknown keys, one far from any option', run: () => publish('./cmd/server', opts({ basImage: 'x', zzzzzz: 1 })), code: 'TSKO_CONFIG_INVALID', names: ['options.basImage is not an option; did you mean baseImage?', 'options.zzzzzz is not an option (known: ', 'platforms', 'onEvent'] },
+    { name: "platforms: 'linux/amd64' (a string)", run: () => publish('./cmd/server', opts({ platforms: 'linux/amd64' })), code: 'TSKO_CONFIG_INVALID', names: ["options.platforms must be 'all' or a list of platforms such as ['linux/amd64', 'linux/arm64/v8']; got the string 'linux/amd64' (wrap it in a list: ['linux/amd64'])."] },
+    { name: "tags: 'v1' (a string)", run: () => publish('./cmd/server', opts({ tags: 'v1' })), code: 'TSKO_CONFIG_INVALID', names: ["options.tags must be a list of tags", "['v1']"] },
     { name: 'an unknown naming strategy', run: () => publish('./cmd/server', opts({ naming: 'weird' })), code: 'TSKO_CONFIG_INVALID', names: 'options.naming' },
     { name: 'imageRepository with an unknown strategy', run: () => imageRepository('reg.example.com/team', 'example.com/app', bad<NamingStrategy>('weird')), code: 'TSKO_INVALID_ARGUMENT', names: '"weird"' },
     { name: 'platforms: ["linux/amd64/v1/extra"]', run: () => publish('./cmd/server', opts({ platforms: ['linux/amd64/v1/extra'] })), code: 'TSKO_CONFIG_INVALID', names: ['options.platforms', '"linux/amd64/v1/extra"'] },

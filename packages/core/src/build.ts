@@ -7,7 +7,8 @@ import {
   type Descriptor, type Digest, type Image, type Platform,
 } from '@tsko/registry';
 import { effectiveBuild, expandBuild, matchBuildConfigs, usesTemplates } from './config/build-configs.js';
-import { resolveSettings, type Settings } from './config/settings.js';
+import { DEFAULT_BASE_IMAGE, resolveSettings, type Settings } from './config/settings.js';
+import { baseImageError } from './base-image-errors.js';
 import { formatSpec, fullPlatform, specMatches } from './config/platform-spec.js';
 import { hostFacts, templateData } from './config/template-data.js';
 import { emitCore, type CoreEvent } from './events.js';
@@ -68,7 +69,9 @@ export class BuildContext {
   base(spec: string): Promise<ResolvedBase> {
     let p = this.bases.get(spec);
     if (!p) {
-      p = resolveBase(spec, { dir: this.settings.dir, session: this.session });
+      p = resolveBase(spec, { dir: this.settings.dir, session: this.session }).catch((err: unknown) => {
+        throw baseImageError(err, spec, DEFAULT_BASE_IMAGE);
+      });
       this.bases.set(spec, p);
     }
     return p;
@@ -191,7 +194,7 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
         const outDir = await binaryDir(settings, pkg.importPath, target.platform, { dir: how.dir, env: how.env, flags, ldflags });
         const [baseImage, binary] = await Promise.all([
           target.load(),
-          buildGoBinary({ importPath: pkg.importPath, dir: how.dir, platform: target.platform, env: how.env, flags, ldflags, goBinary: settings.goBinary, baseEnv: settings.env, signal, resolved: pkg, allowBuildPrograms: settings.allowBuildPrograms, outDir }),
+          buildGoBinary({ importPath: pkg.importPath, dir: how.dir, platform: target.platform, env: how.env, flags, ldflags, goBinary: settings.goBinary, baseEnv: settings.env, signal, resolved: pkg, allowBuildPrograms: settings.allowBuildPrograms, onOutput: (line) => ctx.emit({ type: 'build:output', importPath: pkg.importPath, platform: platformText, line }), outDir }),
         ]);
         {
           const mediaType = layerMediaTypeFor(baseImage);

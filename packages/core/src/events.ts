@@ -8,6 +8,8 @@ export type CoreEvent =
   /** A `.ko.yaml` key ko does not know (and ignores); `key` is its path, e.g. `builds[0].goos`. */
   | { type: 'config:unknown-key'; file: string; key: string }
   | { type: 'build:start'; importPath: string; platform: string }
+  /** One line go build wrote to stderr while it ran (module downloads, warnings, compile errors). */
+  | { type: 'build:output'; importPath: string; platform: string; line: string }
   | { type: 'build:done'; importPath: string; platform: string; durationMs: number }
   | { type: 'layer:built'; importPath: string; platform: string; layer: 'binary' | 'kodata'; digest: Digest; size: number }
   | { type: 'layer:cached'; importPath: string; platform: string; layer: 'binary'; digest: Digest; size: number }

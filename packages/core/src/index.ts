@@ -22,3 +22,4 @@ export { imageSpdx, indexSpdx, parseBuildInfo, type GoBuildInfo, type GoModule }
 export { sbomArtifact, sbomTag, chooseAttachment, type SbomAttachment } from './sbom/attach.js';
 // Re-exported so one import serves most programs.
 export { appendLayer, appendLayers, withContainerConfig, withConfig, withAnnotations, withCreated, emptyImage, Image, ImageIndex, pullImage, pushImage } from '@tsko/registry';
+export { consoleReporter, type ConsoleReporter, type ConsoleReporterOptions, type ReporterEvent, type ReporterTotals, type ResolveEventShape } from './report/console-reporter.js';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TskoError, type CredentialSource, type RegistryEvent, type RegistryTimeouts, type RetryPolicy } from '@tsko/registry';
 import type { CoreEvent } from './events.js';
+import { acceptedForms, unknownKeysMessage } from './option-messages.js';
 
 const stringList = z.array(z.string());
 
@@ -121,9 +122,17 @@ export function splitOptions(options: PublishOptions = {}): { plan: BuildPlan; e
   const parsed = buildPlanSchema.safeParse(planInput);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
+    if (issue.code === 'unrecognized_keys' && issue.path.length === 0) {
+      const known = [...Object.keys(buildPlanSchema.shape), ...EXECUTION_KEYS];
+      throw new TskoError('TSKO_CONFIG_INVALID', unknownKeysMessage(issue.keys, known), { cause: parsed.error, details: { field: issue.keys[0]!, unknownKeys: issue.keys } });
+    }
     const field = issue.path.join('.') || '(options)';
+    const top = String(issue.path[0] ?? '');
+    // A wrong shape (a string where a list goes) gets the accepted forms; a bad entry inside a
+    // list keeps zod's precise message.
+    const forms = issue.path.length >= 1 && !Array.isArray(planInput[top]) ? acceptedForms(top, planInput[top]) : undefined;
     const keys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
-    throw new TskoError('TSKO_CONFIG_INVALID', `options.${field}: ${issue.message}${keys}.`, { cause: parsed.error, details: { field } });
+    throw new TskoError('TSKO_CONFIG_INVALID', forms ?? `options.${field}: ${issue.message}${keys}.`, { cause: parsed.error, details: { field } });
   }
   checkExecution(exec);
   return { plan: parsed.data, exec: exec as ExecutionOptions };

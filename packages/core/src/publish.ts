@@ -7,6 +7,7 @@ import {
 import { BuildContext, buildInContext, type BuildResult } from './build.js';
 import { stripKoPrefix } from './go/import-path.js';
 import { imageRefsFor, writeImageRefs } from './image-refs.js';
+import { checkRepoAccess } from './push-preflight.js';
 import { checkRepo, formatDaemonRef, formatPublishedRef, formatUnpushedRef, imageRepository } from './naming.js';
 import type { PublishOptions, SinkSpec } from './options.js';
 import { chooseAttachment, sbomArtifact, sbomTag, type SbomAttachment } from './sbom/attach.js';
@@ -71,6 +72,8 @@ async function openPublisher(options: PublishOptions): Promise<Publisher> {
   const ctx = await BuildContext.create(options);
   try {
     checkPublishSettings(ctx.settings);
+    // Credentials are checked before the first Go build, not after minutes of compiling.
+    if (ctx.settings.push) await checkRepoAccess(ctx);
   } catch (err) {
     await ctx.close();
     throw err;

@@ -68,11 +68,12 @@ const API_PATH_RE = /^\/v2\/(.+)\/(?:(manifests|blobs|referrers)\/([^/]*)|blobs\
  * better context, but no path that fails the grammar is ever sent.
  */
 export function checkApiPath(path: string): void {
+  if (path === '/v2/') return; // the version check, e.g. an authenticated ping
   const m = API_PATH_RE.exec(path);
   if (!m) throw new TskoError('TSKO_INVALID_REFERENCE', `Refusing to send a request for ${show(path)}: it is not a distribution API path.`);
   parseRepositoryPath(m[1]);
   if (m[2] === 'manifests') parseManifestIdentifier(m[3]);
-  else if (m[2] === 'blobs' || m[2] === 'referrers') parseDigestReference(m[3]);
+  else if (m[2]) parseDigestReference(m[3]);
 }
 
 /**

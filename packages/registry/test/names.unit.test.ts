@@ -71,11 +71,11 @@ describe('no API path outside the grammar is ever sent', () => {
     '/v2/dev/scratch/manifests/../../../prod/app/manifests/latest', '/v2/dev/scratch/manifests/%2e%2e', '/v2/team/app/blobs/sha256:../../x',
     '/v2/team/app/blobs/latest', '/v2/team/app/manifests/', '/v2/../x/blobs/uploads/', '/v2/team/app/tags/list', '/v3/team/app/manifests/v1',
     '/v2/team/app/manifests/v1?x=1', 'http://evil/v2/team/app/manifests/v1',
-    '/v2/team/app/referrers/latest', '/v2/team/app/referrers/sha256:../../x', '/v2/team/../referrers/' + D,
+    '/v2/team/app/referrers/latest', '/v2/team/app/referrers/sha256:../../x', '/v2/team/../referrers/' + D, '/v2', '/v2//', '/v2/?x',
   ]) {
     it(`refuses ${path}`, () => assert.throws(() => checkApiPath(path), (err: unknown) => isTskoError(err, 'TSKO_INVALID_REFERENCE')));
   }
-  for (const path of ['/v2/team/app/manifests/v1', `/v2/team/app/manifests/${D}`, `/v2/team/app/blobs/${D}`, '/v2/team/app/blobs/uploads/', '/v2/a/manifests/latest', `/v2/team/app/referrers/${D}`]) {
+  for (const path of ['/v2/team/app/manifests/v1', `/v2/team/app/manifests/${D}`, `/v2/team/app/blobs/${D}`, '/v2/team/app/blobs/uploads/', '/v2/a/manifests/latest', `/v2/team/app/referrers/${D}`, '/v2/']) {
     it(`allows ${path.slice(0, 60)}`, () => assert.doesNotThrow(() => checkApiPath(path)));
   }
 });

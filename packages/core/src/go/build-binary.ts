@@ -31,6 +31,8 @@ export interface GoBuildRequest {
   allowBuildPrograms?: boolean;
   /** A package already resolved by `resolveImportPath` (skips `go list`). */
   resolved?: GoPackage;
+  /** Each line `go build` writes to stderr, as it arrives (downloads, warnings, errors). */
+  onOutput?: (line: string) => void;
 }
 
 export interface GoBinary {
@@ -133,7 +135,7 @@ async function runBuild(request: GoBuildRequest, pkg: GoPackage, dir: string, ba
   if (request.ldflags?.length) args.push(`-ldflags=${request.ldflags.join(' ')}`);
   args.push('--', pkg.importPath);
   const program = goProgram(request.goBinary, baseEnv);
-  const built = await runGo(program, args, { cwd: dir, env, signal: request.signal });
+  const built = await runGo(program, args, { cwd: dir, env, signal: request.signal, onStderrLine: request.onOutput });
   if (built.code !== 0) {
     throw new TskoError('TSKO_BUILD_FAILED', `go build ${pkg.importPath} for ${formatPlatform(request.platform)} failed:\n${built.stderr.trim().slice(0, 8000)}`, {
       details: { importPath: pkg.importPath, platform: formatPlatform(request.platform), output: built.stderr },

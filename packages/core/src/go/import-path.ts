@@ -1,4 +1,5 @@
 import { TskoError } from '@tsko/registry';
+import { moduleFileError } from './module-errors.js';
 import { goProgram, runGo } from './run-go.js';
 
 /** What `go list` says about a package. */
@@ -33,7 +34,7 @@ export async function resolveImportPath(ref: string, options: { dir: string; env
   const program = goProgram(options.goBinary, options.env);
   const res = await runGo(program, ['list', '-e', '-json=ImportPath,Name,Dir,Module,Error', '--', path], { cwd: options.dir, env: options.env, signal: options.signal });
   if (res.code !== 0 || !res.stdout.trim()) {
-    throw new TskoError('TSKO_NOT_MAIN', `${path} could not be resolved by "go list" in ${options.dir}: ${firstLines(res.stderr)}`, { details: { importPath: path, dir: options.dir, output: res.stderr } });
+    throw moduleFileError(res.stderr, options.dir, path) ?? new TskoError('TSKO_NOT_MAIN', `${path} could not be resolved by "go list" in ${options.dir}: ${firstLines(res.stderr)}`, { details: { importPath: path, dir: options.dir, output: res.stderr } });
   }
   let docs: { ImportPath: string; Name?: string; Dir?: string; Module?: { Path?: string }; Error?: { Err?: string } }[];
   try {
@@ -46,7 +47,7 @@ export async function resolveImportPath(ref: string, options: { dir: string; env
   }
   const pkg = docs[0]!;
   if (pkg.Error?.Err) {
-    throw new TskoError('TSKO_NOT_MAIN', `${path} is not a buildable package: ${pkg.Error.Err.split('\n')[0]}`, { details: { importPath: path, dir: options.dir } });
+    throw moduleFileError(pkg.Error.Err, options.dir, path) ?? new TskoError('TSKO_NOT_MAIN', `${path} is not a buildable package: ${pkg.Error.Err.split('\n')[0]}`, { details: { importPath: path, dir: options.dir } });
   }
   if (pkg.Name !== 'main') {
     throw new TskoError('TSKO_NOT_MAIN', `${path} (${pkg.ImportPath}) is package ${pkg.Name ?? '(none)'}, not package main; only commands can become images.`, { details: { importPath: pkg.ImportPath } });

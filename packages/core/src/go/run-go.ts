@@ -15,9 +15,10 @@ export function goProgram(goBinary: string | undefined, env: NodeJS.ProcessEnv):
 
 /**
  * Runs the Go tool, capturing output (bounded), killing it when `signal` aborts. A missing
- * Go tool is `TSKO_GO_NOT_FOUND` with install advice.
+ * Go tool is `TSKO_GO_NOT_FOUND` with install advice. `onStderrLine` sees each stderr line as
+ * it arrives (a cold build prints module downloads long before it ends).
  */
-export function runGo(program: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv; signal?: AbortSignal | undefined }): Promise<GoRun> {
+export function runGo(program: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv; signal?: AbortSignal | undefined; onStderrLine?: ((line: string) => void) | undefined }): Promise<GoRun> {
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) {
       reject(abortError(options.signal));
@@ -28,7 +29,15 @@ export function runGo(program: string, args: readonly string[], options: { cwd: 
     let stderr = '';
     const cap = 4 << 20;
     child.stdout.setEncoding('utf8').on('data', (d: string) => { if (stdout.length < cap) stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { if (stderr.length < cap) stderr += d; });
+    let partial = '';
+    const onLine = options.onStderrLine;
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      if (stderr.length < cap) stderr += d;
+      if (!onLine) return;
+      const lines = (partial + d).split('\n');
+      partial = lines.pop()!.slice(-8192); // bounded: a line without end cannot grow forever
+      for (const line of lines) onLine(line.replace(/\r$/, ''));
+    });
     const onAbort = () => child.kill('SIGKILL');
     options.signal?.addEventListener('abort', onAbort, { once: true });
     child.on('error', (err: NodeJS.ErrnoException) => {
@@ -42,6 +51,7 @@ export function runGo(program: string, args: readonly string[], options: { cwd: 
     });
     child.on('close', (code) => {
       options.signal?.removeEventListener('abort', onAbort);
+      if (onLine && partial) onLine(partial);
       if (options.signal?.aborted) reject(abortError(options.signal));
       else resolve({ code, stdout, stderr });
     });

@@ -113,7 +113,7 @@ export class Authenticator {
     }
     const text = await readText(res);
     if (res.status !== 200) {
-      throw responseError(res.status, this.secrets.scrub(text), `Getting a token for ${this.registry} from ${url.host}`, credential ? 'The token service rejected the credentials.' : 'No credentials were found for this registry.');
+      throw responseError(res.status, this.secrets.scrub(text), `Getting a token for ${this.registry} from ${url.host}`, credential ? `Credentials for ${this.registry} were rejected by its token service.` : `No credentials were found for ${this.registry}.`);
     }
     let body: { token?: unknown; access_token?: unknown; expires_in?: unknown };
     try {

@@ -12,6 +12,7 @@ import { lookupCredential, type Credential, type CredentialSource } from './cred
 import { checkApiPath, parseRepositoryPath } from '../names.js';
 import { checkNextUrl, foreignChallengeError, originOf, resolveLocation } from './origin.js';
 import { responseError } from './registry-errors.js';
+import { credentialPlaces, unauthorizedError } from './unauthorized.js';
 import { SecretSet } from './secrets.js';
 import { describeUrl, networkErrorCode, readText, Transport, type HttpRequest, type HttpResponse, type TransportOptions } from './transport.js';
 
@@ -71,6 +72,17 @@ export class RegistryClient {
       return found;
     });
     return this.credentialPromise;
+  }
+
+  /** Whether the registry asks for authentication (its `/v2/` ping), and whether credentials were found for it. */
+  async authState(): Promise<{ challenged: boolean; credentialsFound: boolean }> {
+    await this.baseUrl();
+    return { challenged: this.auth.knowsChallenge, credentialsFound: (await this.credential()) !== undefined };
+  }
+
+  /** Where credentials for this registry were looked for (for "no credentials found" messages). */
+  credentialPlaces(): string[] {
+    return credentialPlaces(this.options.env ?? process.env, this.options.credentials !== undefined);
   }
 
   /** The API base URL; found once by pinging `/v2/` over HTTPS, then HTTP where allowed. */
@@ -170,6 +182,10 @@ export class RegistryClient {
       err = foreignChallengeError(what, this.registry, res.url);
     } else if (res.status === 401 && challenge?.params.error === 'insufficient_scope') {
       err = new TskoError('TSKO_DENIED', `${what} was denied: the registry granted no ${challenge.params.scope ?? 'such'} access. Use credentials that may do this.`, { status: 401, registryErrors: [{ code: 'insufficient_scope' }] });
+    } else if (res.status === 401) {
+      const found = (await this.credential().catch(() => undefined)) !== undefined;
+      const errors = responseError(res.status, body, what).registryErrors ?? [];
+      err = unauthorizedError(this.registry, what, found, this.credentialPlaces(), 401, errors.map((e) => e.code).join(', '));
     } else {
       err = responseError(res.status, body, what);
     }

@@ -1,0 +1,123 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, posix, relative, sep } from 'node:path';
+import ts from 'typescript';
+
+/** One import found in a source file: who imports what (the specifier as written). */
+export interface ImportEdge {
+  /** Path of the importing file, relative to the repository root, with `/`. */
+  file: string;
+  specifier: string;
+}
+
+/**
+ * The intended direction, as data. Between packages: resolve → core → registry, never back.
+ * Inside core, each unit (a folder, or a top-level file) lists the units it may import; a
+ * unit may always import its own files. The order read from the code as it is: leaves
+ * (`events`, `temp-dirs`, `naming`), then `options`, then the building blocks (`go`,
+ * `layers`, `sinks`, `sbom`, `report`), then `image` and `config` on top of those, then
+ * `build`, then `publish`, and `index` re-exports everything.
+ */
+export const PACKAGE_RULES: Readonly<Record<string, readonly string[]>> = {
+  registry: [],
+  core: ['registry'],
+  resolve: ['core', 'registry'],
+};
+
+export const CORE_UNIT_RULES: Readonly<Record<string, readonly string[]>> = {
+  events: [],
+  'temp-dirs': [],
+  naming: [],
+  'option-messages': [],
+  'base-image-errors': [],
+  'image-refs': [],
+  options: ['events', 'option-messages'],
+  go: ['temp-dirs'],
+  layers: ['temp-dirs'],
+  sinks: [],
+  sbom: [],
+  report: ['events'],
+  image: ['layers'],
+  config: ['events', 'go', 'layers', 'naming', 'options', 'temp-dirs'],
+  build: ['base-image-errors', 'config', 'events', 'go', 'image', 'layers', 'options', 'temp-dirs'],
+  'push-preflight': ['build'],
+  publish: ['build', 'push-preflight', 'events', 'go', 'image-refs', 'naming', 'options', 'sbom', 'sinks'],
+  index: ['*'],
+};
+
+/**
+ * Edges against the direction that exist today and are scheduled to go (issue 8 item 1 moves
+ * the layout reader into @tsko/registry, so `image` no longer reads a base through `sinks`).
+ * The guard fails when one of these disappears too, so this list only ever shrinks.
+ */
+export const KNOWN_VIOLATIONS: readonly string[] = ['core:image -> sinks'];
+
+const PACKAGE_NAMES: Record<string, string> = { '@tsko/registry': 'registry', '@tsko/core': 'core', '@tsko/resolve': 'resolve' };
+
+/** Every import, re-export and dynamic `import()` of a TypeScript source, as the compiler reads it. */
+export function importsOf(text: string): string[] {
+  return ts.preProcessFile(text, true, true).importedFiles.map((f) => f.fileName);
+}
+
+/** Source files of the three packages (`packages/<name>/src/**.ts`), with their imports. */
+export function collectEdges(root: string): ImportEdge[] {
+  const edges: ImportEdge[] = [];
+  for (const pkg of Object.keys(PACKAGE_RULES)) {
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        const path = join(dir, name);
+        if (statSync(path).isDirectory()) walk(path);
+        else if (name.endsWith('.ts')) {
+          const file = relative(root, path).split(sep).join('/');
+          for (const specifier of importsOf(readFileSync(path, 'utf8'))) edges.push({ file, specifier });
+        }
+      }
+    };
+    walk(join(root, 'packages', pkg, 'src'));
+  }
+  return edges;
+}
+
+/** `packages/core/src/go/run-go.ts` → `{ pkg: 'core', unit: 'go' }`; `…/src/build.ts` → unit `build`. */
+function locate(file: string): { pkg: string; unit: string } | undefined {
+  const m = /^packages\/([^/]+)\/src\/(.+)$/.exec(file);
+  if (!m) return undefined;
+  const parts = m[2]!.split('/');
+  return { pkg: m[1]!, unit: parts.length > 1 ? parts[0]! : parts[0]!.replace(/\.(d\.)?[jt]s$/, '') };
+}
+
+/**
+ * The edges that go against the rules, as `pkg:unit -> target` strings (one per distinct
+ * edge). A relative import that leaves its package counts as an import of that package.
+ */
+export function layeringViolations(edges: readonly ImportEdge[]): { edge: string; file: string; specifier: string }[] {
+  const found = new Map<string, { edge: string; file: string; specifier: string }>();
+  const add = (edge: string, e: ImportEdge) => {
+    if (!found.has(edge)) found.set(edge, { edge, file: e.file, specifier: e.specifier });
+  };
+  for (const e of edges) {
+    const from = locate(e.file);
+    if (!from) continue;
+    let targetPkg: string | undefined;
+    let target: { pkg: string; unit: string } | undefined;
+    if (e.specifier.startsWith('.')) {
+      const resolved = posix.normalize(posix.join(posix.dirname(e.file), e.specifier));
+      target = locate(resolved);
+      targetPkg = target?.pkg ?? (/^packages\/([^/]+)\//.exec(resolved)?.[1] ?? 'outside');
+    } else {
+      const name = Object.keys(PACKAGE_NAMES).find((n) => e.specifier === n || e.specifier.startsWith(`${n}/`));
+      if (name) targetPkg = PACKAGE_NAMES[name];
+    }
+    if (!targetPkg) continue; // node: builtins and third-party packages
+    if (targetPkg !== from.pkg) {
+      // A path into another package's files bypasses its exports (and breaks once published).
+      if (e.specifier.startsWith('.')) add(`${from.pkg} -> ${targetPkg} (relative path)`, e);
+      else if (!(PACKAGE_RULES[from.pkg] ?? []).includes(targetPkg)) add(`${from.pkg} -> ${targetPkg}`, e);
+      continue;
+    }
+    if (from.pkg !== 'core' || !target || target.unit === from.unit) continue;
+    const allowed = CORE_UNIT_RULES[from.unit];
+    if (!allowed) add(`core:${from.unit} (no rule) -> ${target.unit}`, e);
+    else if (!allowed.includes('*') && !allowed.includes(target.unit)) add(`core:${from.unit} -> ${target.unit}`, e);
+  }
+  return [...found.values()];
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what tsko needs on a fresh Debian 12 machine. `setup.sh` alone installs what the
 # demo needs (Go, pnpm, the workspace); `setup.sh --test` adds the real components the tests
-# use (registry, skopeo, umoci, podman, runc, htpasswd). Safe to re-run.
+# use (registry, skopeo, umoci, podman, runc, htpasswd) and pigz for the benchmarks. Safe to re-run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +13,7 @@ if [ "${1:-}" = "--test" ]; then
     skopeo umoci     # independent readers of what we write
     podman runc      # pull and run the images we build
     openssl
+    pigz             # the peer of `pnpm bench`'s gzip rows (no test needs it)
   )
 fi
 missing=()

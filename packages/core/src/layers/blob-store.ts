@@ -65,6 +65,27 @@ export class BlobStore {
   }
 
   /**
+   * The content hash recorded for a file whose identity and stat (`stamp`: path, dev, inode,
+   * size, mtime, ctime) are unchanged, so an unchanged binary is not read again on a no-op.
+   */
+  async recallHash(stamp: string): Promise<string | undefined> {
+    try {
+      const hash = await readFile(join(this.root, 'file-hashes', stampKey(stamp)), 'utf8');
+      return /^[0-9a-f]{64}$/.test(hash) ? hash : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async rememberHash(stamp: string, hash: string): Promise<void> {
+    const dir = join(this.root, 'file-hashes');
+    await mkdir(dir, { recursive: true });
+    const tmp = join(dir, `.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    await writeFile(tmp, hash);
+    await rename(tmp, join(dir, stampKey(stamp)));
+  }
+
+  /**
    * Streams an uncompressed tar through gzip into the store, hashing the tar (diffId) and the
    * gzip (digest) on the way: one pass, memory bounded by the compressor's read-ahead.
    */
@@ -95,6 +116,10 @@ export class BlobStore {
       throw err;
     }
   }
+}
+
+function stampKey(stamp: string): string {
+  return createHash('sha256').update(stamp).digest('hex');
 }
 
 function tap(fn: (chunk: Buffer) => void): Transform {

@@ -22,7 +22,9 @@ export function tarStream(entries: readonly TarEntry[]): Readable {
           await new Promise<void>((resolve, reject) => p.entry({ ...header, type: 'directory' }, (err) => (err ? reject(err) : resolve())));
         } else {
           const sink = p.entry({ ...header, type: 'file', size: e.size });
-          await pipeline(createReadStream(e.source), sink);
+          // 1 MiB reads: each read queues on libuv's pool behind the compressor's chunks, so
+          // fewer, larger reads keep the pool fed (64 KiB reads made the layer 1.7x pigz).
+          await pipeline(createReadStream(e.source, { highWaterMark: 1 << 20 }), sink);
         }
       }
       p.finalize();

@@ -36,7 +36,11 @@ export async function* parallelGzip(source: AsyncIterable<Buffer | Uint8Array>, 
   const start = (chunk: Buffer, last: boolean) => {
     crc = crc32(chunk, crc);
     length += chunk.length;
-    pending.push(deflateChunk(chunk, previous, last));
+    const deflated = deflateChunk(chunk, previous, last);
+    // If the consumer stops early, chunks still in flight settle unobserved: never let one
+    // become an unhandled rejection (the awaited copy still throws to the consumer).
+    deflated.catch(() => {});
+    pending.push(deflated);
     previous = chunk;
   };
   let parts: Buffer[] = [];

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs what tsko needs on a fresh Debian 12 machine. `setup.sh` alone installs what the
 # demo needs (Go, pnpm, the workspace); `setup.sh --test` adds the real components the tests
-# use (registry, skopeo, umoci, podman, runc, htpasswd) and builds the Go peers the tests
-# compare against (ko, a registry with the OCI 1.1 referrers API) into the rig's folder.
-# Safe to re-run.
+# use (registry, skopeo, umoci, podman, runc, htpasswd, pigz for the benchmarks) and builds
+# the Go peers the tests compare against (ko, a registry with the OCI 1.1 referrers API) into
+# the rig's folder. Safe to re-run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +23,7 @@ if [ "${1:-}" = "--test" ]; then
     skopeo umoci     # independent readers of what we write
     podman runc      # pull and run the images we build
     openssl
+    pigz             # the peer of `pnpm bench`'s gzip rows (no test needs it)
   )
 fi
 missing=()

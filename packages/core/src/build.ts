@@ -198,7 +198,7 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
         ]);
         {
           const mediaType = layerMediaTypeFor(baseImage);
-          const kodata = await kodataLayer({ kodataDir: join(binary.packageDir, 'kodata'), mediaType, store: settings.store, ...(settings.kodataDate ? { mtime: settings.kodataDate } : {}) });
+          const kodata = await kodataLayer({ kodataDir: join(binary.packageDir, 'kodata'), mediaType, store: settings.store, allowedRoot: settings.env.KO_DATA_PATH_ALLOWED_ROOT, ...(settings.kodataDate ? { mtime: settings.kodataDate } : {}) });
           ctx.emit({ type: 'layer:built', importPath: pkg.importPath, platform: platformText, layer: 'kodata', digest: kodata.digest, size: kodata.size });
           const bin = await binaryLayer({ binaryPath: binary.path, appName: binary.appName, platform: target.platform, mediaType, store: settings.store, ...(how.capabilities ? { capabilities: how.capabilities } : {}) });
           ctx.emit({ type: bin.cached ? 'layer:cached' : 'layer:built', importPath: pkg.importPath, platform: platformText, layer: 'binary', digest: bin.layer.digest, size: bin.layer.size } as CoreEvent);

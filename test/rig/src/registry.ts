@@ -93,8 +93,10 @@ export async function startRegistry(kind: RegistryKind): Promise<TestRegistry> {
   const logPath = join(dir, 'registry.log');
   const log = createWriteStream(logPath);
   const child = startDaemon('docker-registry', ['serve', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.pipe(log);
-  child.stderr!.pipe(log);
+  // Two sources into one file: neither may end it (stdout's EOF would, before stderr's last
+  // lines, and those then fail as a write after end); stop() ends it.
+  child.stdout!.pipe(log, { end: false });
+  child.stderr!.pipe(log, { end: false });
   let exited = false;
   child.on('exit', () => (exited = true));
   await waitFor(`docker-registry (${kind}) on port ${port}`, async () => {
@@ -136,6 +138,9 @@ export async function startRegistry(kind: RegistryKind): Promise<TestRegistry> {
     },
     async stop() {
       await stopDaemon(child);
+      // 'exit' can come before the pipes drain: detach them before ending the file.
+      child.stdout!.unpipe(log);
+      child.stderr!.unpipe(log);
       log.end();
       await tokenServer?.close();
       await rm(dir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { MediaType, type Layer, type Platform } from '@tsko/registry';
 import { BlobStore } from './blob-store.js';
 import { paxTarStream } from './pax-tar.js';
@@ -41,7 +42,7 @@ export interface BuiltLayer {
  */
 export async function binaryLayer(options: BinaryLayerOptions): Promise<BuiltLayer> {
   const mediaType = options.mediaType ?? MediaType.OCI_LAYER_GZIP;
-  const contentHash = await hashFile(options.binaryPath);
+  const contentHash = await binaryHash(options.binaryPath, options.store);
   const os = options.platform?.os ?? 'linux';
   const caps = os === 'linux' && options.capabilities ? Buffer.from(options.capabilities) : undefined;
   const key = createHash('sha256').update(JSON.stringify([FORMAT_VERSION, contentHash, options.appName, os, caps?.toString('hex') ?? ''])).digest('hex');
@@ -55,6 +56,21 @@ export async function binaryLayer(options: BinaryLayerOptions): Promise<BuiltLay
   );
   await options.store.remember(key, blob);
   return { layer: options.store.layer(blob, mediaType), cached: false };
+}
+
+/**
+ * The binary's sha256, remembered by (path, dev, inode, size, mtime, ctime): `go build` leaves
+ * an up-to-date output untouched, so a no-op publish need not read the whole binary again.
+ * ctime moves on any write, even one that puts the mtime back.
+ */
+async function binaryHash(path: string, store: BlobStore): Promise<string> {
+  const s = await stat(path, { bigint: true });
+  const stamp = JSON.stringify([resolve(path), `${s.dev}`, `${s.ino}`, `${s.size}`, `${s.mtimeNs}`, `${s.ctimeNs}`]);
+  const known = await store.recallHash(stamp);
+  if (known) return known;
+  const hash = await hashFile(path);
+  await store.rememberHash(stamp, hash);
+  return hash;
 }
 
 async function hashFile(path: string): Promise<string> {

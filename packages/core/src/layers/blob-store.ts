@@ -5,8 +5,15 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable } from 'node:stream';
-import { createGzip } from 'node:zlib';
 import { fileLayer, type Digest, type Layer } from '@tsko/registry';
+import { GZIP_CHUNK_SIZE, GZIP_LEVEL, parallelGzip } from './parallel-gzip.js';
+
+/**
+ * Names the key index after the compression that made its blobs: a change of level, chunking
+ * or header changes every layer digest, and a key recorded by the old compressor must not
+ * hand back a blob the new one would not make (keys/ held level-6 single-thread gzip).
+ */
+const KEY_DIR = `keys-gzip${GZIP_LEVEL}-chunk${GZIP_CHUNK_SIZE}`;
 
 /** Identity of a gzipped layer blob. */
 export interface LayerBlob {
@@ -42,7 +49,7 @@ export class BlobStore {
   /** The blob recorded under `key`, if it is still on disk. */
   async lookup(key: string): Promise<LayerBlob | undefined> {
     try {
-      const blob = JSON.parse(await readFile(join(this.root, 'keys', key), 'utf8')) as LayerBlob;
+      const blob = JSON.parse(await readFile(join(this.root, KEY_DIR, key), 'utf8')) as LayerBlob;
       const s = await stat(this.blobPath(blob.digest));
       return s.size === blob.size ? blob : undefined;
     } catch {
@@ -51,15 +58,36 @@ export class BlobStore {
   }
 
   async remember(key: string, blob: LayerBlob): Promise<void> {
-    await mkdir(join(this.root, 'keys'), { recursive: true });
-    const tmp = join(this.root, 'keys', `${key}.${process.pid}.${Math.random().toString(36).slice(2)}`);
+    await mkdir(join(this.root, KEY_DIR), { recursive: true });
+    const tmp = join(this.root, KEY_DIR, `${key}.${process.pid}.${Math.random().toString(36).slice(2)}`);
     await writeFile(tmp, JSON.stringify(blob));
-    await rename(tmp, join(this.root, 'keys', key));
+    await rename(tmp, join(this.root, KEY_DIR, key));
+  }
+
+  /**
+   * The content hash recorded for a file whose identity and stat (`stamp`: path, dev, inode,
+   * size, mtime, ctime) are unchanged, so an unchanged binary is not read again on a no-op.
+   */
+  async recallHash(stamp: string): Promise<string | undefined> {
+    try {
+      const hash = await readFile(join(this.root, 'file-hashes', stampKey(stamp)), 'utf8');
+      return /^[0-9a-f]{64}$/.test(hash) ? hash : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async rememberHash(stamp: string, hash: string): Promise<void> {
+    const dir = join(this.root, 'file-hashes');
+    await mkdir(dir, { recursive: true });
+    const tmp = join(dir, `.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    await writeFile(tmp, hash);
+    await rename(tmp, join(dir, stampKey(stamp)));
   }
 
   /**
    * Streams an uncompressed tar through gzip into the store, hashing the tar (diffId) and the
-   * gzip (digest) on the way: one pass, nothing held in memory.
+   * gzip (digest) on the way: one pass, memory bounded by the compressor's read-ahead.
    */
   async writeTarGz(tar: Readable): Promise<LayerBlob> {
     const dir = join(this.root, 'blobs', 'sha256');
@@ -72,8 +100,8 @@ export class BlobStore {
       await pipeline(
         tar,
         tap((c) => diffHash.update(c)),
-        // Fixed level and Node's fixed gzip header (mtime 0, no name): same input, same bytes.
-        createGzip({ level: 6 }),
+        // Fixed level, chunking and header: same input, same bytes, on any core count.
+        parallelGzip,
         tap((c) => {
           digestHash.update(c);
           size += c.length;
@@ -88,6 +116,10 @@ export class BlobStore {
       throw err;
     }
   }
+}
+
+function stampKey(stamp: string): string {
+  return createHash('sha256').update(stamp).digest('hex');
 }
 
 function tap(fn: (chunk: Buffer) => void): Transform {

@@ -23,7 +23,9 @@ async function* tarChunks(entries: readonly TarEntry[]): AsyncGenerator<Buffer> 
     yield* headerBlocks(e.name, e.type === 'file' ? '0' : '5', e.mode, size, e.mtime);
     if (e.type === 'file') {
       let written = 0;
-      for await (const chunk of createReadStream(e.source)) {
+      // 1 MiB reads: each read queues on libuv's pool behind the compressor's chunks, so
+      // fewer, larger reads keep the pool fed (64 KiB reads made the layer 1.7x pigz).
+      for await (const chunk of createReadStream(e.source, { highWaterMark: 1 << 20 })) {
         written += (chunk as Buffer).length;
         yield chunk as Buffer;
       }

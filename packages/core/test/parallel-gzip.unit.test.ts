@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { crc32, gunzipSync, inflateRawSync } from 'node:zlib';
+import { GZIP_CHUNK_SIZE, parallelGzip } from '../src/layers/parallel-gzip.js';
+
+// Compressible, deterministic bytes: words from a small vocabulary chosen by a xorshift
+// generator, so deflate finds matches, including across chunk boundaries.
+function pseudoText(size: number, seed = 0x9e3779b9): Buffer {
+  const words = ['ko', 'layer', 'gzip', 'digest', 'registry', 'manifest', 'tsko', 'build', '\n', 'go', 'image', 'blob'];
+  const out = Buffer.alloc(size);
+  let x = seed >>> 0;
+  let at = 0;
+  while (at < size) {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    at += out.write(`${words[x % words.length]} `, at);
+  }
+  return out;
+}
+
+/** Feeds `input` to parallelGzip in pieces of `piece` bytes and collects the result. */
+async function gzipOf(input: Buffer, piece: number, inFlight?: number): Promise<Buffer> {
+  async function* pieces() {
+    for (let at = 0; at < input.length; at += piece) yield input.subarray(at, at + piece);
+  }
+  const out: Buffer[] = [];
+  for await (const c of parallelGzip(pieces(), inFlight)) out.push(c);
+  return Buffer.concat(out);
+}
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+describe('parallel gzip (pigz-style, fixed chunks)', () => {
+  const sizes = [0, 1, GZIP_CHUNK_SIZE - 1, GZIP_CHUNK_SIZE, GZIP_CHUNK_SIZE + 1, Math.floor(3.5 * GZIP_CHUNK_SIZE)];
+  for (const size of sizes) {
+    it(`round-trips ${size} bytes as one gzip member with the whole input's CRC-32 and length`, async () => {
+      const input = pseudoText(size);
+      const gz = await gzipOf(input, 64 * 1024);
+      assert.deepEqual(gz.subarray(0, 10), Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 3]), 'fixed header: no name, mtime 0');
+      assert.ok(gunzipSync(gz).equals(input), 'gunzips to the input');
+      // One member: the body between header and trailer is a single raw deflate stream.
+      assert.ok(inflateRawSync(gz.subarray(10, gz.length - 8)).equals(input), 'one deflate stream');
+      assert.equal(gz.readUInt32LE(gz.length - 8), crc32(input));
+      assert.equal(gz.readUInt32LE(gz.length - 4), size);
+    });
+  }
+
+  it('makes the same bytes whatever the input pieces and the number of chunks in flight', async () => {
+    const input = pseudoText(Math.floor(2.7 * GZIP_CHUNK_SIZE));
+    const reference = await gzipOf(input, 64 * 1024);
+    for (const [piece, inFlight] of [[1000, 1], [GZIP_CHUNK_SIZE, 2], [3 * GZIP_CHUNK_SIZE, 16], [777_777, 3]] as const) {
+      assert.equal(sha(await gzipOf(input, piece, inFlight)), sha(reference), `pieces of ${piece}, ${inFlight} in flight`);
+    }
+  });
+
+  it('keeps its bytes across Node versions (digest checked on Node 20.20 and 22.23)', async () => {
+    // Layer digests must not move when users upgrade Node. This digest was produced by both
+    // Node 20.20.2 and Node 22.23.3 (zlib 1.3.1); a Node whose zlib deflates differently fails here.
+    const gz = await gzipOf(pseudoText(Math.floor(2.5 * GZIP_CHUNK_SIZE)), 64 * 1024);
+    assert.equal(sha(gz), GOLDEN);
+  });
+
+  it('is accepted by the system gzip (gzip -t, gunzip)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tsko-pgz-'));
+    try {
+      const input = pseudoText(2 * GZIP_CHUNK_SIZE + 12345);
+      const file = join(dir, 'x.gz');
+      await writeFile(file, await gzipOf(input, 100_000));
+      const test = spawnSync('gzip', ['-t', file]);
+      assert.equal(test.status, 0, test.stderr.toString());
+      const out = spawnSync('gzip', ['-dc', file], { maxBuffer: 1 << 26 });
+      assert.equal(out.status, 0, out.stderr.toString());
+      assert.ok(out.stdout.equals(input));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads ahead a bounded number of chunks when its consumer waits', async () => {
+    let pulled = 0;
+    async function* endless() {
+      for (;;) {
+        const piece = pseudoText(256 * 1024, 7 + pulled);
+        pulled += piece.length;
+        yield piece;
+      }
+    }
+    const gz = parallelGzip(endless(), 2);
+    await gz.next(); // header
+    await gz.next(); // first compressed chunk
+    await new Promise((r) => setTimeout(r, 200));
+    assert.ok(pulled <= 4 * GZIP_CHUNK_SIZE, `read ${pulled} bytes ahead of a paused consumer`);
+    await gz.return(undefined);
+  });
+});
+
+const GOLDEN = 'b9198028f5fbe45abd0cdb1fe93e21c27500b343beb61f9fc21b2b29fe04008a';

@@ -29,6 +29,8 @@ const result = await publish('./', {
 
 console.log(`\n${result.ref}`);
 console.log(`  platforms: ${result.platforms.map((p) => `${p.platform} ${p.digest.slice(0, 19)}…`).join(', ')}`);
-const repository = result.ref.split('@')[0];
-console.log(`  OCI layout: ${layout} (try: skopeo inspect --raw oci:${layout}:${repository}:latest)`);
+// The layout entry is named like the reference without its digest: `<repository>:<tag>`.
+const named = result.ref.split('@')[0];
+const entry = /:[^/]*$/.test(named) ? named : `${named}:latest`;
+console.log(`  OCI layout: ${layout} (try: skopeo inspect --raw oci:${layout}:${entry})`);
 console.log(`  ${repo ? `pushed to ${repo}` : 'not pushed: set KO_DOCKER_REPO to push'}; took ${Date.now() - started} ms`);

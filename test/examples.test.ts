@@ -29,6 +29,21 @@ describe('the integration examples run and pin images', () => {
 
   const imagesIn = (yamlText: string) => parseAllDocuments(yamlText).flatMap((d) => JSON.stringify(d.toJS()).match(/"image":"([^"]+)"/g) ?? []).map((m) => m.slice(9, -1));
 
+  it('the README demo builds two platforms into an OCI layout, and its skopeo hint reads the entry', async () => {
+    const layout = join(work, 'demo-layout');
+    const { KO_DOCKER_REPO: _unset, ...offline } = env;
+    const r = await run(process.execPath, [join(examples, 'demo.mjs')], { env: { ...offline, TSKO_DEMO_LAYOUT: layout }, timeoutMs: 300_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const hint = /skopeo inspect --raw (oci:\S+)\)/.exec(r.stdout)?.[1];
+    assert.ok(hint, `the demo prints a skopeo command:\n${r.stdout}`);
+    const inspected = await run('skopeo', ['inspect', '--raw', hint]);
+    assert.equal(inspected.code, 0, inspected.stderr);
+    const index = JSON.parse(inspected.stdout) as { manifests: { platform: { architecture: string } }[] };
+    assert.deepEqual(index.manifests.map((m) => m.platform.architecture), ['amd64', 'arm64']);
+    const pinned = /^(\S+@sha256:[0-9a-f]{64})$/m.exec(r.stdout)?.[1];
+    assert.equal(sha256(Buffer.from(inspected.stdout)), pinned?.split('@')[1], 'the printed reference pins the layout entry');
+  });
+
   it('CDK8s: the synthesized YAML holds the digest-pinned image', async () => {
     const outdir = join(work, 'cdk8s');
     const r = await run(process.execPath, ['main.mjs'], { cwd: join(examples, 'cdk8s'), env: { ...env, CDK8S_OUTDIR: outdir }, timeoutMs: 300_000 });

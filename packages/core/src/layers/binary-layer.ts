@@ -4,7 +4,6 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { MediaType, type Layer, type Platform } from '@tsko/registry';
 import { BlobStore } from './blob-store.js';
-import { paxTarStream } from './pax-tar.js';
 import { tarStream } from './tar-entries.js';
 
 export interface BinaryLayerOptions {
@@ -52,7 +51,7 @@ export async function binaryLayer(options: BinaryLayerOptions): Promise<BuiltLay
   const dir = { type: 'directory', name: 'ko-app', mode: 0o555, mtime: EPOCH } as const;
   const file = { type: 'file', name: `${APP_DIR}/${options.appName}`, mode: 0o555, mtime: EPOCH, size, source: options.binaryPath } as const;
   const blob = await options.store.writeTarGz(
-    caps ? paxTarStream([dir, { ...file, pax: { 'SCHILY.xattr.security.capability': caps } }]) : tarStream([dir, file]),
+    tarStream([dir, caps ? { ...file, pax: { 'SCHILY.xattr.security.capability': caps } } : file]),
   );
   await options.store.remember(key, blob);
   return { layer: options.store.layer(blob, mediaType), cached: false };

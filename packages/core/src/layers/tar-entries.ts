@@ -4,7 +4,11 @@ import { Readable } from 'node:stream';
 /** One entry of a layer tar, with every header field fixed so output is reproducible. */
 export type TarEntry =
   | { type: 'directory'; name: string; mode: number; mtime: Date }
-  | { type: 'file'; name: string; mode: number; mtime: Date; size: number; source: string };
+  | {
+      type: 'file'; name: string; mode: number; mtime: Date; size: number; source: string;
+      /** Extra PAX records with raw byte values, e.g. `SCHILY.xattr.security.capability`. */
+      pax?: Readonly<Record<string, Uint8Array>>;
+    };
 
 const BLOCK = 512;
 
@@ -20,7 +24,7 @@ export function tarStream(entries: readonly TarEntry[]): Readable {
 async function* tarChunks(entries: readonly TarEntry[]): AsyncGenerator<Buffer> {
   for (const e of entries) {
     const size = e.type === 'file' ? e.size : 0;
-    yield* headerBlocks(e.name, e.type === 'file' ? '0' : '5', e.mode, size, e.mtime);
+    yield* headerBlocks(e.name, e.type === 'file' ? '0' : '5', e.mode, size, e.mtime, e.type === 'file' ? e.pax : undefined);
     if (e.type === 'file') {
       let written = 0;
       // 1 MiB reads: each read queues on libuv's pool behind the compressor's chunks, so
@@ -38,20 +42,31 @@ async function* tarChunks(entries: readonly TarEntry[]): AsyncGenerator<Buffer> 
 
 /**
  * Go writes USTAR when the name fits (100 bytes, or split at a `/` into a 155-byte prefix
- * and a 100-byte name); otherwise a PAX record carries the path.
+ * and a 100-byte name) and there are no extra records; otherwise a PAX header carries the
+ * records (sorted by key, the path among them when it does not fit) before a V7-style header.
  */
-function headerBlocks(name: string, typeflag: string, mode: number, size: number, mtime: Date): Buffer[] {
+function headerBlocks(name: string, typeflag: string, mode: number, size: number, mtime: Date, extra?: Readonly<Record<string, Uint8Array>>): Buffer[] {
   const seconds = Math.floor(mtime.getTime() / 1000);
   const ascii = /^[\x00-\x7f]*$/.test(name);
-  if (ascii && Buffer.byteLength(name) <= 100) return [ustarHeader({ name, prefix: '', typeflag, mode, size, seconds })];
-  const split = ascii ? splitPrefix(name) : undefined;
-  if (split) return [ustarHeader({ ...split, typeflag, mode, size, seconds })];
-  const record = paxRecord('path', name);
-  const slash = name.lastIndexOf('/');
-  const paxName = `${slash > 0 ? name.slice(0, slash) : '.'}/PaxHeaders.0/${name.slice(slash + 1)}`;
-  const pax = ustarHeader({ name: truncateBytes(paxName, 100), prefix: '', typeflag: 'x', mode: 0, size: record.length, seconds: 0 });
+  const fits = ascii && Buffer.byteLength(name) <= 100;
+  const hasExtra = extra !== undefined && Object.keys(extra).length > 0;
+  if (!hasExtra) {
+    if (fits) return [ustarHeader({ name, prefix: '', typeflag, mode, size, seconds })];
+    const split = ascii ? splitPrefix(name) : undefined;
+    if (split) return [ustarHeader({ ...split, typeflag, mode, size, seconds })];
+  }
+  const record = paxRecords(fits ? { ...extra } : { ...extra, path: Buffer.from(name) });
+  const pax = ustarHeader({ name: truncateBytes(paxHeaderName(name), 100), prefix: '', typeflag: 'x', mode: 0, size: record.length, seconds: 0 });
   const padding = record.length % BLOCK ? Buffer.alloc(BLOCK - (record.length % BLOCK)) : Buffer.alloc(0);
   return [pax, record, padding, ustarHeader({ name: truncateBytes(name, 100), prefix: '', typeflag, mode, size, seconds })];
+}
+
+/** Go's `path.Join(path.Dir(name), "PaxHeaders.0", path.Base(name))`. */
+function paxHeaderName(name: string): string {
+  const slash = name.lastIndexOf('/');
+  const base = name.slice(slash + 1);
+  if (slash < 0) return `PaxHeaders.0/${base}`;
+  return `${name.slice(0, slash)}/PaxHeaders.0/${base}`;
 }
 
 function splitPrefix(name: string): { prefix: string; name: string } | undefined {
@@ -94,12 +109,14 @@ function octal(b: Buffer, offset: number, length: number, value: number): void {
   b[offset + length - 1] = 0;
 }
 
-/** A PAX record `"<len> <key>=<value>\n"`, where len counts the whole record. */
-function paxRecord(key: string, value: string): Buffer {
-  const body = ` ${key}=${value}\n`;
-  let length = Buffer.byteLength(body);
-  while (String(length).length + Buffer.byteLength(body) !== length) length = String(length).length + Buffer.byteLength(body);
-  return Buffer.from(`${length}${body}`);
+/** PAX records `"<len> <key>=<value>\n"`, sorted by key as Go writes them; len counts the whole record. */
+function paxRecords(records: Readonly<Record<string, Uint8Array>>): Buffer {
+  return Buffer.concat(Object.keys(records).sort().map((key) => {
+    const body = Buffer.concat([Buffer.from(` ${key}=`), records[key]!, Buffer.from('\n')]);
+    let length = body.length + 1;
+    while (String(length).length + body.length !== length) length = String(length).length + body.length;
+    return Buffer.concat([Buffer.from(String(length)), body]);
+  }));
 }
 
 function truncateBytes(s: string, max: number): string {

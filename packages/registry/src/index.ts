@@ -30,5 +30,6 @@ export { RegistrySession } from './client/session.js';
 export { pull, pullImage, selectDescriptor, type PullOptions, type Pulled, type RemoteIndex } from './pull.js';
 export { pushImage, type PushOptions, type PushResult } from './push.js';
 export { listReferrers } from './referrers.js';
+export { tarChunks, type LayerTarEntry } from './layers/tar-writer.js';
 export { filesLayer, folderLayer, type LayerFile, type LayerFileContent, type LayerEntryOptions, type LayerOptions, type FolderLayerOptions } from './layers/files-layer.js';
 export { checkPushAccess } from './push-access.js';

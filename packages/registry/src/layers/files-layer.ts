@@ -211,7 +211,9 @@ const gzip = () => createGzip({ level: 6 });
  * `open()` produces the same bytes again, verified against that digest, as
  * go-containerregistry's `tarball.LayerFromOpener` does: nothing is kept on disk or in memory.
  */
-async function layerOf(entries: readonly LayerTarEntry[], o: LayerOptions): Promise<Layer> {
+async function layerOf(given: readonly LayerTarEntry[], o: LayerOptions): Promise<Layer> {
+  // Folders carry a trailing `/`, as Go's tar.FileInfoHeader names them (ko's own layers do not).
+  const entries = given.map((e) => (e.type === 'directory' ? { ...e, name: `${e.name}/` } : e));
   const diff = new Hashing();
   const compressed = new Hashing();
   const drain = async (source: AsyncIterable<Buffer>) => { for await (const chunk of source) void chunk; };

@@ -20,7 +20,7 @@ const reps = Number(process.env.BENCH_REPS ?? 3);
 /** Concatenates the Go toolchain's executables until `size` bytes. */
 export function goBinaryLike(path: string, size: number): void {
   const goroot = spawnSync('go', ['env', 'GOROOT'], { encoding: 'utf8' }).stdout.trim();
-  const toolDir = join(goroot, 'pkg', 'tool', spawnSync('go', ['env', 'GOHOSTOS'], { encoding: 'utf8' }).stdout.trim() + '_' + spawnSync('go', ['env', 'GOHOSTARCH'], { encoding: 'utf8' }).stdout.trim());
+  const toolDir = join(goroot, 'pkg', 'tool', `${spawnSync('go', ['env', 'GOHOSTOS'], { encoding: 'utf8' }).stdout.trim()}_${spawnSync('go', ['env', 'GOHOSTARCH'], { encoding: 'utf8' }).stdout.trim()}`);
   const sources = [join(goroot, 'bin', 'go'), ...readdirSync(toolDir).sort().map((n) => join(toolDir, n))];
   const fd = openSync(path, 'w');
   let written = 0;

@@ -56,7 +56,7 @@ describe('ko resolve and ko apply, end to end', () => {
 
   it('creates through kubectl create, and a second create fails with kubectl\'s own message', async () => {
     const pod = 'apiVersion: v1\nkind: Pod\nmetadata: {name: once}\nspec: {containers: [{name: c, image: ko://example.com/site/cmd/hello}]}\n';
-    const build = async () => 'registry.example.com/hello@sha256:' + 'c'.repeat(64);
+    const build = async () => `registry.example.com/hello@sha256:${'c'.repeat(64)}`;
     const created = await create(pod, { build, kubectlArgs: [...kube.kubectlArgs, '--validate=false'] });
     assert.match(created.stdout, /pod\/once created/);
     assert.match(created.manifests, /image: registry\.example\.com\/hello@sha256:c{64}/);

@@ -33,6 +33,7 @@ function invalid(input: string, why: string): TskoError {
  */
 export function parseReference(input: string): Reference {
   if (typeof input !== 'string' || input.length === 0) throw invalid(String(input), 'it is empty');
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses.
   if (input !== input.trim() || /[\s\x00-\x1f\x7f]/.test(input)) throw invalid(input, 'it contains white space or control characters');
   if (input.includes('://')) throw invalid(input, 'a reference has no scheme; drop the "…://" prefix');
 

@@ -71,7 +71,7 @@ describe('no API path outside the grammar is ever sent', () => {
     '/v2/dev/scratch/manifests/../../../prod/app/manifests/latest', '/v2/dev/scratch/manifests/%2e%2e', '/v2/team/app/blobs/sha256:../../x',
     '/v2/team/app/blobs/latest', '/v2/team/app/manifests/', '/v2/../x/blobs/uploads/', '/v2/team/app/tags/list', '/v3/team/app/manifests/v1',
     '/v2/team/app/manifests/v1?x=1', 'http://evil/v2/team/app/manifests/v1',
-    '/v2/team/app/referrers/latest', '/v2/team/app/referrers/sha256:../../x', '/v2/team/../referrers/' + D, '/v2', '/v2//', '/v2/?x',
+    '/v2/team/app/referrers/latest', '/v2/team/app/referrers/sha256:../../x', `/v2/team/../referrers/${D}`, '/v2', '/v2//', '/v2/?x',
   ]) {
     it(`refuses ${path}`, () => assert.throws(() => checkApiPath(path), (err: unknown) => isTskoError(err, 'TSKO_INVALID_REFERENCE')));
   }

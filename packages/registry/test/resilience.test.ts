@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isTskoError, pullImage, pushImage, RegistrySession, sha256, type RegistryEvent } from '@tsko/registry';
 import { freePort, skopeoRaw, startFaultProxy, startRegistry, testImage, type TestRegistry } from '@tsko/test-rig';
-import { optionsFor } from './helpers.js';
 
 const env = { HOME: '/nonexistent-tsko-home', PATH: process.env.PATH ?? '' };
 const fast = { env, retry: { baseDelayMs: 20, maxDelayMs: 200 } };

@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { abortError, fileSystemError, throwIfAborted, TskoError } from '@tsko/registry';
@@ -32,7 +33,7 @@ export async function readManifestFiles(input: FilesInput, recursive: boolean, s
     }
   };
   const addDir = async (dir: string) => {
-    let entries;
+    let entries: Dirent[];
     try {
       entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     } catch (err) {

@@ -77,12 +77,18 @@ export function objectOccurrences(root: unknown[]): Occurrence[] {
       return;
     }
     if (Array.isArray(node)) {
-      node.forEach((child, i) => walk(child, `${path}[${i}]`, (v) => (node[i] = v)));
+      for (const [i, child] of node.entries()) {
+        walk(child, `${path}[${i}]`, (v) => {
+          node[i] = v;
+        });
+      }
     } else if (node !== null && typeof node === 'object') {
       const obj = node as Record<string, unknown>;
       for (const key of Object.keys(obj)) {
         const childPath = /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
-        walk(obj[key], childPath, (v) => (obj[key] = v));
+        walk(obj[key], childPath, (v) => {
+          obj[key] = v;
+        });
         const keyRef = koReference(key);
         if (keyRef) {
           found.push({
@@ -99,6 +105,10 @@ export function objectOccurrences(root: unknown[]): Occurrence[] {
       }
     }
   };
-  root.forEach((object, i) => walk(object, `input[${i}]`, (v) => (root[i] = v)));
+  for (const [i, object] of root.entries()) {
+    walk(object, `input[${i}]`, (v) => {
+      root[i] = v;
+    });
+  }
   return found;
 }

@@ -58,14 +58,16 @@ export function parseSelector(text: string): Selector {
   if (text.trim() !== '') {
     for (const part of splitTop(text)) {
       if (!part) throw bad(text, 'empty requirement between commas');
-      let m: RegExpExecArray | null;
-      if ((m = /^!\s*(\S+)$/.exec(part))) requirements.push({ key: checkKey(text, m[1]!), op: 'notExists' });
-      else if ((m = /^(\S+?)\s+(in|notin)\s*\(([^)]*)\)$/.exec(part))) {
-        const values = m[3]!.split(',').map((v) => checkValue(text, v.trim()));
-        if (values.length === 1 && values[0] === '' && m[3]!.trim() === '') throw bad(text, `"${m[2]}" needs at least one value`);
-        requirements.push({ key: checkKey(text, m[1]!), op: m[2] as 'in' | 'notin', values });
-      } else if ((m = /^([^=!\s]+)\s*(==|=|!=)\s*(\S*)$/.exec(part))) {
-        requirements.push({ key: checkKey(text, m[1]!), op: m[2] === '!=' ? 'neq' : 'eq', value: checkValue(text, m[3]!) });
+      const notExists = /^!\s*(\S+)$/.exec(part);
+      const set = /^(\S+?)\s+(in|notin)\s*\(([^)]*)\)$/.exec(part);
+      const equality = /^([^=!\s]+)\s*(==|=|!=)\s*(\S*)$/.exec(part);
+      if (notExists) requirements.push({ key: checkKey(text, notExists[1]!), op: 'notExists' });
+      else if (set) {
+        const values = set[3]!.split(',').map((v) => checkValue(text, v.trim()));
+        if (values.length === 1 && values[0] === '' && set[3]!.trim() === '') throw bad(text, `"${set[2]}" needs at least one value`);
+        requirements.push({ key: checkKey(text, set[1]!), op: set[2] as 'in' | 'notin', values });
+      } else if (equality) {
+        requirements.push({ key: checkKey(text, equality[1]!), op: equality[2] === '!=' ? 'neq' : 'eq', value: checkValue(text, equality[3]!) });
       } else if (/^\S+$/.test(part) && !/[=!()]/.test(part)) requirements.push({ key: checkKey(text, part), op: 'exists' });
       else throw bad(text, `cannot read "${part.slice(0, 80)}"`);
     }
@@ -84,6 +86,7 @@ export function parseSelector(text: string): Selector {
           case 'neq': return get(r.key) !== r.value;
           case 'in': return has(r.key) && r.values.includes(get(r.key)!);
           case 'notin': return !has(r.key) || !r.values.includes(get(r.key)!);
+          default: return false;
         }
       });
     },

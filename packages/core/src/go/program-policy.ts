@@ -90,7 +90,7 @@ export function checkGoFlags(flags: readonly string[], source: (i: number) => Pr
 /** Linker flags (one word each, as `ldflags` lists them; a word may hold several). */
 export function checkLdflags(ldflags: readonly string[], source: (i: number) => ProgramSetting, allowPrograms: boolean): void {
   if (allowPrograms) return;
-  ldflags.forEach((entry, i) => checkLdflagWords(entry.split(/\s+/), source(i), entry));
+  for (const [i, entry] of ldflags.entries()) checkLdflagWords(entry.split(/\s+/), source(i), entry);
 }
 
 /** `KEY=value` entries: program-valued keys, and the go flags inside `GOFLAGS`. */

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { MediaType, type Layer, type Platform } from '@tsko/registry';
-import { BlobStore } from './blob-store.js';
+import type { BlobStore } from './blob-store.js';
 import { tarStream } from './tar-entries.js';
 
 export interface BinaryLayerOptions {

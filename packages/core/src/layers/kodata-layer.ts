@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { realpath, stat } from 'node:fs/promises';
 import { MediaType, type Layer } from '@tsko/registry';
-import { BlobStore } from './blob-store.js';
+import type { BlobStore } from './blob-store.js';
 import { kodataAllowedRoot, kodataItems, type KodataItem } from './kodata-tree.js';
 import { tarStream, type TarEntry } from './tar-entries.js';
 

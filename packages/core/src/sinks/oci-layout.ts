@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import {
-  canonicalJsonBytes, DigestVerifier, fileSystemError, guarded, Image, ImageIndex, isForeignLayer, isIndexMediaType, isTskoError, MediaType,
+  canonicalJsonBytes, DigestVerifier, fileSystemError, guarded, Image, type ImageIndex, isForeignLayer, isIndexMediaType, isTskoError, MediaType,
   parseImageManifest, parseIndexManifest, streamLayer, TskoError, verifyBytes, type Descriptor, type Digest, type ImageIndexManifest, type Layer,
 } from '@tsko/registry';
 import { withFileLock } from './file-lock.js';

@@ -97,7 +97,7 @@ export class Authenticator {
       throw new TskoError('TSKO_INSECURE_REGISTRY', `The token service of ${this.registry} (${url.host}) is not HTTPS; refusing to send credentials to it. Add the registry to \`insecure\` if this is intended.`);
     }
     const service = challenge.params.service;
-    let res;
+    let res: Awaited<ReturnType<Transport['send']>>;
     if (credential && 'identityToken' in credential) {
       // OAuth2 refresh-token grant, as docker does with an identity token.
       const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: credential.identityToken, client_id: 'tsko' });

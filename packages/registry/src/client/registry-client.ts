@@ -1,7 +1,6 @@
 import type { Readable } from 'node:stream';
 import { isDigest, sha256, verifyBytes, type Digest } from '../digest.js';
 import { TskoError } from '../errors.js';
-import { emit } from '../events.js';
 import { MANIFEST_ACCEPT } from '../media-types.js';
 import { isLoopbackRegistry, registryApiHost } from '../reference.js';
 import { Authenticator } from './authenticator.js';
@@ -14,7 +13,7 @@ import { checkNextUrl, foreignChallengeError, originOf, resolveLocation } from '
 import { responseError } from './registry-errors.js';
 import { credentialPlaces, unauthorizedError } from './unauthorized.js';
 import { SecretSet } from './secrets.js';
-import { describeUrl, networkErrorCode, readText, Transport, type HttpRequest, type HttpResponse, type TransportOptions } from './transport.js';
+import { describeUrl, networkErrorCode, readText, type Transport, type HttpRequest, type HttpResponse, type TransportOptions } from './transport.js';
 
 /** Settings shared by every registry a push or pull talks to. */
 export interface RegistryOptions extends TransportOptions {
@@ -225,7 +224,7 @@ export class RegistryClient {
     if (res.status !== 201 && res.status !== 200) throw await this.fail(res, what);
     await res.body.dump().catch(() => undefined);
     const echoed = headerString(res, 'docker-content-digest');
-    if (echoed && echoed.startsWith('sha256:') && echoed !== digest) {
+    if (echoed?.startsWith('sha256:') && echoed !== digest) {
       throw new TskoError('TSKO_DIGEST_MISMATCH', `${what}: the registry stored it as ${echoed} but its bytes hash to ${digest}.`);
     }
     return digest;

@@ -188,9 +188,15 @@ class Hashing extends Transform {
     super();
   }
   override _flush(done: TransformCallback): void {
-    if (!this.expected) return done();
+    if (!this.expected) {
+      done();
+      return;
+    }
     const actual = this.digest();
-    if (actual === this.expected.digest && this.size === this.expected.size) return done();
+    if (actual === this.expected.digest && this.size === this.expected.size) {
+      done();
+      return;
+    }
     done(new TskoError('TSKO_DIGEST_MISMATCH', `A layer built from files now has digest ${actual} (${this.size} bytes), not ${this.expected.digest} (${this.expected.size} bytes): a source file changed after the layer was made. Build the layer again.`, { details: { expected: this.expected.digest, actual } }));
   }
   override _transform(chunk: Buffer, _e: BufferEncoding, done: TransformCallback): void {

@@ -60,6 +60,7 @@ export async function* tarChunks(entries: readonly LayerTarEntry[]): AsyncGenera
   yield Buffer.alloc(2 * BLOCK);
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the test is for the whole 7-bit range, NUL included.
 const isAscii = (s: string) => /^[\x00-\x7f]*$/.test(s);
 
 function headerBlocks(e: LayerTarEntry, size: number): Buffer[] {

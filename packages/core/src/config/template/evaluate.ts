@@ -53,7 +53,9 @@ class Executor {
         this.vars.length = mark;
         return;
       }
-      case 'range': return this.range(node, dot);
+      case 'range':
+        this.range(node, dot);
+        return;
     }
   }
 

@@ -53,6 +53,7 @@ function escapeHtml(s: string): string {
 }
 
 function escapeJs(s: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: Go's JSEscapeString escapes exactly these control characters.
   return s.replace(/[\\'"<>&=\n\r\t\u0000-\u001f]/g, (c) => {
     const named: Record<string, string> = { '\\': '\\\\', "'": "\\'", '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
     return named[c] ?? `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;

@@ -24,9 +24,13 @@ try {
   const push = await pushRows(join(dir, 'push'));
   results.push(...(await compareRows(push.rows, reps)));
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  console.log(`machine: ${availableParallelism()} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}`);
+  console.log(
+    `machine: ${availableParallelism()} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}`,
+  );
   printRows('tsko vs its peers (ratio = tsko time / peer time; below 1 is faster)', results);
-  console.log(`push peak RSS, median: skopeo ${median(push.rss.skopeo).toFixed(0)} MiB, tsko ${median(push.rss.tsko).toFixed(0)} MiB`);
+  console.log(
+    `push peak RSS, median: skopeo ${median(push.rss.skopeo).toFixed(0)} MiB, tsko ${median(push.rss.tsko).toFixed(0)} MiB`,
+  );
   console.log(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
 } finally {
   await registry.stop();

@@ -27,7 +27,13 @@ export const median = (xs: readonly number[]): number => {
 
 /** Runs every row `reps` times, interleaved, and returns the timings. */
 export async function compareRows(rows: readonly Row[], reps: number): Promise<RowResult[]> {
-  const results = rows.map((r) => ({ name: r.name, peer: r.peer, peerMs: [] as number[], oursMs: [] as number[], ratios: [] as number[] }));
+  const results = rows.map((r) => ({
+    name: r.name,
+    peer: r.peer,
+    peerMs: [] as number[],
+    oursMs: [] as number[],
+    ratios: [] as number[],
+  }));
   for (let i = 0; i < reps; i++) {
     for (const [k, row] of rows.entries()) {
       // Alternate who goes first, so neither always gets the warmer page cache.
@@ -46,10 +52,16 @@ export async function compareRows(rows: readonly Row[], reps: number): Promise<R
 /** Prints results as a table: medians, then the ratio's min and median. */
 export function printRows(title: string, results: readonly RowResult[]): void {
   console.log(`\n${title}`);
-  console.log(`${'row'.padEnd(34)} ${'peer'.padEnd(22)} ${'peer ms'.padStart(8)} ${'tsko ms'.padStart(8)}   ratio min  median`);
+  console.log(
+    `${'row'.padEnd(34)} ${'peer'.padEnd(22)} ${'peer ms'.padStart(8)} ${'tsko ms'.padStart(8)}   ratio min  median`,
+  );
   for (const r of results) {
     if (r.ratios.length === 0) continue;
-    const line = `${r.name.padEnd(34)} ${r.peer.padEnd(22)} ${median(r.peerMs).toFixed(0).padStart(8)} ${median(r.oursMs).toFixed(0).padStart(8)}   ${Math.min(...r.ratios).toFixed(2).padStart(9)}  ${median(r.ratios).toFixed(2).padStart(6)}`;
+    const line = `${r.name.padEnd(34)} ${r.peer.padEnd(22)} ${median(r.peerMs).toFixed(0).padStart(8)} ${median(r.oursMs).toFixed(0).padStart(8)}   ${Math.min(
+      ...r.ratios,
+    )
+      .toFixed(2)
+      .padStart(9)}  ${median(r.ratios).toFixed(2).padStart(6)}`;
     console.log(line);
   }
 }

@@ -28,7 +28,8 @@ try {
     try {
       const result = await run();
       // Storage must agree: the tag reads back, directly from the registry, as that digest.
-      if (sha256(await skopeoRaw(registry, `${registry.host}/${tag}`)) !== result.digest) throw new Error('stored digest differs');
+      if (sha256(await skopeoRaw(registry, `${registry.host}/${tag}`)) !== result.digest)
+        throw new Error('stored digest differs');
       return 1;
     } catch (err) {
       failures.push(`${what} ${i}: ${(err as { code?: string }).code ?? ''} ${(err as Error).message.slice(0, 160)}`);
@@ -38,20 +39,39 @@ try {
   let pushes = 0;
   let started = performance.now();
   for (let i = 0; i < runs; i++) {
-    pushes += await count('push', i, async () => {
-      const from = await pullImage(`${proxy.host}/base/img:1`, { env });
-      const image = appendLayers(from, [{ layer: await tarLayer({ [`app-${i}.txt`]: randomBytes(96 * 1024).toString('base64') }) }]);
-      return pushImage(image, `${proxy.host}/bench/app${i}:v1`, { env });
-    }, `bench/app${i}:v1`);
+    pushes += await count(
+      'push',
+      i,
+      async () => {
+        const from = await pullImage(`${proxy.host}/base/img:1`, { env });
+        const image = appendLayers(from, [
+          { layer: await tarLayer({ [`app-${i}.txt`]: randomBytes(96 * 1024).toString('base64') }) },
+        ]);
+        return pushImage(image, `${proxy.host}/bench/app${i}:v1`, { env });
+      },
+      `bench/app${i}:v1`,
+    );
   }
   const pushMs = performance.now() - started;
   let publishes = 0;
   started = performance.now();
   for (let i = 0; i < runs; i++) {
-    publishes += await count('publish', i, () => publish('./cmd/ping', {
-      dir: fixture, repo: `${proxy.host}/pub/run${i}`, naming: 'bare', baseImage: `${proxy.host}/base/img:1`, platforms: ['linux/amd64'],
-      tags: ['v1'], environment: goTestEnvironment(), cacheDir,
-    }), `pub/run${i}:v1`);
+    publishes += await count(
+      'publish',
+      i,
+      () =>
+        publish('./cmd/ping', {
+          dir: fixture,
+          repo: `${proxy.host}/pub/run${i}`,
+          naming: 'bare',
+          baseImage: `${proxy.host}/base/img:1`,
+          platforms: ['linux/amd64'],
+          tags: ['v1'],
+          environment: goTestEnvironment(),
+          cacheDir,
+        }),
+      `pub/run${i}:v1`,
+    );
   }
   const publishMs = performance.now() - started;
   console.log(`fault rate ${rate}, seed ${seed}: ${proxy.faults.length} faults in ${proxy.seen.length} requests`);

@@ -24,7 +24,15 @@ try {
   let bytes = 0;
   for await (const c of await layer.open()) bytes += (c as Buffer).length;
   if (bytes !== layer.size) throw new Error(`open() gave ${bytes} bytes, the layer says ${layer.size}`);
-  console.log(JSON.stringify({ fileMiB: MIB, digestPassMs: t1 - t0, openPassMs: Date.now() - t1, compressedBytes: bytes, peakRssMiB: Math.round(peak / 2 ** 20) }));
+  console.log(
+    JSON.stringify({
+      fileMiB: MIB,
+      digestPassMs: t1 - t0,
+      openPassMs: Date.now() - t1,
+      compressedBytes: bytes,
+      peakRssMiB: Math.round(peak / 2 ** 20),
+    }),
+  );
 } finally {
   clearInterval(timer);
   await rm(path, { force: true });

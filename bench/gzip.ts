@@ -6,7 +6,17 @@
 //
 //   node --import tsx bench/gzip.ts      (BENCH_MIB=200, BENCH_REPS=3 by default)
 import { spawnSync } from 'node:child_process';
-import { createReadStream, createWriteStream, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  mkdtempSync,
+  openSync,
+  closeSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -20,8 +30,18 @@ const reps = Number(process.env.BENCH_REPS ?? 3);
 /** Concatenates the Go toolchain's executables until `size` bytes. */
 export function goBinaryLike(path: string, size: number): void {
   const goroot = spawnSync('go', ['env', 'GOROOT'], { encoding: 'utf8' }).stdout.trim();
-  const toolDir = join(goroot, 'pkg', 'tool', `${spawnSync('go', ['env', 'GOHOSTOS'], { encoding: 'utf8' }).stdout.trim()}_${spawnSync('go', ['env', 'GOHOSTARCH'], { encoding: 'utf8' }).stdout.trim()}`);
-  const sources = [join(goroot, 'bin', 'go'), ...readdirSync(toolDir).sort().map((n) => join(toolDir, n))];
+  const toolDir = join(
+    goroot,
+    'pkg',
+    'tool',
+    `${spawnSync('go', ['env', 'GOHOSTOS'], { encoding: 'utf8' }).stdout.trim()}_${spawnSync('go', ['env', 'GOHOSTARCH'], { encoding: 'utf8' }).stdout.trim()}`,
+  );
+  const sources = [
+    join(goroot, 'bin', 'go'),
+    ...readdirSync(toolDir)
+      .sort()
+      .map((n) => join(toolDir, n)),
+  ];
   const fd = openSync(path, 'w');
   let written = 0;
   try {
@@ -39,7 +59,8 @@ export function goBinaryLike(path: string, size: number): void {
 }
 
 export async function gzipRows(dir: string): Promise<Row[]> {
-  if (spawnSync('pigz', ['--version']).status !== 0) throw new Error('pigz is not installed (apt-get install -y pigz): it is the peer of the gzip rows.');
+  if (spawnSync('pigz', ['--version']).status !== 0)
+    throw new Error('pigz is not installed (apt-get install -y pigz): it is the peer of the gzip rows.');
   const input = join(dir, 'go-binaries.bin');
   goBinaryLike(input, mib << 20);
   const pigz = () => {
@@ -56,7 +77,11 @@ export async function gzipRows(dir: string): Promise<Row[]> {
       runPeer: pigz,
       runOurs: async () => {
         const t = performance.now();
-        await pipeline(createReadStream(input, { highWaterMark: 1 << 20 }), parallelGzip, createWriteStream(join(dir, 'tsko.gz')));
+        await pipeline(
+          createReadStream(input, { highWaterMark: 1 << 20 }),
+          parallelGzip,
+          createWriteStream(join(dir, 'tsko.gz')),
+        );
         return performance.now() - t;
       },
     },
@@ -81,7 +106,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   try {
     const results = await compareRows(await gzipRows(dir), reps);
     printRows(`layer compression, ${reps} interleaved repetitions`, results);
-    const sizes = ['tsko.gz', 'pigz.gz'].map((f) => spawnSync('stat', ['-c', '%s', join(dir, f)], { encoding: 'utf8' }).stdout.trim());
+    const sizes = ['tsko.gz', 'pigz.gz'].map((f) =>
+      spawnSync('stat', ['-c', '%s', join(dir, f)], { encoding: 'utf8' }).stdout.trim(),
+    );
     console.log(`compressed size: tsko ${sizes[0]} bytes, pigz ${sizes[1]} bytes`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

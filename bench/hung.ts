@@ -7,6 +7,8 @@ const started = performance.now();
 try {
   await pullImage(`${hole.host}/hung/app:1`, { env: { HOME: '/nonexistent-tsko-home' } });
 } catch (err) {
-  console.log(`${((performance.now() - started) / 1000).toFixed(1)} s: ${(err as { code?: string }).code} ${(err as Error).message}`);
+  console.log(
+    `${((performance.now() - started) / 1000).toFixed(1)} s: ${(err as { code?: string }).code} ${(err as Error).message}`,
+  );
 }
 await hole.close();

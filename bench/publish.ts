@@ -20,16 +20,34 @@ export const coldReps = Number(process.env.BENCH_COLD_REPS ?? 2);
 export async function publishRows(scratchRoot: string, registry: string): Promise<{ cold: Row[]; warm: Row[] }> {
   let n = 0;
   const fresh = (what: string) => join(scratchRoot, `${what}-${++n}`);
-  const envFor = (gocache: string): NodeJS.ProcessEnv => ({ PATH: process.env.PATH, HOME: join(scratchRoot, 'home'), GOCACHE: gocache, GOPATH: join(scratchRoot, 'gopath'), GOPROXY: 'off', GOFLAGS: '-mod=mod -buildvcs=false' });
+  const envFor = (gocache: string): NodeJS.ProcessEnv => ({
+    PATH: process.env.PATH,
+    HOME: join(scratchRoot, 'home'),
+    GOCACHE: gocache,
+    GOPATH: join(scratchRoot, 'gopath'),
+    GOPROXY: 'off',
+    GOFLAGS: '-mod=mod -buildvcs=false',
+  });
   const goBuild = (gocache: string): number => {
     const t = performance.now();
-    const r = spawnSync('go', ['build', '-trimpath', '-o', join(scratchRoot, 'out'), './cmd/server'], { cwd: app, env: { ...envFor(gocache), CGO_ENABLED: '0', GOOS: 'linux', GOARCH: 'amd64' } });
+    const r = spawnSync('go', ['build', '-trimpath', '-o', join(scratchRoot, 'out'), './cmd/server'], {
+      cwd: app,
+      env: { ...envFor(gocache), CGO_ENABLED: '0', GOOS: 'linux', GOARCH: 'amd64' },
+    });
     if (r.status !== 0) throw new Error(r.stderr.toString());
     return performance.now() - t;
   };
   const tsko = async (gocache: string, cacheDir: string): Promise<number> => {
     const t = performance.now();
-    await publish('./cmd/server', { dir: app, repo: `${registry}/bench`, baseImage: 'scratch', platforms: ['linux/amd64'], sbom: 'spdx', cacheDir, environment: envFor(gocache) });
+    await publish('./cmd/server', {
+      dir: app,
+      repo: `${registry}/bench`,
+      baseImage: 'scratch',
+      platforms: ['linux/amd64'],
+      sbom: 'spdx',
+      cacheDir,
+      environment: envFor(gocache),
+    });
     return performance.now() - t;
   };
   const gocache = fresh('gocache');
@@ -37,8 +55,22 @@ export async function publishRows(scratchRoot: string, registry: string): Promis
   goBuild(gocache);
   await tsko(gocache, layers);
   return {
-    cold: [{ name: 'publish, cold (empty caches)', peer: 'go build, cold', runPeer: () => goBuild(fresh('gocache')), runOurs: () => tsko(fresh('gocache'), fresh('layers')) }],
-    warm: [{ name: 'publish, warm (no-op republish)', peer: 'go build, warm', runPeer: () => goBuild(gocache), runOurs: () => tsko(gocache, layers) }],
+    cold: [
+      {
+        name: 'publish, cold (empty caches)',
+        peer: 'go build, cold',
+        runPeer: () => goBuild(fresh('gocache')),
+        runOurs: () => tsko(fresh('gocache'), fresh('layers')),
+      },
+    ],
+    warm: [
+      {
+        name: 'publish, warm (no-op republish)',
+        peer: 'go build, warm',
+        runPeer: () => goBuild(gocache),
+        runOurs: () => tsko(gocache, layers),
+      },
+    ],
   };
 }
 
@@ -47,10 +79,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const registry = await startRegistry('plain');
   try {
     const { cold, warm } = await publishRows(scratchRoot, registry.host);
-    printRows(`tsko publish (build + layers + push + SBOM) vs go build, linux/amd64, ${coldReps} cold / ${warmReps} warm interleaved repetitions`, [
-      ...(await compareRows(cold, coldReps)),
-      ...(await compareRows(warm, warmReps)),
-    ]);
+    printRows(
+      `tsko publish (build + layers + push + SBOM) vs go build, linux/amd64, ${coldReps} cold / ${warmReps} warm interleaved repetitions`,
+      [...(await compareRows(cold, coldReps)), ...(await compareRows(warm, warmReps))],
+    );
   } finally {
     await registry.stop();
     rmSync(scratchRoot, { recursive: true, force: true });

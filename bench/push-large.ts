@@ -30,27 +30,47 @@ export async function pushRows(dir: string): Promise<{ rows: Row[]; rss: { skope
   const pushScript = join(dir, 'push.mjs');
   const registryUrl = new URL('../packages/registry/dist/index.js', import.meta.url).href;
   const coreUrl = new URL('../packages/core/dist/index.js', import.meta.url).href;
-  writeFileSync(pushScript, `
+  writeFileSync(
+    pushScript,
+    `
 import { pushImage } from '${registryUrl}';
 import { readOciLayout } from '${coreUrl}';
 const entry = await readOciLayout(process.argv[2], 'big');
 await pushImage(entry.image, process.argv[3]);
-`);
+`,
+  );
   const rss = { skopeo: [] as number[], tsko: [] as number[] };
   // Peak RSS in MiB and wall ms of one process, on a fresh registry it gets alone.
   const timedPush = async (who: 'skopeo' | 'tsko'): Promise<number> => {
     const registry: TestRegistry = await startRegistry('plain');
     try {
-      const [cmd, args] = who === 'skopeo'
-        ? ['skopeo', ['copy', '--quiet', '--dest-tls-verify=false', `oci:${layout}:big`, `docker://${registry.host}/peer/big:1`]] as const
-        : [process.execPath, [pushScript, layout, `${registry.host}/tsko/big:1`]] as const;
+      const [cmd, args] =
+        who === 'skopeo'
+          ? ([
+              'skopeo',
+              [
+                'copy',
+                '--quiet',
+                '--dest-tls-verify=false',
+                `oci:${layout}:big`,
+                `docker://${registry.host}/peer/big:1`,
+              ],
+            ] as const)
+          : ([process.execPath, [pushScript, layout, `${registry.host}/tsko/big:1`]] as const);
       const t = performance.now();
-      const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { encoding: 'utf8', env: { ...process.env, HOME: dir } });
+      const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], {
+        encoding: 'utf8',
+        env: { ...process.env, HOME: dir },
+      });
       const ms = performance.now() - t;
       if (r.status !== 0) throw new Error(`${who} failed: ${r.stderr}`);
       rss[who].push(Number(r.stderr.trim().split('\n').pop()) / 1024);
       if (who === 'tsko') {
-        const pushed = spawnSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${registry.host}/tsko/big:1`], { encoding: 'utf8' }).stdout;
+        const pushed = spawnSync(
+          'skopeo',
+          ['inspect', '--raw', '--tls-verify=false', `docker://${registry.host}/tsko/big:1`],
+          { encoding: 'utf8' },
+        ).stdout;
         if (sha256(pushed) !== image.digest) throw new Error('tsko pushed something else');
       }
       return ms;
@@ -58,7 +78,14 @@ await pushImage(entry.image, process.argv[3]);
       await registry.stop();
     }
   };
-  const rows: Row[] = [{ name: `push a ${(layer.size / 2 ** 20).toFixed(0)} MiB gzip layer`, peer: 'skopeo copy', runPeer: () => timedPush('skopeo'), runOurs: () => timedPush('tsko') }];
+  const rows: Row[] = [
+    {
+      name: `push a ${(layer.size / 2 ** 20).toFixed(0)} MiB gzip layer`,
+      peer: 'skopeo copy',
+      runPeer: () => timedPush('skopeo'),
+      runOurs: () => timedPush('tsko'),
+    },
+  ];
   return { rows, rss };
 }
 
@@ -66,8 +93,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const dir = mkdtempSync(join(tmpdir(), 'tsko-bench-push-'));
   try {
     const { rows, rss } = await pushRows(dir);
-    printRows(`push from an OCI layout to a fresh local registry each, ${reps} interleaved repetitions`, await compareRows(rows, reps));
-    console.log(`peak RSS, median: skopeo ${median(rss.skopeo).toFixed(0)} MiB, tsko ${median(rss.tsko).toFixed(0)} MiB`);
+    printRows(
+      `push from an OCI layout to a fresh local registry each, ${reps} interleaved repetitions`,
+      await compareRows(rows, reps),
+    );
+    console.log(
+      `peak RSS, median: skopeo ${median(rss.skopeo).toFixed(0)} MiB, tsko ${median(rss.tsko).toFixed(0)} MiB`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

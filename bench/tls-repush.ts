@@ -37,7 +37,10 @@ async function handshakes(registry: TestRegistry, shared: boolean): Promise<numb
     const started = performance.now();
     const options: ConnectionOptions = { host, port: Number(port), ...(shared ? { secureContext: context } : { ca }) };
     await new Promise<void>((resolve, reject) => {
-      const socket = connect(options, () => { socket.end(); resolve(); });
+      const socket = connect(options, () => {
+        socket.end();
+        resolve();
+      });
       socket.on('error', reject);
     });
     times.push(performance.now() - started);
@@ -56,7 +59,9 @@ try {
   console.log(`  TLS:        ${median(t).toFixed(1)}  (all: ${t.map((x) => x.toFixed(0)).join(' ')})`);
   const own = await handshakes(tls, false);
   const shared = await handshakes(tls, true);
-  console.log(`one new TLS connection (median ms): context per socket ${median(own).toFixed(1)}, shared context ${median(shared).toFixed(1)}`);
+  console.log(
+    `one new TLS connection (median ms): context per socket ${median(own).toFixed(1)}, shared context ${median(shared).toFixed(1)}`,
+  );
 } finally {
   await plain.stop();
   await tls.stop();

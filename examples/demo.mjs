@@ -33,4 +33,6 @@ console.log(`  platforms: ${result.platforms.map((p) => `${p.platform} ${p.diges
 const named = result.ref.split('@')[0];
 const entry = /:[^/]*$/.test(named) ? named : `${named}:latest`;
 console.log(`  OCI layout: ${layout} (try: skopeo inspect --raw oci:${layout}:${entry})`);
-console.log(`  ${repo ? `pushed to ${repo}` : 'not pushed: set KO_DOCKER_REPO to push'}; took ${Date.now() - started} ms`);
+console.log(
+  `  ${repo ? `pushed to ${repo}` : 'not pushed: set KO_DOCKER_REPO to push'}; took ${Date.now() - started} ms`,
+);

@@ -21,13 +21,15 @@ function walk(dir, out) {
 }
 
 const roots = [...readdirSync('packages').map((p) => join('packages', p, 'test')), 'test'];
-const files = roots.flatMap((root) => {
-  try {
-    return walk(root, []);
-  } catch {
-    return [];
-  }
-}).sort();
+const files = roots
+  .flatMap((root) => {
+    try {
+      return walk(root, []);
+    } catch {
+      return [];
+    }
+  })
+  .sort();
 if (files.length === 0) {
   console.error('No test files found.');
   process.exit(1);

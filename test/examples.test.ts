@@ -19,7 +19,9 @@ describe('the integration examples run and pin images', () => {
     registry = await startRegistry('plain');
     work = await mkdtemp(join(tmpdir(), 'tsko-examples-'));
     const base = `${registry.host}/base/empty:1`;
-    await pushImage(ImageIndex.create([{ image: emptyImage({ os: 'linux', architecture: 'amd64' }) }]), base, { env: { HOME: '/nonexistent' } });
+    await pushImage(ImageIndex.create([{ image: emptyImage({ os: 'linux', architecture: 'amd64' }) }]), base, {
+      env: { HOME: '/nonexistent' },
+    });
     env = goTestEnvironment({ KO_DOCKER_REPO: `${registry.host}/examples`, TSKO_BASE_IMAGE: base });
   });
   after(async () => {
@@ -27,36 +29,61 @@ describe('the integration examples run and pin images', () => {
     await rm(work, { recursive: true, force: true });
   });
 
-  const imagesIn = (yamlText: string) => parseAllDocuments(yamlText).flatMap((d) => JSON.stringify(d.toJS()).match(/"image":"([^"]+)"/g) ?? []).map((m) => m.slice(9, -1));
+  const imagesIn = (yamlText: string) =>
+    parseAllDocuments(yamlText)
+      .flatMap((d) => JSON.stringify(d.toJS()).match(/"image":"([^"]+)"/g) ?? [])
+      .map((m) => m.slice(9, -1));
 
   it('the README demo builds two platforms into an OCI layout, and its skopeo hint reads the entry', async () => {
     const layout = join(work, 'demo-layout');
     const { KO_DOCKER_REPO: _unset, ...offline } = env;
-    const r = await run(process.execPath, [join(examples, 'demo.mjs')], { env: { ...offline, TSKO_DEMO_LAYOUT: layout }, timeoutMs: 300_000 });
+    const r = await run(process.execPath, [join(examples, 'demo.mjs')], {
+      env: { ...offline, TSKO_DEMO_LAYOUT: layout },
+      timeoutMs: 300_000,
+    });
     assert.equal(r.code, 0, r.stderr);
     const hint = /skopeo inspect --raw (oci:\S+)\)/.exec(r.stdout)?.[1];
     assert.ok(hint, `the demo prints a skopeo command:\n${r.stdout}`);
     const inspected = await run('skopeo', ['inspect', '--raw', hint]);
     assert.equal(inspected.code, 0, inspected.stderr);
     const index = JSON.parse(inspected.stdout) as { manifests: { platform: { architecture: string } }[] };
-    assert.deepEqual(index.manifests.map((m) => m.platform.architecture), ['amd64', 'arm64']);
+    assert.deepEqual(
+      index.manifests.map((m) => m.platform.architecture),
+      ['amd64', 'arm64'],
+    );
     const pinned = /^(\S+@sha256:[0-9a-f]{64})$/m.exec(r.stdout)?.[1];
-    assert.equal(sha256(Buffer.from(inspected.stdout)), pinned?.split('@')[1], 'the printed reference pins the layout entry');
+    assert.equal(
+      sha256(Buffer.from(inspected.stdout)),
+      pinned?.split('@')[1],
+      'the printed reference pins the layout entry',
+    );
   });
 
   it('CDK8s: the synthesized YAML holds the digest-pinned image', async () => {
     const outdir = join(work, 'cdk8s');
-    const r = await run(process.execPath, ['main.mjs'], { cwd: join(examples, 'cdk8s'), env: { ...env, CDK8S_OUTDIR: outdir }, timeoutMs: 300_000 });
+    const r = await run(process.execPath, ['main.mjs'], {
+      cwd: join(examples, 'cdk8s'),
+      env: { ...env, CDK8S_OUTDIR: outdir },
+      timeoutMs: 300_000,
+    });
     assert.equal(r.code, 0, r.stderr);
     const images = imagesIn(await readFile(join(outdir, 'hello.k8s.yaml'), 'utf8'));
     assert.equal(images.length, 1);
     assert.match(images[0]!, new RegExp(`^${registry.host}/examples/hello-[0-9a-f]{32}@sha256:[0-9a-f]{64}$`));
-    assert.equal(sha256(await skopeoRaw(registry, images[0]!)), images[0]!.split('@')[1], 'the pinned image is in the registry');
+    assert.equal(
+      sha256(await skopeoRaw(registry, images[0]!)),
+      images[0]!.split('@')[1],
+      'the pinned image is in the registry',
+    );
   });
 
   it('build script: resolves config/ and writes the pinned YAML', async () => {
     const out = join(work, 'resolved.yaml');
-    const r = await run(process.execPath, ['resolve-config.mjs', out], { cwd: join(examples, 'build-script'), env, timeoutMs: 300_000 });
+    const r = await run(process.execPath, ['resolve-config.mjs', out], {
+      cwd: join(examples, 'build-script'),
+      env,
+      timeoutMs: 300_000,
+    });
     assert.equal(r.code, 0, r.stderr);
     const text = await readFile(out, 'utf8');
     assert.match(text, /# A Job that runs the hello example once\./);
@@ -69,19 +96,29 @@ describe('the integration examples run and pin images', () => {
     // No Pulumi engine can be installed here, so the program runs under Pulumi's own runtime
     // mocks: resources are recorded instead of created. The image is really built and pushed.
     const program = join(examples, 'pulumi', 'index.mjs');
-    const pulumi = (await import(pathToFileURL(createRequire(program).resolve('@pulumi/pulumi')).href)) as typeof import('@pulumi/pulumi');
+    const pulumi = (await import(
+      pathToFileURL(createRequire(program).resolve('@pulumi/pulumi')).href
+    )) as typeof import('@pulumi/pulumi');
     const created: { type: string; inputs: Record<string, unknown> }[] = [];
-    await pulumi.runtime.setMocks({
-      newResource: (args) => {
-        created.push({ type: args.type, inputs: args.inputs as Record<string, unknown> });
-        return { id: `${args.name}-id`, state: args.inputs };
+    await pulumi.runtime.setMocks(
+      {
+        newResource: (args) => {
+          created.push({ type: args.type, inputs: args.inputs as Record<string, unknown> });
+          return { id: `${args.name}-id`, state: args.inputs };
+        },
+        call: (args) => args.inputs,
       },
-      call: (args) => args.inputs,
-    }, 'tsko-example', 'test', false);
+      'tsko-example',
+      'test',
+      false,
+    );
     const saved = { ...process.env };
     Object.assign(process.env, env);
     try {
-      const mod = (await import(pathToFileURL(program).href)) as { imageRef: import('@pulumi/pulumi').Output<string>; deployment: import('@pulumi/pulumi').CustomResource };
+      const mod = (await import(pathToFileURL(program).href)) as {
+        imageRef: import('@pulumi/pulumi').Output<string>;
+        deployment: import('@pulumi/pulumi').CustomResource;
+      };
       const ref = await new Promise<string>((resolve) => mod.imageRef.apply((v) => resolve(v)));
       await new Promise<void>((resolve) => mod.deployment.urn.apply(() => resolve()));
       assert.match(ref, new RegExp(`^${registry.host}/examples/hello-[0-9a-f]{32}@sha256:[0-9a-f]{64}$`));

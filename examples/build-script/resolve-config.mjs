@@ -9,12 +9,15 @@ import { resolveManifests } from '@tsko/resolve';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const output = resolve(process.argv[2] ?? here('./out/resolved.yaml'));
-const yaml = await resolveManifests({ files: [here('./config')] }, {
-  dir: here('../hello'),
-  push: Boolean(process.env.KO_DOCKER_REPO),
-  ...(process.env.TSKO_BASE_IMAGE ? { baseImage: process.env.TSKO_BASE_IMAGE } : { baseImage: 'scratch' }),
-  onEvent: (e) => e.type === 'resolve:resolved' && console.error(`${e.reference} -> ${e.ref}`),
-});
+const yaml = await resolveManifests(
+  { files: [here('./config')] },
+  {
+    dir: here('../hello'),
+    push: Boolean(process.env.KO_DOCKER_REPO),
+    ...(process.env.TSKO_BASE_IMAGE ? { baseImage: process.env.TSKO_BASE_IMAGE } : { baseImage: 'scratch' }),
+    onEvent: (e) => e.type === 'resolve:resolved' && console.error(`${e.reference} -> ${e.ref}`),
+  },
+);
 await mkdir(dirname(output), { recursive: true });
 await writeFile(output, yaml);
 console.error(`wrote ${output}`);

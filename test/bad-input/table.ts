@@ -48,7 +48,11 @@ export function badInputRows(rows: readonly BadInput[]): void {
       ]);
       clearTimeout(timer);
       assert.notEqual(outcome.kind, 'hung', `no answer within ${bound} ms`);
-      assert.equal(outcome.kind, 'rejected', `expected ${row.code}, but it succeeded: ${JSON.stringify((outcome as { value?: unknown }).value)?.slice(0, 200)}`);
+      assert.equal(
+        outcome.kind,
+        'rejected',
+        `expected ${row.code}, but it succeeded: ${JSON.stringify((outcome as { value?: unknown }).value)?.slice(0, 200)}`,
+      );
       const error = (outcome as { error: unknown }).error;
       assert.ok(isTskoError(error), `a raw error escaped: ${String(error)}\n${(error as Error)?.stack ?? ''}`);
       assert.equal(error.code, row.code, error.message);

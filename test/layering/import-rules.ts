@@ -51,7 +51,11 @@ export const CORE_UNIT_RULES: Readonly<Record<string, readonly string[]>> = {
  */
 export const KNOWN_VIOLATIONS: readonly string[] = ['core:image -> sinks'];
 
-const PACKAGE_NAMES: Record<string, string> = { '@tsko/registry': 'registry', '@tsko/core': 'core', '@tsko/resolve': 'resolve' };
+const PACKAGE_NAMES: Record<string, string> = {
+  '@tsko/registry': 'registry',
+  '@tsko/core': 'core',
+  '@tsko/resolve': 'resolve',
+};
 
 /** Every import, re-export and dynamic `import()` of a TypeScript source, as the compiler reads it. */
 export function importsOf(text: string): string[] {
@@ -102,7 +106,7 @@ export function layeringViolations(edges: readonly ImportEdge[]): { edge: string
     if (e.specifier.startsWith('.')) {
       const resolved = posix.normalize(posix.join(posix.dirname(e.file), e.specifier));
       target = locate(resolved);
-      targetPkg = target?.pkg ?? (/^packages\/([^/]+)\//.exec(resolved)?.[1] ?? 'outside');
+      targetPkg = target?.pkg ?? /^packages\/([^/]+)\//.exec(resolved)?.[1] ?? 'outside';
     } else {
       const name = Object.keys(PACKAGE_NAMES).find((n) => e.specifier === n || e.specifier.startsWith(`${n}/`));
       if (name) targetPkg = PACKAGE_NAMES[name];

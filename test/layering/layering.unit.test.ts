@@ -11,7 +11,10 @@ describe('imports follow the house direction (resolve → core → registry; cor
     assert.ok(edges.length > 150, `expected the imports of every source file, found ${edges.length}`);
     const found = layeringViolations(edges);
     const unexpected = found.filter((v) => !KNOWN_VIOLATIONS.includes(v.edge));
-    assert.deepEqual(unexpected.map((v) => `${v.edge}  (${v.file} imports '${v.specifier}')`), []);
+    assert.deepEqual(
+      unexpected.map((v) => `${v.edge}  (${v.file} imports '${v.specifier}')`),
+      [],
+    );
     // A known edge that is gone must leave the list, so the list only shrinks.
     const gone = KNOWN_VIOLATIONS.filter((k) => !found.some((v) => v.edge === k));
     assert.deepEqual(gone, [], 'these known violations no longer exist: remove them from KNOWN_VIOLATIONS');
@@ -25,7 +28,7 @@ describe('imports follow the house direction (resolve → core → registry; cor
       "export * from './d.js';",
       "const e = await import('@tsko/resolve');",
       "// import { f } from './commented-out.js';",
-      "const s = \"import { g } from './in-a-string.js'\";",
+      'const s = "import { g } from \'./in-a-string.js\'";',
     ].join('\n');
     assert.deepEqual(importsOf(text), ['./a.js', '../b/b.js', '@tsko/core', './d.js', '@tsko/resolve']);
   });
@@ -35,31 +38,44 @@ describe('imports follow the house direction (resolve → core → registry; cor
 
   it('fails on an import up the package stack', () => {
     assert.deepEqual(edgesOf(edge('packages/registry/src/push.ts', '@tsko/core')), ['registry -> core']);
-    assert.deepEqual(edgesOf(edge('packages/registry/src/client/x.ts', '@tsko/resolve/dist/index.js')), ['registry -> resolve']);
+    assert.deepEqual(edgesOf(edge('packages/registry/src/client/x.ts', '@tsko/resolve/dist/index.js')), [
+      'registry -> resolve',
+    ]);
     assert.deepEqual(edgesOf(edge('packages/core/src/build.ts', '@tsko/resolve')), ['core -> resolve']);
-    assert.deepEqual(edgesOf(edge('packages/core/src/go/run-go.ts', '../../../resolve/src/resolve.js')), ['core -> resolve (relative path)']);
+    assert.deepEqual(edgesOf(edge('packages/core/src/go/run-go.ts', '../../../resolve/src/resolve.js')), [
+      'core -> resolve (relative path)',
+    ]);
   });
 
   it('fails on a relative path into another package, even in the allowed direction', () => {
-    assert.deepEqual(edgesOf(edge('packages/core/src/build.ts', '../../registry/src/image.js')), ['core -> registry (relative path)']);
+    assert.deepEqual(edgesOf(edge('packages/core/src/build.ts', '../../registry/src/image.js')), [
+      'core -> registry (relative path)',
+    ]);
   });
 
-  it('fails on an import back up core\'s folders, and on a core folder without a rule', () => {
+  it("fails on an import back up core's folders, and on a core folder without a rule", () => {
     assert.deepEqual(edgesOf(edge('packages/core/src/go/run-go.ts', '../publish.js')), ['core:go -> publish']);
-    assert.deepEqual(edgesOf(edge('packages/core/src/layers/blob-store.ts', '../config/settings.js')), ['core:layers -> config']);
-    assert.deepEqual(edgesOf(edge('packages/core/src/newfolder/x.ts', '../events.js')), ['core:newfolder (no rule) -> events']);
+    assert.deepEqual(edgesOf(edge('packages/core/src/layers/blob-store.ts', '../config/settings.js')), [
+      'core:layers -> config',
+    ]);
+    assert.deepEqual(edgesOf(edge('packages/core/src/newfolder/x.ts', '../events.js')), [
+      'core:newfolder (no rule) -> events',
+    ]);
   });
 
   it('accepts the allowed directions', () => {
-    assert.deepEqual(edgesOf(
-      edge('packages/resolve/src/resolve.ts', '@tsko/core'),
-      edge('packages/resolve/src/resolve.ts', '@tsko/registry'),
-      edge('packages/core/src/publish.ts', './build.js'),
-      edge('packages/core/src/go/build-binary.ts', './run-go.js'),
-      edge('packages/core/src/config/settings.ts', '../layers/blob-store.js'),
-      edge('packages/core/src/index.ts', './publish.js'),
-      edge('packages/registry/src/push.ts', 'undici'),
-      edge('packages/registry/src/push.ts', 'node:fs'),
-    ), []);
+    assert.deepEqual(
+      edgesOf(
+        edge('packages/resolve/src/resolve.ts', '@tsko/core'),
+        edge('packages/resolve/src/resolve.ts', '@tsko/registry'),
+        edge('packages/core/src/publish.ts', './build.js'),
+        edge('packages/core/src/go/build-binary.ts', './run-go.js'),
+        edge('packages/core/src/config/settings.ts', '../layers/blob-store.js'),
+        edge('packages/core/src/index.ts', './publish.js'),
+        edge('packages/registry/src/push.ts', 'undici'),
+        edge('packages/registry/src/push.ts', 'node:fs'),
+      ),
+      [],
+    );
   });
 });

@@ -3,8 +3,16 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
 import {
-  formatPlatform, guarded, ImageIndex, MediaType, RegistrySession, TskoError,
-  type Descriptor, type Digest, type Image, type Platform,
+  formatPlatform,
+  guarded,
+  ImageIndex,
+  MediaType,
+  RegistrySession,
+  TskoError,
+  type Descriptor,
+  type Digest,
+  type Image,
+  type Platform,
 } from '@tsko/registry';
 import { effectiveBuild, expandBuild, matchBuildConfigs, usesTemplates } from './config/build-configs.js';
 import { DEFAULT_BASE_IMAGE, resolveSettings, type Settings } from './config/settings.js';
@@ -47,7 +55,10 @@ export class BuildContext {
   readonly limit: LimitFunction;
   readonly now = new Date();
 
-  constructor(readonly settings: Settings, readonly exec: ExecutionOptions) {
+  constructor(
+    readonly settings: Settings,
+    readonly exec: ExecutionOptions,
+  ) {
     this.session = new RegistrySession(settings.registry);
     this.limit = pLimit(settings.concurrency);
   }
@@ -108,7 +119,10 @@ function targetsFor(base: ResolvedBase, settings: Settings, importPath: string):
   const wanted = settings.platforms;
   if (base.kind === 'scratch') {
     if (wanted === 'all') {
-      throw new TskoError('TSKO_PLATFORM_NOT_FOUND', `platforms: 'all' needs a base index to list platforms, but ${importPath} builds on scratch; name the platforms.`);
+      throw new TskoError(
+        'TSKO_PLATFORM_NOT_FOUND',
+        `platforms: 'all' needs a base index to list platforms, but ${importPath} builds on scratch; name the platforms.`,
+      );
     }
     return wanted.map((spec) => {
       const platform = fullPlatform(spec, `${importPath} builds on scratch`);
@@ -117,17 +131,30 @@ function targetsFor(base: ResolvedBase, settings: Settings, importPath: string):
   }
   if (base.kind === 'image') {
     const own = base.image.platform;
-    if (settings.platformsExplicit && (wanted === 'all' ? false : wanted.length !== 1 || !specMatches(wanted[0]!, own))) {
+    if (
+      settings.platformsExplicit &&
+      (wanted === 'all' ? false : wanted.length !== 1 || !specMatches(wanted[0]!, own))
+    ) {
       const asked = wanted === 'all' ? 'all' : wanted.map(formatSpec).join(', ');
-      throw new TskoError('TSKO_PLATFORM_NOT_FOUND', `Base image ${base.name} is a single ${formatPlatform(own)} image, but ${asked} was asked for ${importPath}. Use a multi-platform base index or build for ${formatPlatform(own)}.`, { details: { base: base.name } });
+      throw new TskoError(
+        'TSKO_PLATFORM_NOT_FOUND',
+        `Base image ${base.name} is a single ${formatPlatform(own)} image, but ${asked} was asked for ${importPath}. Use a multi-platform base index or build for ${formatPlatform(own)}.`,
+        { details: { base: base.name } },
+      );
     }
     return [{ platform: own, load: async () => base.image, baseDigest: (i) => i.digest }];
   }
-  const matching = base.platforms.filter((p: BasePlatform) => wanted === 'all' || wanted.some((w) => specMatches(w, p.platform)));
+  const matching = base.platforms.filter(
+    (p: BasePlatform) => wanted === 'all' || wanted.some((w) => specMatches(w, p.platform)),
+  );
   if (matching.length === 0) {
     const have = base.platforms.map((p) => formatPlatform(p.platform)).join(', ');
     const asked = wanted === 'all' ? 'all' : wanted.map(formatSpec).join(', ');
-    throw new TskoError('TSKO_PLATFORM_NOT_FOUND', `Base index ${base.name} has no image for ${asked} (it has: ${have || 'none'}).`, { details: { base: base.name } });
+    throw new TskoError(
+      'TSKO_PLATFORM_NOT_FOUND',
+      `Base index ${base.name} has no image for ${asked} (it has: ${have || 'none'}).`,
+      { details: { base: base.name } },
+    );
   }
   return matching.map((p) => {
     const t: Target = { platform: p.platform, load: p.load, baseDigest: () => p.descriptor!.digest as Digest };
@@ -141,8 +168,26 @@ function targetsFor(base: ResolvedBase, settings: Settings, importPath: string):
  * the binary there is current, `go build` skips the link step (0.4 s → 0.1 s for a small
  * server), which a fresh temporary folder would force every time.
  */
-async function binaryDir(settings: Settings, importPath: string, platform: Platform, how: { dir: string; env: string[]; flags: string[]; ldflags: string[] }): Promise<string> {
-  const key = createHash('sha256').update(JSON.stringify([importPath, formatPlatform(platform), how.dir, how.env, how.flags, how.ldflags, settings.goBinary ?? ''])).digest('hex').slice(0, 32);
+async function binaryDir(
+  settings: Settings,
+  importPath: string,
+  platform: Platform,
+  how: { dir: string; env: string[]; flags: string[]; ldflags: string[] },
+): Promise<string> {
+  const key = createHash('sha256')
+    .update(
+      JSON.stringify([
+        importPath,
+        formatPlatform(platform),
+        how.dir,
+        how.env,
+        how.flags,
+        how.ldflags,
+        settings.goBinary ?? '',
+      ]),
+    )
+    .digest('hex')
+    .slice(0, 32);
   const dir = join(settings.store.root, 'bin', key);
   await mkdir(dir, { recursive: true });
   return dir;
@@ -153,7 +198,10 @@ async function binaryDir(settings: Settings, importPath: string, platform: Platf
  * ko its `.ko.yaml` keys lower-cased, so ko lower-cases the import path to look them up
  * (`github.com/GoogleCloudPlatform/x` matches a key written either way). A later key wins.
  */
-export function baseOverrideFor(overrides: Readonly<Record<string, string>>, paths: readonly string[]): string | undefined {
+export function baseOverrideFor(
+  overrides: Readonly<Record<string, string>>,
+  paths: readonly string[],
+): string | undefined {
   const byLower = new Map<string, string>();
   for (const [key, value] of Object.entries(overrides)) byLower.set(stripKoPrefix(key).toLowerCase(), value);
   for (const p of paths) {
@@ -171,12 +219,18 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
   // A builds[] entry naming this import path says where its module is (builds[].dir): it may
   // be a nested module that `go list` in the top folder cannot see (issue 10).
   const byRequest = configs.get(stripKoPrefix(importPathRef));
-  const pkg = await resolveImportPath(importPathRef, { dir: byRequest?.dir ?? settings.dir, env: settings.env, goBinary: settings.goBinary, signal });
+  const pkg = await resolveImportPath(importPathRef, {
+    dir: byRequest?.dir ?? settings.dir,
+    env: settings.env,
+    goBinary: settings.goBinary,
+    signal,
+  });
   const matched = configs.get(pkg.importPath);
   const how = effectiveBuild(settings, matched);
   // git and `go env` are only asked when a setting actually holds a template.
   const facts = usesTemplates(how) ? await ctx.hostFacts() : undefined;
-  const baseSpec = baseOverrideFor(settings.baseOverrides, [pkg.importPath, stripKoPrefix(importPathRef)]) ?? settings.defaultBase;
+  const baseSpec =
+    baseOverrideFor(settings.baseOverrides, [pkg.importPath, stripKoPrefix(importPathRef)]) ?? settings.defaultBase;
   const base = await ctx.base(baseSpec);
   const targets = targetsFor(base, settings, pkg.importPath);
 
@@ -189,20 +243,77 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
         const started = Date.now();
         ctx.emit({ type: 'build:start', importPath: pkg.importPath, platform: platformText });
         // Templates see this platform's build environment (ko: .Env.GOARCH is the target's).
-        const data = facts ? templateData(facts, goBuildEnv(target.platform, settings.env, how.env), settings.created, ctx.now) : {};
+        const data = facts
+          ? templateData(facts, goBuildEnv(target.platform, settings.env, how.env), settings.created, ctx.now)
+          : {};
         const { flags, ldflags } = expandBuild(settings, how, data);
-        const outDir = await binaryDir(settings, pkg.importPath, target.platform, { dir: how.dir, env: how.env, flags, ldflags });
+        const outDir = await binaryDir(settings, pkg.importPath, target.platform, {
+          dir: how.dir,
+          env: how.env,
+          flags,
+          ldflags,
+        });
         const [baseImage, binary] = await Promise.all([
           target.load(),
-          buildGoBinary({ importPath: pkg.importPath, dir: how.dir, platform: target.platform, env: how.env, flags, ldflags, goBinary: settings.goBinary, baseEnv: settings.env, signal, resolved: pkg, allowBuildPrograms: settings.allowBuildPrograms, onOutput: (line) => ctx.emit({ type: 'build:output', importPath: pkg.importPath, platform: platformText, line }), outDir }),
+          buildGoBinary({
+            importPath: pkg.importPath,
+            dir: how.dir,
+            platform: target.platform,
+            env: how.env,
+            flags,
+            ldflags,
+            goBinary: settings.goBinary,
+            baseEnv: settings.env,
+            signal,
+            resolved: pkg,
+            allowBuildPrograms: settings.allowBuildPrograms,
+            onOutput: (line) =>
+              ctx.emit({ type: 'build:output', importPath: pkg.importPath, platform: platformText, line }),
+            outDir,
+          }),
         ]);
         {
           const mediaType = layerMediaTypeFor(baseImage);
-          const kodata = await kodataLayer({ kodataDir: join(binary.packageDir, 'kodata'), mediaType, store: settings.store, allowedRoot: settings.env.KO_DATA_PATH_ALLOWED_ROOT, ...(settings.kodataDate ? { mtime: settings.kodataDate } : {}) });
-          ctx.emit({ type: 'layer:built', importPath: pkg.importPath, platform: platformText, layer: 'kodata', digest: kodata.digest, size: kodata.size });
-          const bin = await binaryLayer({ binaryPath: binary.path, appName: binary.appName, platform: target.platform, mediaType, store: settings.store, ...(how.capabilities ? { capabilities: how.capabilities } : {}) });
-          ctx.emit({ type: bin.cached ? 'layer:cached' : 'layer:built', importPath: pkg.importPath, platform: platformText, layer: 'binary', digest: bin.layer.digest, size: bin.layer.size } as CoreEvent);
-          const parts: Parameters<typeof koImage>[0] = { base: baseImage, kodata, binary: bin.layer, appName: binary.appName, importPath: pkg.importPath, labels: settings.labels, annotations: settings.annotations };
+          const kodata = await kodataLayer({
+            kodataDir: join(binary.packageDir, 'kodata'),
+            mediaType,
+            store: settings.store,
+            allowedRoot: settings.env.KO_DATA_PATH_ALLOWED_ROOT,
+            ...(settings.kodataDate ? { mtime: settings.kodataDate } : {}),
+          });
+          ctx.emit({
+            type: 'layer:built',
+            importPath: pkg.importPath,
+            platform: platformText,
+            layer: 'kodata',
+            digest: kodata.digest,
+            size: kodata.size,
+          });
+          const bin = await binaryLayer({
+            binaryPath: binary.path,
+            appName: binary.appName,
+            platform: target.platform,
+            mediaType,
+            store: settings.store,
+            ...(how.capabilities ? { capabilities: how.capabilities } : {}),
+          });
+          ctx.emit({
+            type: bin.cached ? 'layer:cached' : 'layer:built',
+            importPath: pkg.importPath,
+            platform: platformText,
+            layer: 'binary',
+            digest: bin.layer.digest,
+            size: bin.layer.size,
+          } as CoreEvent);
+          const parts: Parameters<typeof koImage>[0] = {
+            base: baseImage,
+            kodata,
+            binary: bin.layer,
+            appName: binary.appName,
+            importPath: pkg.importPath,
+            labels: settings.labels,
+            annotations: settings.annotations,
+          };
           if (base.kind !== 'scratch' && target.baseDigest) {
             parts.baseName = base.name;
             parts.baseDigest = target.baseDigest(baseImage);
@@ -211,7 +322,12 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
           if (settings.kodataDate) parts.kodataCreated = settings.kodataDate;
           if (settings.user !== undefined) parts.user = settings.user;
           const image = koImage(parts);
-          ctx.emit({ type: 'build:done', importPath: pkg.importPath, platform: platformText, durationMs: Date.now() - started });
+          ctx.emit({
+            type: 'build:done',
+            importPath: pkg.importPath,
+            platform: platformText,
+            durationMs: Date.now() - started,
+          });
           return { platform: target.platform, image, buildInfo: binary.buildInfo };
         }
       }),
@@ -235,7 +351,10 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
     image = ImageIndex.create(
       built.map((b, i) => {
         const d = targets[i]!.descriptor;
-        const child: { image: Image; platform: Platform; annotations?: Record<string, string> } = { image: b.image, platform: d?.platform ?? b.platform };
+        const child: { image: Image; platform: Platform; annotations?: Record<string, string> } = {
+          image: b.image,
+          platform: d?.platform ?? b.platform,
+        };
         if (d?.annotations) child.annotations = d.annotations;
         return child;
       }),

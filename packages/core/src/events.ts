@@ -11,7 +11,14 @@ export type CoreEvent =
   /** One line go build wrote to stderr while it ran (module downloads, warnings, compile errors). */
   | { type: 'build:output'; importPath: string; platform: string; line: string }
   | { type: 'build:done'; importPath: string; platform: string; durationMs: number }
-  | { type: 'layer:built'; importPath: string; platform: string; layer: 'binary' | 'kodata'; digest: Digest; size: number }
+  | {
+      type: 'layer:built';
+      importPath: string;
+      platform: string;
+      layer: 'binary' | 'kodata';
+      digest: Digest;
+      size: number;
+    }
   | { type: 'layer:cached'; importPath: string; platform: string; layer: 'binary'; digest: Digest; size: number }
   | { type: 'image:built'; importPath: string; digest: Digest; mediaType: string }
   | { type: 'sbom:attached'; importPath: string; subject: Digest; reference: string }

@@ -6,7 +6,12 @@ import { fileSystemError, type Digest } from '@tsko/registry';
  * reference, or for an index the index and then each image in it, each as
  * `<repository>@<digest>` (cosign's walk visits the index before its children).
  */
-export function imageRefsFor(ref: string, repository: string, digest: Digest, children: readonly Digest[] | undefined): string[] {
+export function imageRefsFor(
+  ref: string,
+  repository: string,
+  digest: Digest,
+  children: readonly Digest[] | undefined,
+): string[] {
   if (!children) return [ref];
   return [digest, ...children].map((d) => `${repository}@${d}`);
 }

@@ -1,17 +1,48 @@
 export { TskoError, isTskoError } from '@tsko/registry';
 export { build, buildInContext, baseOverrideFor, BuildContext, type BuildResult, type PlatformBuild } from './build.js';
 export { publish, createPublisher, type PublishResult, type Publisher } from './publish.js';
-export { buildPlanSchema, splitOptions, checkExecution, type BuildPlan, type ExecutionOptions, type PublishOptions, type SinkSpec } from './options.js';
+export {
+  buildPlanSchema,
+  splitOptions,
+  checkExecution,
+  type BuildPlan,
+  type ExecutionOptions,
+  type PublishOptions,
+  type SinkSpec,
+} from './options.js';
 export type { CoreEvent } from './events.js';
 export { imageRefsFor, writeImageRefs } from './image-refs.js';
-export { imageRepository, checkRepo, formatPublishedRef, formatUnpushedRef, formatDaemonRef, type NamingStrategy } from './naming.js';
-export { buildGoBinary, appFilename, platformEnv, checkFlags, type GoBuildRequest, type GoBinary } from './go/build-binary.js';
+export {
+  imageRepository,
+  checkRepo,
+  formatPublishedRef,
+  formatUnpushedRef,
+  formatDaemonRef,
+  type NamingStrategy,
+} from './naming.js';
+export {
+  buildGoBinary,
+  appFilename,
+  platformEnv,
+  checkFlags,
+  type GoBuildRequest,
+  type GoBinary,
+} from './go/build-binary.js';
 export { resolveImportPath, stripKoPrefix, KO_PREFIX, type GoPackage } from './go/import-path.js';
 export { binaryLayer, APP_DIR, type BinaryLayerOptions, type BuiltLayer } from './layers/binary-layer.js';
 export { kodataLayer, KODATA_ROOT, type KodataLayerOptions } from './layers/kodata-layer.js';
 export { BlobStore, type LayerBlob } from './layers/blob-store.js';
 export { koImage, layerMediaTypeFor, type KoImageParts } from './image/ko-image.js';
-export { resolveBase, baseImageName, scratchImage, parseLayoutBase, SCRATCH, LAYOUT_PREFIX, type ResolvedBase, type BasePlatform } from './image/base-image.js';
+export {
+  resolveBase,
+  baseImageName,
+  scratchImage,
+  parseLayoutBase,
+  SCRATCH,
+  LAYOUT_PREFIX,
+  type ResolvedBase,
+  type BasePlatform,
+} from './image/base-image.js';
 export { loadKoYaml, parseKoYaml, type KoYaml, type KoBuildConfig, type KoYamlRead } from './config/ko-yaml.js';
 export { expandTemplate } from './config/templates.js';
 export { resolveSettings, DEFAULT_BASE_IMAGE, type Settings } from './config/settings.js';
@@ -21,5 +52,24 @@ export { loadIntoDaemon, daemonSocket } from './sinks/daemon.js';
 export { imageSpdx, indexSpdx, parseBuildInfo, type GoBuildInfo, type GoModule } from './sbom/spdx.js';
 export { sbomArtifact, sbomTag, chooseAttachment, type SbomAttachment } from './sbom/attach.js';
 // Re-exported so one import serves most programs.
-export { appendLayer, appendLayers, withContainerConfig, withConfig, withAnnotations, withCreated, emptyImage, Image, ImageIndex, pullImage, pushImage } from '@tsko/registry';
-export { consoleReporter, type ConsoleReporter, type ConsoleReporterOptions, type ReporterEvent, type ReporterTotals, type ResolveEventShape } from './report/console-reporter.js';
+export {
+  appendLayer,
+  appendLayers,
+  withContainerConfig,
+  withConfig,
+  withAnnotations,
+  withCreated,
+  emptyImage,
+  Image,
+  ImageIndex,
+  pullImage,
+  pushImage,
+} from '@tsko/registry';
+export {
+  consoleReporter,
+  type ConsoleReporter,
+  type ConsoleReporterOptions,
+  type ReporterEvent,
+  type ReporterTotals,
+  type ResolveEventShape,
+} from './report/console-reporter.js';

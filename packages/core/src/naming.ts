@@ -35,7 +35,11 @@ export function imageRepository(repo: string, importPath: string, strategy: Nami
       name = `${last}-${createHash('md5').update(path).digest('hex')}`;
       break;
     default:
-      throw new TskoError('TSKO_INVALID_ARGUMENT', `Unknown naming strategy "${String(strategy).slice(0, 60)}": use md5, preserveImportPaths, baseImportPaths or bare.`, { details: { field: 'naming' } });
+      throw new TskoError(
+        'TSKO_INVALID_ARGUMENT',
+        `Unknown naming strategy "${String(strategy).slice(0, 60)}": use md5, preserveImportPaths, baseImportPaths or bare.`,
+        { details: { field: 'naming' } },
+      );
   }
   const base = repo.replace(/\/+$/, '');
   return base ? `${base}/${name}` : name;
@@ -54,13 +58,25 @@ export function checkRepo(repo: string, source: string): void {
     parseRepository(trimmed);
   } catch (cause) {
     const lower = repo.toLowerCase();
-    const hint = lower !== repo ? ` Repository paths must be lowercase (ko refuses this too); use ${JSON.stringify(lower.slice(0, 200))}.` : ' Use registry.example.com/team or host:port.';
-    throw new TskoError('TSKO_INVALID_REFERENCE', `${source}=${JSON.stringify(repo.slice(0, 200))} is not a repository.${hint}`, { cause, details: { field: source } });
+    const hint =
+      lower !== repo
+        ? ` Repository paths must be lowercase (ko refuses this too); use ${JSON.stringify(lower.slice(0, 200))}.`
+        : ' Use registry.example.com/team or host:port.';
+    throw new TskoError(
+      'TSKO_INVALID_REFERENCE',
+      `${source}=${JSON.stringify(repo.slice(0, 200))} is not a repository.${hint}`,
+      { cause, details: { field: source } },
+    );
   }
 }
 
 /** ko's printed reference for an image pushed to a registry (or a tarball). */
-export function formatPublishedRef(repository: string, digest: Digest, tags: readonly string[], tagOnly: boolean): string {
+export function formatPublishedRef(
+  repository: string,
+  digest: Digest,
+  tags: readonly string[],
+  tagOnly: boolean,
+): string {
   if (tagOnly) return `${repository}:${tags[0]}`;
   if (tags.length === 1 && tags[0] !== 'latest') return `${repository}:${tags[0]}@${digest}`;
   return `${repository}@${digest}`;
@@ -70,7 +86,12 @@ export function formatPublishedRef(repository: string, digest: Digest, tags: rea
  * ko's reference for a build that is not pushed anywhere (`--push=false`): the first tag is
  * always kept, `latest` included (`name:latest@sha256:…`), unlike a pushed reference.
  */
-export function formatUnpushedRef(repository: string, digest: Digest, tags: readonly string[], tagOnly: boolean): string {
+export function formatUnpushedRef(
+  repository: string,
+  digest: Digest,
+  tags: readonly string[],
+  tagOnly: boolean,
+): string {
   if (tagOnly) return `${repository}:${tags[0]}`;
   return tags.length ? `${repository}:${tags[0]}@${digest}` : `${repository}@${digest}`;
 }

@@ -47,7 +47,9 @@ export function unknownKeysMessage(keys: readonly string[], known: readonly stri
     .map((key) => {
       const near = nearestName(key, known);
       const shown = JSON.stringify(key.slice(0, 60)).slice(1, -1);
-      return near ? `${prefix}.${shown} is not an option; did you mean ${near}?` : `${prefix}.${shown} is not an option (known: ${[...known].sort().join(', ')}).`;
+      return near
+        ? `${prefix}.${shown} is not an option; did you mean ${near}?`
+        : `${prefix}.${shown} is not an option (known: ${[...known].sort().join(', ')}).`;
     })
     .join(' ');
 }
@@ -56,6 +58,13 @@ export function unknownKeysMessage(keys: readonly string[], known: readonly stri
 export function acceptedForms(field: string, value: unknown): string | undefined {
   const forms = ACCEPTED_FORMS[field];
   if (!forms) return undefined;
-  const got = typeof value === 'string' ? `the string '${value.slice(0, 60)}'${field !== 'cacheDir' ? ` (wrap it in a list: ['${value.slice(0, 60)}'])` : ''}` : Array.isArray(value) ? 'a list with a wrong entry' : value === null ? 'null' : typeof value;
+  const got =
+    typeof value === 'string'
+      ? `the string '${value.slice(0, 60)}'${field !== 'cacheDir' ? ` (wrap it in a list: ['${value.slice(0, 60)}'])` : ''}`
+      : Array.isArray(value)
+        ? 'a list with a wrong entry'
+        : value === null
+          ? 'null'
+          : typeof value;
   return `options.${field} must be ${forms}; got ${got}.`;
 }

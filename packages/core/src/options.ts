@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { TskoError, type CredentialSource, type RegistryEvent, type RegistryTimeouts, type RetryPolicy } from '@tsko/registry';
+import {
+  TskoError,
+  type CredentialSource,
+  type RegistryEvent,
+  type RegistryTimeouts,
+  type RetryPolicy,
+} from '@tsko/registry';
 import type { CoreEvent } from './events.js';
 import { acceptedForms, unknownKeysMessage } from './option-messages.js';
 
@@ -106,12 +112,25 @@ export interface ExecutionOptions {
 
 export type PublishOptions = BuildPlan & ExecutionOptions;
 
-const EXECUTION_KEYS = ['concurrency', 'pushConcurrency', 'credentials', 'onEvent', 'signal', 'environment', 'timeouts', 'retry'] as const;
+const EXECUTION_KEYS = [
+  'concurrency',
+  'pushConcurrency',
+  'credentials',
+  'onEvent',
+  'signal',
+  'environment',
+  'timeouts',
+  'retry',
+] as const;
 
 /** Splits options into the validated plan and the execution settings. */
 export function splitOptions(options: PublishOptions = {}): { plan: BuildPlan; exec: ExecutionOptions } {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TskoError('TSKO_CONFIG_INVALID', `options must be an object; got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}.`, { details: { field: '(options)' } });
+    throw new TskoError(
+      'TSKO_CONFIG_INVALID',
+      `options must be an object; got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}.`,
+      { details: { field: '(options)' } },
+    );
   }
   const planInput: Record<string, unknown> = {};
   const exec: Record<string, unknown> = {};
@@ -124,15 +143,22 @@ export function splitOptions(options: PublishOptions = {}): { plan: BuildPlan; e
     const issue = parsed.error.issues[0]!;
     if (issue.code === 'unrecognized_keys' && issue.path.length === 0) {
       const known = [...Object.keys(buildPlanSchema.shape), ...EXECUTION_KEYS];
-      throw new TskoError('TSKO_CONFIG_INVALID', unknownKeysMessage(issue.keys, known), { cause: parsed.error, details: { field: issue.keys[0]!, unknownKeys: issue.keys } });
+      throw new TskoError('TSKO_CONFIG_INVALID', unknownKeysMessage(issue.keys, known), {
+        cause: parsed.error,
+        details: { field: issue.keys[0]!, unknownKeys: issue.keys },
+      });
     }
     const field = issue.path.join('.') || '(options)';
     const top = String(issue.path[0] ?? '');
     // A wrong shape (a string where a list goes) gets the accepted forms; a bad entry inside a
     // list keeps zod's precise message.
-    const forms = issue.path.length >= 1 && !Array.isArray(planInput[top]) ? acceptedForms(top, planInput[top]) : undefined;
+    const forms =
+      issue.path.length >= 1 && !Array.isArray(planInput[top]) ? acceptedForms(top, planInput[top]) : undefined;
     const keys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
-    throw new TskoError('TSKO_CONFIG_INVALID', forms ?? `options.${field}: ${issue.message}${keys}.`, { cause: parsed.error, details: { field } });
+    throw new TskoError('TSKO_CONFIG_INVALID', forms ?? `options.${field}: ${issue.message}${keys}.`, {
+      cause: parsed.error,
+      details: { field },
+    });
   }
   checkExecution(exec);
   return { plan: parsed.data, exec: exec as ExecutionOptions };
@@ -143,16 +169,26 @@ export function checkExecution(exec: Record<string, unknown>): void {
   for (const field of ['concurrency', 'pushConcurrency']) {
     const value = exec[field];
     if (value !== undefined && !(Number.isInteger(value) && (value as number) > 0)) {
-      throw new TskoError('TSKO_CONFIG_INVALID', `options.${field} must be a positive integer; got ${String(value).slice(0, 40)}.`, { details: { field } });
+      throw new TskoError(
+        'TSKO_CONFIG_INVALID',
+        `options.${field} must be a positive integer; got ${String(value).slice(0, 40)}.`,
+        { details: { field } },
+      );
     }
   }
   if (exec.onEvent !== undefined && typeof exec.onEvent !== 'function') {
-    throw new TskoError('TSKO_CONFIG_INVALID', 'options.onEvent must be a function.', { details: { field: 'onEvent' } });
+    throw new TskoError('TSKO_CONFIG_INVALID', 'options.onEvent must be a function.', {
+      details: { field: 'onEvent' },
+    });
   }
   if (exec.signal !== undefined && !(exec.signal instanceof AbortSignal)) {
-    throw new TskoError('TSKO_CONFIG_INVALID', 'options.signal must be an AbortSignal.', { details: { field: 'signal' } });
+    throw new TskoError('TSKO_CONFIG_INVALID', 'options.signal must be an AbortSignal.', {
+      details: { field: 'signal' },
+    });
   }
   if (exec.environment !== undefined && (typeof exec.environment !== 'object' || exec.environment === null)) {
-    throw new TskoError('TSKO_CONFIG_INVALID', 'options.environment must be an object of environment variables.', { details: { field: 'environment' } });
+    throw new TskoError('TSKO_CONFIG_INVALID', 'options.environment must be an object of environment variables.', {
+      details: { field: 'environment' },
+    });
   }
 }

@@ -1,8 +1,18 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
-  asTskoError, fileSystemError, formatPlatform, guarded, listReferrers, parseRepository, pushImage, referenceName, TskoError,
-  type Digest, type Image, type ImageIndex,
+  asTskoError,
+  fileSystemError,
+  formatPlatform,
+  guarded,
+  listReferrers,
+  parseRepository,
+  pushImage,
+  referenceName,
+  TskoError,
+  type Digest,
+  type Image,
+  type ImageIndex,
 } from '@tsko/registry';
 import { BuildContext, buildInContext, type BuildResult } from './build.js';
 import { stripKoPrefix } from './go/import-path.js';
@@ -48,7 +58,8 @@ export interface PublishResult {
 const KO_LOCAL = 'ko.local';
 
 /** ko's rule (commands/resolver.go): a repo under `ko.local` means "load into the daemon". */
-const isLocalRepo = (repo: string | undefined) => repo !== undefined && (repo === KO_LOCAL || repo.startsWith(KO_LOCAL));
+const isLocalRepo = (repo: string | undefined) =>
+  repo !== undefined && (repo === KO_LOCAL || repo.startsWith(KO_LOCAL));
 
 const digestTag = (digest: Digest) => digest.slice(digest.indexOf(':') + 1);
 
@@ -121,14 +132,24 @@ function checkPublishSettings(settings: BuildContext['settings']): void {
   const source = repo !== undefined && settings.env.KO_DOCKER_REPO === repo ? 'KO_DOCKER_REPO' : 'options.repo';
   if (!repo && push) {
     // Fail before any build: there is nowhere to put the result.
-    throw new TskoError('TSKO_NO_REPO', 'Nowhere to publish: set options.repo or KO_DOCKER_REPO (e.g. registry.example.com/team), or pass push: false.');
+    throw new TskoError(
+      'TSKO_NO_REPO',
+      'Nowhere to publish: set options.repo or KO_DOCKER_REPO (e.g. registry.example.com/team), or pass push: false.',
+    );
   }
   if (!repo && settings.naming === 'bare') {
-    throw new TskoError('TSKO_NO_REPO', "naming: 'bare' names images by the repo alone, and no repo is set: set options.repo or KO_DOCKER_REPO, or use another naming.");
+    throw new TskoError(
+      'TSKO_NO_REPO',
+      "naming: 'bare' names images by the repo alone, and no repo is set: set options.repo or KO_DOCKER_REPO, or use another naming.",
+    );
   }
   if (repo && !isLocalRepo(repo)) checkRepo(repo, source);
   if (push && !isLocalRepo(repo) && settings.tagOnly && settings.tags[0] === 'latest') {
-    throw new TskoError('TSKO_CONFIG_INVALID', "options.tagOnly: the tag 'latest' cannot be used in a tag-only reference (ko refuses it too); pass tags: ['v1.2.3'].", { details: { field: 'tags' } });
+    throw new TskoError(
+      'TSKO_CONFIG_INVALID',
+      "options.tagOnly: the tag 'latest' cannot be used in a tag-only reference (ko refuses it too); pass tags: ['v1.2.3'].",
+      { details: { field: 'tags' } },
+    );
   }
 }
 
@@ -139,7 +160,10 @@ function checkPublishSettings(settings: BuildContext['settings']): void {
  */
 export function publish(importPath: string, options?: PublishOptions): Promise<PublishResult>;
 export function publish(importPaths: readonly string[], options?: PublishOptions): Promise<PublishResult[]>;
-export async function publish(importPaths: string | readonly string[], options: PublishOptions = {}): Promise<PublishResult | PublishResult[]> {
+export async function publish(
+  importPaths: string | readonly string[],
+  options: PublishOptions = {},
+): Promise<PublishResult | PublishResult[]> {
   const publisher = await createPublisher(options);
   try {
     if (typeof importPaths === 'string') return await publisher.publish(importPaths);
@@ -163,17 +187,31 @@ async function publishBuilt(ctx: BuildContext, built: BuildResult): Promise<Omit
   const attached: PublishResult['sboms'] = [];
   if (settings.push && !isLocal) {
     const target = parseRepository(repository);
-    const pushOptions = { session: ctx.session, concurrency: settings.pushConcurrency, tags, ...(ctx.exec.signal ? { signal: ctx.exec.signal } : {}), ...(ctx.exec.onEvent ? { onEvent: ctx.exec.onEvent } : {}) };
+    const pushOptions = {
+      session: ctx.session,
+      concurrency: settings.pushConcurrency,
+      tags,
+      ...(ctx.exec.signal ? { signal: ctx.exec.signal } : {}),
+      ...(ctx.exec.onEvent ? { onEvent: ctx.exec.onEvent } : {}),
+    };
     await pushImage(image, target, pushOptions);
     if (sboms.length) {
       // Probed on the image just pushed, so the repository exists (some registries 404 an unknown one).
-      const how = await chooseAttachment(settings.sbomAttachment, repository, async () => (await listReferrers(target, image.digest, { session: ctx.session })) !== undefined);
+      const how = await chooseAttachment(
+        settings.sbomAttachment,
+        repository,
+        async () => (await listReferrers(target, image.digest, { session: ctx.session })) !== undefined,
+      );
       for (const sbom of sboms) {
         const artifact = sbomArtifact(sbom.document, sbom.subject.descriptor());
         const tag = sbomTag(sbom.subject.digest);
         // By digest only for `referrers`: the registry lists it by its subject.
-        await pushImage(artifact, how === 'referrers' ? { ...target, digest: artifact.digest } : { ...target, tag }, { ...pushOptions, tags: [] });
-        const ref = how === 'referrers' ? `${referenceName(target)}@${artifact.digest}` : `${referenceName(target)}:${tag}`;
+        await pushImage(artifact, how === 'referrers' ? { ...target, digest: artifact.digest } : { ...target, tag }, {
+          ...pushOptions,
+          tags: [],
+        });
+        const ref =
+          how === 'referrers' ? `${referenceName(target)}@${artifact.digest}` : `${referenceName(target)}:${tag}`;
         attached.push({ subject: sbom.subject.digest, ref, digest: artifact.digest, attachment: how });
         ctx.emit({ type: 'sbom:attached', importPath: built.importPath, subject: sbom.subject.digest, reference: ref });
       }
@@ -184,12 +222,16 @@ async function publishBuilt(ctx: BuildContext, built: BuildResult): Promise<Omit
   const sinks: SinkSpec[] = [...settings.sinks];
   if (local && !sinks.some((s) => s.type === 'daemon')) sinks.push({ type: 'daemon' });
   for (const sink of sinks) {
-    if (local && sink.type === 'daemon') await writeSink(ctx, sink, local, repository, [...tags, digestTag(local.digest)], built.importPath);
+    if (local && sink.type === 'daemon')
+      await writeSink(ctx, sink, local, repository, [...tags, digestTag(local.digest)], built.importPath);
     else await writeSink(ctx, sink, image, repository, tags, built.importPath);
   }
 
-  const ref = local ? formatDaemonRef(repository, local.digest) : publishedRef(settings, repository, image.digest, tags);
-  if (settings.push && !isLocal) ctx.emit({ type: 'push:done', importPath: built.importPath, ref, digest: image.digest });
+  const ref = local
+    ? formatDaemonRef(repository, local.digest)
+    : publishedRef(settings, repository, image.digest, tags);
+  if (settings.push && !isLocal)
+    ctx.emit({ type: 'push:done', importPath: built.importPath, ref, digest: image.digest });
   return {
     importPath: built.importPath,
     ref,
@@ -198,12 +240,22 @@ async function publishBuilt(ctx: BuildContext, built: BuildResult): Promise<Omit
     mediaType: image.mediaType,
     platforms: built.platforms.map((p) => ({ platform: formatPlatform(p.platform), digest: p.image.digest })),
     sboms: attached,
-    imageRefs: imageRefsFor(ref, repository, image.digest, image.kind === 'index' ? built.platforms.map((p) => p.image.digest) : undefined),
+    imageRefs: imageRefsFor(
+      ref,
+      repository,
+      image.digest,
+      image.kind === 'index' ? built.platforms.map((p) => p.image.digest) : undefined,
+    ),
   };
 }
 
 /** The reference ko prints for an import path pushed to a registry, or not pushed at all. */
-function publishedRef(settings: BuildContext['settings'], repository: string, digest: Digest, tags: readonly string[]): string {
+function publishedRef(
+  settings: BuildContext['settings'],
+  repository: string,
+  digest: Digest,
+  tags: readonly string[],
+): string {
   if (settings.push) return formatPublishedRef(repository, digest, tags, settings.tagOnly);
   // Not pushed: a tarball sink names it as a push would (publish/tarball.go, no tag-only form);
   // otherwise ko's stand-in publisher keeps the first tag, latest too (commands/resolver.go).
@@ -224,7 +276,8 @@ function sbomDocuments(built: BuildResult): SbomDocument[] {
     name: `${built.appName}-${formatPlatform(p.platform).replace(/[/:]/g, '-')}`,
     document: imageSpdx(p.image, p.buildInfo),
   }));
-  if (built.image.kind === 'index') docs.push({ subject: built.image, name: `${built.appName}-index`, document: indexSpdx(built.image) });
+  if (built.image.kind === 'index')
+    docs.push({ subject: built.image, name: `${built.appName}-index`, document: indexSpdx(built.image) });
   return docs;
 }
 
@@ -240,7 +293,14 @@ async function writeSbomFiles(dir: string, docs: readonly SbomDocument[]): Promi
   }
 }
 
-async function writeSink(ctx: BuildContext, sink: SinkSpec, image: Image | ImageIndex, repository: string, tags: readonly string[], importPath: string): Promise<void> {
+async function writeSink(
+  ctx: BuildContext,
+  sink: SinkSpec,
+  image: Image | ImageIndex,
+  repository: string,
+  tags: readonly string[],
+  importPath: string,
+): Promise<void> {
   const { settings } = ctx;
   if (sink.type === 'layout') {
     const path = resolve(settings.dir, sink.path);

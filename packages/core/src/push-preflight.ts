@@ -26,8 +26,15 @@ export async function checkRepoAccess(ctx: BuildContext): Promise<void> {
 function asPushTargetError(err: unknown, repo: string): TskoError {
   const error = asTskoError(err, `push target ${repo}`);
   if (error.code === 'TSKO_ABORTED' || error.code === 'TSKO_UNAUTHORIZED') return error; // already names the host and what to do
-  const options: ConstructorParameters<typeof TskoError>[2] = { cause: error, details: { ...(error.details ?? {}), repo } };
+  const options: ConstructorParameters<typeof TskoError>[2] = {
+    cause: error,
+    details: { ...(error.details ?? {}), repo },
+  };
   if (error.status !== undefined) options.status = error.status;
   if (error.registryErrors) options.registryErrors = error.registryErrors;
-  return new TskoError(error.code, `The push target ${repo} (options.repo or KO_DOCKER_REPO) failed its check before building: ${error.message}`, options);
+  return new TskoError(
+    error.code,
+    `The push target ${repo} (options.repo or KO_DOCKER_REPO) failed its check before building: ${error.message}`,
+    options,
+  );
 }

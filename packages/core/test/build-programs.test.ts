@@ -32,8 +32,19 @@ describe('a build runs only the programs the caller allowed', () => {
     await rm(join(app, '.ko.yaml'), { force: true });
   });
 
-  const ran = () => access(marker).then(() => true, () => false);
-  const opts = (extra: Record<string, unknown> = {}) => ({ dir: app, baseImage: 'scratch', push: false, platforms: ['linux/amd64'], environment: testEnvironment(), ...extra });
+  const ran = () =>
+    access(marker).then(
+      () => true,
+      () => false,
+    );
+  const opts = (extra: Record<string, unknown> = {}) => ({
+    dir: app,
+    baseImage: 'scratch',
+    push: false,
+    platforms: ['linux/amd64'],
+    environment: testEnvironment(),
+    ...extra,
+  });
   const koYaml = (text: string) => writeFile(join(app, '.ko.yaml'), text);
 
   const refusedNaming = (file: string | undefined, field: string, setting: RegExp) => (err: unknown) => {
@@ -51,26 +62,43 @@ describe('a build runs only the programs the caller allowed', () => {
 
   it('refuses GOFLAGS=-toolexec in .ko.yaml defaultEnv, naming the file and field, and runs nothing', async () => {
     await koYaml(`defaultEnv:\n  - GOFLAGS=-mod=mod -toolexec=${script}\n`);
-    await assert.rejects(publish('./cmd/server', opts()), refusedNaming(join(app, '.ko.yaml'), 'defaultEnv[0]', /-toolexec/));
+    await assert.rejects(
+      publish('./cmd/server', opts()),
+      refusedNaming(join(app, '.ko.yaml'), 'defaultEnv[0]', /-toolexec/),
+    );
     assert.equal(await ran(), false);
   });
 
   it('refuses GOFLAGS=-toolexec in .ko.yaml builds[].env', async () => {
-    await koYaml(`builds:\n  - id: server\n    main: ./cmd/server\n    env:\n      - CGO_ENABLED=0\n      - GOFLAGS=--toolexec ${script}\n`);
-    await assert.rejects(publish('./cmd/server', opts()), refusedNaming(join(app, '.ko.yaml'), 'builds[0].env[1]', /toolexec/));
+    await koYaml(
+      `builds:\n  - id: server\n    main: ./cmd/server\n    env:\n      - CGO_ENABLED=0\n      - GOFLAGS=--toolexec ${script}\n`,
+    );
+    await assert.rejects(
+      publish('./cmd/server', opts()),
+      refusedNaming(join(app, '.ko.yaml'), 'builds[0].env[1]', /toolexec/),
+    );
     assert.equal(await ran(), false);
   });
 
   it('refuses GOFLAGS=-toolexec in options.env', async () => {
-    await assert.rejects(publish('./cmd/server', opts({ env: [`GOFLAGS=-toolexec=${script}`] })), refusedNaming(undefined, 'env[0]', /options\.env\[0\].*toolexec/));
+    await assert.rejects(
+      publish('./cmd/server', opts({ env: [`GOFLAGS=-toolexec=${script}`] })),
+      refusedNaming(undefined, 'env[0]', /options\.env\[0\].*toolexec/),
+    );
     assert.equal(await ran(), false);
   });
 
   it('refuses -toolexec in .ko.yaml defaultFlags and options.flags', async () => {
     await koYaml(`defaultFlags: ["-toolexec=${script}"]\n`);
-    await assert.rejects(publish('./cmd/server', opts()), refusedNaming(join(app, '.ko.yaml'), 'defaultFlags[0]', /toolexec/));
+    await assert.rejects(
+      publish('./cmd/server', opts()),
+      refusedNaming(join(app, '.ko.yaml'), 'defaultFlags[0]', /toolexec/),
+    );
     await rm(join(app, '.ko.yaml'));
-    await assert.rejects(publish('./cmd/server', opts({ flags: ['-trimpath', `-toolexec=${script}`] })), refusedNaming(undefined, 'flags[1]', /options\.flags\[1\]/));
+    await assert.rejects(
+      publish('./cmd/server', opts({ flags: ['-trimpath', `-toolexec=${script}`] })),
+      refusedNaming(undefined, 'flags[1]', /options\.flags\[1\]/),
+    );
     assert.equal(await ran(), false);
   });
 
@@ -98,18 +126,26 @@ describe('a build runs only the programs the caller allowed', () => {
 
   it('a template that expands to -toolexec is refused too (checked after expansion)', async () => {
     await koYaml('defaultFlags: ["{{.Env.EXTRA}}"]\n');
-    await assert.rejects(publish('./cmd/server', opts({ environment: testEnvironment({ EXTRA: `-toolexec=${script}` }) })), refusedNaming(join(app, '.ko.yaml'), 'defaultFlags[0]', /toolexec/));
+    await assert.rejects(
+      publish('./cmd/server', opts({ environment: testEnvironment({ EXTRA: `-toolexec=${script}` }) })),
+      refusedNaming(join(app, '.ko.yaml'), 'defaultFlags[0]', /toolexec/),
+    );
     assert.equal(await ran(), false);
   });
 
   it('keeps plain build data from .ko.yaml: CGO_ENABLED, GOFLAGS=-mod, tags, -X ldflags', async () => {
-    await koYaml('defaultEnv: [CGO_ENABLED=0, "GOFLAGS=-mod=mod -tags=netgo"]\ndefaultFlags: [-tags=netgo]\ndefaultLdflags: ["-s -w -X main.version=v9"]\n');
+    await koYaml(
+      'defaultEnv: [CGO_ENABLED=0, "GOFLAGS=-mod=mod -tags=netgo"]\ndefaultFlags: [-tags=netgo]\ndefaultLdflags: ["-s -w -X main.version=v9"]\n',
+    );
     const result = await publish('./cmd/server', opts());
     assert.match(result.digest, /^sha256:/);
   });
 
   it('-o is never allowed: tsko owns the output path', async () => {
-    await assert.rejects(publish('./cmd/server', opts({ flags: ['-o', '/tmp/x'], allowBuildPrograms: true })), (err: unknown) => isTskoError(err, 'TSKO_INVALID_ARGUMENT') && /options\.flags\[0\]/.test(err.message));
+    await assert.rejects(
+      publish('./cmd/server', opts({ flags: ['-o', '/tmp/x'], allowBuildPrograms: true })),
+      (err: unknown) => isTskoError(err, 'TSKO_INVALID_ARGUMENT') && /options\.flags\[0\]/.test(err.message),
+    );
   });
 
   it('allowBuildPrograms: true lets .ko.yaml GOFLAGS=-toolexec run (the opt-in)', async () => {
@@ -120,8 +156,17 @@ describe('a build runs only the programs the caller allowed', () => {
   });
 
   it('buildGoBinary applies the same rule to its env, and the opt-in', async () => {
-    const request = { importPath: './cmd/server', dir: app, platform: { os: 'linux', architecture: 'amd64' }, baseEnv: testEnvironment(), env: [`GOFLAGS=-toolexec=${script}`] };
-    await assert.rejects(buildGoBinary(request), (err: unknown) => isTskoError(err, 'TSKO_BUILD_PROGRAM_REFUSED') && /env\[0\]/.test(err.message));
+    const request = {
+      importPath: './cmd/server',
+      dir: app,
+      platform: { os: 'linux', architecture: 'amd64' },
+      baseEnv: testEnvironment(),
+      env: [`GOFLAGS=-toolexec=${script}`],
+    };
+    await assert.rejects(
+      buildGoBinary(request),
+      (err: unknown) => isTskoError(err, 'TSKO_BUILD_PROGRAM_REFUSED') && /env\[0\]/.test(err.message),
+    );
     assert.equal(await ran(), false);
     const out = await mkdtemp(join(work, 'out-'));
     const binary = await buildGoBinary({ ...request, outDir: out, allowBuildPrograms: true });

@@ -20,7 +20,12 @@ const DURATION = String.raw`(\d+ ms|[\d.]+ s|\d+ min \d+ s)`;
 /** A stream that keeps what was written, optionally claiming to be a terminal. */
 function capture(isTTY = false): { stream: Writable & { isTTY?: boolean; columns?: number }; text: () => string } {
   const chunks: string[] = [];
-  const stream = new Writable({ write(chunk: Buffer, _e, done) { chunks.push(chunk.toString()); done(); } }) as Writable & { isTTY?: boolean; columns?: number };
+  const stream = new Writable({
+    write(chunk: Buffer, _e, done) {
+      chunks.push(chunk.toString());
+      done();
+    },
+  }) as Writable & { isTTY?: boolean; columns?: number };
   if (isTTY) Object.assign(stream, { isTTY: true, columns: 200 });
   return { stream, text: () => chunks.join('') };
 }
@@ -35,35 +40,70 @@ describe('consoleReporter renders a real publish', () => {
   after(async () => registry?.stop());
 
   const options = (extra: Record<string, unknown>) => ({
-    dir: FIXTURE, repo: `${registry.host}/reporter`, baseImage: baseRef, platforms: ['linux/amd64', 'linux/arm64'], environment: testEnvironment(), ...extra,
+    dir: FIXTURE,
+    repo: `${registry.host}/reporter`,
+    baseImage: baseRef,
+    platforms: ['linux/amd64', 'linux/arm64'],
+    environment: testEnvironment(),
+    ...extra,
   });
 
-  it('writes one line per step, go\'s own output, and a summary that matches what the registry saw', async () => {
+  it("writes one line per step, go's own output, and a summary that matches what the registry saw", async () => {
     const out = capture();
     const reporter = consoleReporter({ stream: out.stream });
     const seen: (CoreEvent | RegistryEvent)[] = [];
     // -x makes go print its steps on stderr even with a warm cache: real go output to pass through.
-    const result = await publish('./cmd/server', options({ flags: ['-x'], onEvent: (e: CoreEvent | RegistryEvent) => { seen.push(e); reporter(e); } }));
+    const result = await publish(
+      './cmd/server',
+      options({
+        flags: ['-x'],
+        onEvent: (e: CoreEvent | RegistryEvent) => {
+          seen.push(e);
+          reporter(e);
+        },
+      }),
+    );
     const totals = reporter.summary();
     const lines = out.text().split('\n').filter(Boolean);
 
-    assert.ok(!out.text().includes('\r') && !out.text().includes('\x1b'), 'a plain stream gets no terminal control codes');
+    assert.ok(
+      !out.text().includes('\r') && !out.text().includes('\x1b'),
+      'a plain stream gets no terminal control codes',
+    );
     for (const platform of ['linux/amd64', 'linux/arm64']) {
       assert.ok(lines.includes(`build     example.com/app/cmd/server ${platform}`), `build line for ${platform}`);
-      assert.ok(lines.some((l) => new RegExp(`^built     example\\.com/app/cmd/server ${platform} in ${DURATION}$`).test(l)), `built line for ${platform}`);
+      assert.ok(
+        lines.some((l) => new RegExp(`^built     example\\.com/app/cmd/server ${platform} in ${DURATION}$`).test(l)),
+        `built line for ${platform}`,
+      );
       for (const layer of ['kodata', 'binary']) {
-        const event = seen.find((e) => (e.type === 'layer:built' || e.type === 'layer:cached') && e.platform === platform && e.layer === layer) as Extract<CoreEvent, { type: 'layer:built' }>;
-        assert.ok(lines.some((l) => l.startsWith(`layer     example.com/app/cmd/server ${platform} ${layer} ${event.digest.slice(0, 19)} `)), `${layer} layer line for ${platform}`);
+        const event = seen.find(
+          (e) =>
+            (e.type === 'layer:built' || e.type === 'layer:cached') && e.platform === platform && e.layer === layer,
+        ) as Extract<CoreEvent, { type: 'layer:built' }>;
+        assert.ok(
+          lines.some((l) =>
+            l.startsWith(`layer     example.com/app/cmd/server ${platform} ${layer} ${event.digest.slice(0, 19)} `),
+          ),
+          `${layer} layer line for ${platform}`,
+        );
       }
     }
-    assert.ok(lines.some((l) => /^ {2}go: WORK=/.test(l)), 'go -x output arrives as build:output lines');
+    assert.ok(
+      lines.some((l) => /^ {2}go: WORK=/.test(l)),
+      'go -x output arrives as build:output lines',
+    );
     const goLines = seen.filter((e) => e.type === 'build:output').length;
     assert.equal(lines.filter((l) => l.startsWith('  go: ')).length, goLines);
     assert.ok(lines.includes(`image     example.com/app/cmd/server ${result.digest}`));
 
     const uploaded = seen.filter((e): e is Extract<RegistryEvent, { type: 'blob:done' }> => e.type === 'blob:done');
     assert.ok(uploaded.length >= 4, 'config and layers of two platforms were uploaded');
-    for (const blob of uploaded) assert.ok(lines.some((l) => l.startsWith(`uploaded  ${blob.repository} ${blob.digest.slice(0, 19)} `)), `uploaded line for ${blob.digest}`);
+    for (const blob of uploaded)
+      assert.ok(
+        lines.some((l) => l.startsWith(`uploaded  ${blob.repository} ${blob.digest.slice(0, 19)} `)),
+        `uploaded line for ${blob.digest}`,
+      );
     const manifests = seen.filter((e) => e.type === 'manifest:pushed');
     assert.equal(lines.filter((l) => l.startsWith('manifest  ')).length, manifests.length);
     assert.ok(lines.includes(`pushed    ${result.ref}`));
@@ -80,7 +120,12 @@ describe('consoleReporter renders a real publish', () => {
     const skipped = seen.filter((e) => e.type === 'blob:skipped').length;
     assert.ok(mounted > 0, 'the base layers were mounted from the base repository');
     assert.equal(totals.mounted.blobs, mounted);
-    assert.match(summary[1]!, new RegExp(`^summary {3}uploaded ${uploaded.length} blobs \\([\\d.]+ MB\\), mounted ${mounted} blobs \\(\\d+ B\\), skipped ${skipped} blobs? \\(.+\\) already there, ${manifests.length} manifests$`));
+    assert.match(
+      summary[1]!,
+      new RegExp(
+        `^summary {3}uploaded ${uploaded.length} blobs \\([\\d.]+ MB\\), mounted ${mounted} blobs \\(\\d+ B\\), skipped ${skipped} blobs? \\(.+\\) already there, ${manifests.length} manifests$`,
+      ),
+    );
     assert.equal(summary[2], `summary   pushed ${result.ref}`);
   });
 
@@ -94,20 +139,31 @@ describe('consoleReporter renders a real publish', () => {
     assert.ok(totals.skipped.blobs > 0 && totals.mounted.blobs > 0, JSON.stringify(totals));
     assert.equal(lines.filter((l) => l.startsWith('exists    ')).length, totals.skipped.blobs);
     assert.equal(lines.filter((l) => l.startsWith('mounted   ')).length, totals.mounted.blobs);
-    assert.ok(lines.some((l) => /^mounted {3}elsewhere\/server-[0-9a-f]{32} sha256:[0-9a-f]{12} \d+ B from base\/static$/.test(l)), lines.join('\n'));
+    assert.ok(
+      lines.some((l) =>
+        /^mounted {3}elsewhere\/server-[0-9a-f]{32} sha256:[0-9a-f]{12} \d+ B from base\/static$/.test(l),
+      ),
+      lines.join('\n'),
+    );
     assert.equal(totals.pushed.length, 2);
   });
 
   it('on a terminal, rewrites one status line with the bytes of blobs in flight and clears it for the summary', async () => {
     const out = capture(true);
     const reporter = consoleReporter({ stream: out.stream });
-    await publish('./cmd/server', options({ repo: `${registry.host}/tty`, platforms: ['linux/amd64'], onEvent: reporter }));
+    await publish(
+      './cmd/server',
+      options({ repo: `${registry.host}/tty`, platforms: ['linux/amd64'], onEvent: reporter }),
+    );
     reporter.summary();
     const text = out.text();
     assert.match(text, /uploading \d+ blobs?: [\d.]+ (B|kB|MB) \/ [\d.]+ (B|kB|MB) {2}sha256:[0-9a-f]{12} \d+%/);
     assert.ok(text.includes('\r\x1b[2K'), 'the status line is erased before step lines');
     const lastStatus = text.lastIndexOf('uploading ');
     assert.ok(text.indexOf('\r\x1b[2K', lastStatus) > lastStatus, 'the last status line is erased');
-    assert.ok(text.indexOf('summary   built 1 image') > text.lastIndexOf('\r\x1b[2K'), 'the summary follows the cleared status line');
+    assert.ok(
+      text.indexOf('summary   built 1 image') > text.lastIndexOf('\r\x1b[2K'),
+      'the summary follows the cleared status line',
+    );
   });
 });

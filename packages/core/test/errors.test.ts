@@ -17,14 +17,29 @@ describe('bad input gets a typed, actionable error', () => {
   });
   after(() => rm(work, { recursive: true, force: true }));
 
-  const opts = (extra: Record<string, unknown> = {}) => ({ dir: FIXTURE, baseImage: 'scratch', push: false, environment: testEnvironment(), ...extra });
-
-  it('a package that is not main is TSKO_NOT_MAIN naming it', async () => {
-    await assert.rejects(publish('./lib', opts()), (err: unknown) => isTskoError(err, 'TSKO_NOT_MAIN') && /example\.com\/app\/lib/.test(err.message) && /not package main/.test(err.message));
+  const opts = (extra: Record<string, unknown> = {}) => ({
+    dir: FIXTURE,
+    baseImage: 'scratch',
+    push: false,
+    environment: testEnvironment(),
+    ...extra,
   });
 
-  it('a path that does not exist is TSKO_NOT_MAIN with go list\'s reason', async () => {
-    await assert.rejects(publish('ko://example.com/app/cmd/nope', opts()), (err: unknown) => isTskoError(err, 'TSKO_NOT_MAIN') && /cmd\/nope/.test(err.message));
+  it('a package that is not main is TSKO_NOT_MAIN naming it', async () => {
+    await assert.rejects(
+      publish('./lib', opts()),
+      (err: unknown) =>
+        isTskoError(err, 'TSKO_NOT_MAIN') &&
+        /example\.com\/app\/lib/.test(err.message) &&
+        /not package main/.test(err.message),
+    );
+  });
+
+  it("a path that does not exist is TSKO_NOT_MAIN with go list's reason", async () => {
+    await assert.rejects(
+      publish('ko://example.com/app/cmd/nope', opts()),
+      (err: unknown) => isTskoError(err, 'TSKO_NOT_MAIN') && /cmd\/nope/.test(err.message),
+    );
   });
 
   it('a compile error is TSKO_BUILD_FAILED carrying the compiler output', async () => {
@@ -38,7 +53,10 @@ describe('bad input gets a typed, actionable error', () => {
 
   it('refuses -toolexec in any spelling', async () => {
     for (const flag of ['-toolexec=/bin/sh', '--toolexec', '-toolexec']) {
-      await assert.rejects(publish('./cmd/server', opts({ flags: [flag] })), (err: unknown) => isTskoError(err, 'TSKO_BUILD_PROGRAM_REFUSED') && err.message.includes(flag));
+      await assert.rejects(
+        publish('./cmd/server', opts({ flags: [flag] })),
+        (err: unknown) => isTskoError(err, 'TSKO_BUILD_PROGRAM_REFUSED') && err.message.includes(flag),
+      );
     }
   });
 
@@ -47,7 +65,10 @@ describe('bad input gets a typed, actionable error', () => {
     await cp(FIXTURE, app, { recursive: true });
     await writeFile(join(work, 'secret.txt'), 'host secret');
     await symlink(join(work, 'secret.txt'), join(app, 'cmd/server/kodata/leak.txt'));
-    await assert.rejects(publish('./cmd/server', opts({ dir: app })), (err: unknown) => isTskoError(err, 'TSKO_KODATA_ESCAPE') && /leak\.txt/.test(err.message));
+    await assert.rejects(
+      publish('./cmd/server', opts({ dir: app })),
+      (err: unknown) => isTskoError(err, 'TSKO_KODATA_ESCAPE') && /leak\.txt/.test(err.message),
+    );
   });
 
   it('a kodata symlink inside kodata/ is followed', async () => {
@@ -65,19 +86,31 @@ describe('bad input gets a typed, actionable error', () => {
   });
 
   it('a single-image base whose platform does not match is TSKO_PLATFORM_NOT_FOUND', async () => {
-    await assert.rejects(publish('./cmd/server', opts({ baseImage: `oci-layout://${singleBase}:v1`, platforms: ['linux/arm64'] })), (err: unknown) => isTskoError(err, 'TSKO_PLATFORM_NOT_FOUND') && /single linux\/amd64 image/.test(err.message));
+    await assert.rejects(
+      publish('./cmd/server', opts({ baseImage: `oci-layout://${singleBase}:v1`, platforms: ['linux/arm64'] })),
+      (err: unknown) => isTskoError(err, 'TSKO_PLATFORM_NOT_FOUND') && /single linux\/amd64 image/.test(err.message),
+    );
   });
 
   it('publishing without a repo is TSKO_NO_REPO naming KO_DOCKER_REPO', async () => {
-    await assert.rejects(publish('./cmd/server', opts({ push: true })), (err: unknown) => isTskoError(err, 'TSKO_NO_REPO') && /KO_DOCKER_REPO/.test(err.message));
+    await assert.rejects(
+      publish('./cmd/server', opts({ push: true })),
+      (err: unknown) => isTskoError(err, 'TSKO_NO_REPO') && /KO_DOCKER_REPO/.test(err.message),
+    );
   });
 
   it('a typo in the options is TSKO_CONFIG_INVALID naming the key', async () => {
-    await assert.rejects(publish('./cmd/server', opts({ platfroms: ['linux/amd64'] })), (err: unknown) => isTskoError(err, 'TSKO_CONFIG_INVALID') && /platfroms/.test(err.message));
+    await assert.rejects(
+      publish('./cmd/server', opts({ platfroms: ['linux/amd64'] })),
+      (err: unknown) => isTskoError(err, 'TSKO_CONFIG_INVALID') && /platfroms/.test(err.message),
+    );
   });
 
   it('push: false returns the would-be digest-pinned reference without any registry', async () => {
-    const result = await publish('./cmd/server', opts({ repo: 'registry.invalid/team', platforms: ['linux/amd64'], tags: ['v3'], naming: 'preserveImportPaths' }));
+    const result = await publish(
+      './cmd/server',
+      opts({ repo: 'registry.invalid/team', platforms: ['linux/amd64'], tags: ['v3'], naming: 'preserveImportPaths' }),
+    );
     assert.equal(result.ref, `registry.invalid/team/example.com/app/cmd/server:v3@${result.digest}`);
   });
 
@@ -87,9 +120,15 @@ describe('bad input gets a typed, actionable error', () => {
     await writeFile(wrapper, `#!/bin/sh\necho "$1" >> ${log}\nexec go "$@"\n`);
     const { chmod, readFile } = await import('node:fs/promises');
     await chmod(wrapper, 0o755);
-    await build('./cmd/server', opts({ platforms: ['linux/amd64'], environment: testEnvironment({ KO_GO_PATH: wrapper }) }));
+    await build(
+      './cmd/server',
+      opts({ platforms: ['linux/amd64'], environment: testEnvironment({ KO_GO_PATH: wrapper }) }),
+    );
     assert.deepEqual((await readFile(log, 'utf8')).trim().split('\n'), ['list', 'build', 'version']);
-    await assert.rejects(build('./cmd/server', opts({ goBinary: join(work, 'no-such-go') })), (err: unknown) => isTskoError(err, 'TSKO_GO_NOT_FOUND') && /no-such-go/.test(err.message));
+    await assert.rejects(
+      build('./cmd/server', opts({ goBinary: join(work, 'no-such-go') })),
+      (err: unknown) => isTskoError(err, 'TSKO_GO_NOT_FOUND') && /no-such-go/.test(err.message),
+    );
   });
 
   it('an AbortSignal kills go build and rejects with TSKO_ABORTED', async () => {
@@ -97,7 +136,15 @@ describe('bad input gets a typed, actionable error', () => {
     const started = Date.now();
     // A fresh GOCACHE makes the build slow enough to abort mid-way.
     const env = testEnvironment({ GOCACHE: join(work, 'cold-cache') });
-    const pending = publish('./cmd/server', opts({ environment: env, platforms: ['linux/arm64'], signal: controller.signal, onEvent: (e: { type: string }) => e.type === 'build:start' && setTimeout(() => controller.abort(), 300) }));
+    const pending = publish(
+      './cmd/server',
+      opts({
+        environment: env,
+        platforms: ['linux/arm64'],
+        signal: controller.signal,
+        onEvent: (e: { type: string }) => e.type === 'build:start' && setTimeout(() => controller.abort(), 300),
+      }),
+    );
     await assert.rejects(pending, (err: unknown) => isTskoError(err, 'TSKO_ABORTED'));
     assert.ok(Date.now() - started < 8000, `aborting took ${Date.now() - started} ms`);
   });

@@ -38,14 +38,22 @@ describe('kodata symlinks, as ko bounds them', () => {
     await mkdir(outside);
     await writeFile(join(outside, 'secret.txt'), 'supersecret');
     await symlink(join(outside, 'secret.txt'), join(kodata, 'escape'));
-    await assert.rejects(kodataLayer({ kodataDir: kodata, store }), (err: unknown) => isTskoError(err, 'TSKO_KODATA_ESCAPE') && /outside the allowed root/.test(err.message) && /escape/.test(err.message));
+    await assert.rejects(
+      kodataLayer({ kodataDir: kodata, store }),
+      (err: unknown) =>
+        isTskoError(err, 'TSKO_KODATA_ESCAPE') &&
+        /outside the allowed root/.test(err.message) &&
+        /escape/.test(err.message),
+    );
   });
 
   it('follows a symlink to a file inside kodata (ko: TestWalkRecursiveSymlinkWithinKodata)', async () => {
     const { kodata, store } = await repo();
     await writeFile(join(kodata, 'target.txt'), 'hello');
     await symlink(join(kodata, 'target.txt'), join(kodata, 'link.txt'));
-    const link = (await entriesOf(await kodataLayer({ kodataDir: kodata, store }))).find((e) => e.name === '/var/run/ko/link.txt');
+    const link = (await entriesOf(await kodataLayer({ kodataDir: kodata, store }))).find(
+      (e) => e.name === '/var/run/ko/link.txt',
+    );
     assert.equal(link?.type, 'file');
     assert.equal(link?.body, 'hello');
   });
@@ -55,7 +63,9 @@ describe('kodata symlinks, as ko bounds them', () => {
       const { root, kodata, store } = await repo({ git });
       await writeFile(join(root, 'LICENSE'), 'license');
       await symlink('../../../LICENSE', join(kodata, 'LICENSE'));
-      const license = (await entriesOf(await kodataLayer({ kodataDir: kodata, store }))).find((e) => e.name === '/var/run/ko/LICENSE');
+      const license = (await entriesOf(await kodataLayer({ kodataDir: kodata, store }))).find(
+        (e) => e.name === '/var/run/ko/LICENSE',
+      );
       assert.equal(license?.body, 'license', `.git as a ${git}`);
     }
   });
@@ -64,8 +74,12 @@ describe('kodata symlinks, as ko bounds them', () => {
     const { root, kodata, store } = await repo();
     await writeFile(join(root, 'LICENSE'), 'license');
     await symlink(join(root, 'LICENSE'), join(kodata, 'LICENSE'));
-    await assert.rejects(kodataLayer({ kodataDir: kodata, store }), (err: unknown) => isTskoError(err, 'TSKO_KODATA_ESCAPE'));
-    const license = (await entriesOf(await kodataLayer({ kodataDir: kodata, store, allowedRoot: root }))).find((e) => e.name === '/var/run/ko/LICENSE');
+    await assert.rejects(kodataLayer({ kodataDir: kodata, store }), (err: unknown) =>
+      isTskoError(err, 'TSKO_KODATA_ESCAPE'),
+    );
+    const license = (await entriesOf(await kodataLayer({ kodataDir: kodata, store, allowedRoot: root }))).find(
+      (e) => e.name === '/var/run/ko/LICENSE',
+    );
     assert.equal(license?.body, 'license');
   });
 
@@ -73,7 +87,10 @@ describe('kodata symlinks, as ko bounds them', () => {
     const { kodata, store } = await repo({ git: 'dir' });
     await writeFile(join(work, `host-${n}.txt`), 'host file');
     await symlink(join(work, `host-${n}.txt`), join(kodata, 'leak'));
-    await assert.rejects(kodataLayer({ kodataDir: kodata, store }), (err: unknown) => isTskoError(err, 'TSKO_KODATA_ESCAPE') && err.message.includes('leak'));
+    await assert.rejects(
+      kodataLayer({ kodataDir: kodata, store }),
+      (err: unknown) => isTskoError(err, 'TSKO_KODATA_ESCAPE') && err.message.includes('leak'),
+    );
   });
 
   it('follows a symlinked folder elsewhere in the repository, with its directory entry', async () => {
@@ -82,11 +99,14 @@ describe('kodata symlinks, as ko bounds them', () => {
     await writeFile(join(root, 'config', 'deep', 'a.yaml'), 'a: 1\n');
     await symlink('../../../config', join(kodata, 'config'));
     const entries = await entriesOf(await kodataLayer({ kodataDir: kodata, store }));
-    assert.deepEqual(entries.slice(3).map((e) => [e.name, e.type]), [
-      ['/var/run/ko/config', 'directory'],
-      ['/var/run/ko/config/deep', 'directory'],
-      ['/var/run/ko/config/deep/a.yaml', 'file'],
-    ]);
+    assert.deepEqual(
+      entries.slice(3).map((e) => [e.name, e.type]),
+      [
+        ['/var/run/ko/config', 'directory'],
+        ['/var/run/ko/config/deep', 'directory'],
+        ['/var/run/ko/config/deep/a.yaml', 'file'],
+      ],
+    );
   });
 });
 
@@ -119,7 +139,7 @@ describe('withinRoot (ko: TestWithinRoot)', () => {
 });
 
 describe('kodata directory entries and order', () => {
-  it('writes a directory entry before each folder\'s contents, in Go\'s byte order, all 0555 (ko: check kodata directory headers)', async () => {
+  it("writes a directory entry before each folder's contents, in Go's byte order, all 0555 (ko: check kodata directory headers)", async () => {
     const { kodata, store } = await repo();
     await mkdir(join(kodata, 'subdir', 'inner'), { recursive: true });
     await mkdir(join(kodata, 'empty'));
@@ -127,19 +147,24 @@ describe('kodata directory entries and order', () => {
     await writeFile(join(kodata, 'subdir', 'inner', 'x'), 'x');
     await writeFile(join(kodata, 'Zed'), 'Z');
     await writeFile(join(kodata, 'subdir.txt'), 's');
-    const entries = await entriesOf(await kodataLayer({ kodataDir: kodata, store, mtime: new Date(1_600_000_000_000) }));
-    assert.deepEqual(entries.map((e) => [e.name, e.type]), [
-      ['/var', 'directory'],
-      ['/var/run', 'directory'],
-      ['/var/run/ko', 'directory'],
-      ['/var/run/ko/Zed', 'file'],
-      ['/var/run/ko/empty', 'directory'],
-      ['/var/run/ko/subdir', 'directory'],
-      ['/var/run/ko/subdir/file.txt', 'file'],
-      ['/var/run/ko/subdir/inner', 'directory'],
-      ['/var/run/ko/subdir/inner/x', 'file'],
-      ['/var/run/ko/subdir.txt', 'file'],
-    ]);
+    const entries = await entriesOf(
+      await kodataLayer({ kodataDir: kodata, store, mtime: new Date(1_600_000_000_000) }),
+    );
+    assert.deepEqual(
+      entries.map((e) => [e.name, e.type]),
+      [
+        ['/var', 'directory'],
+        ['/var/run', 'directory'],
+        ['/var/run/ko', 'directory'],
+        ['/var/run/ko/Zed', 'file'],
+        ['/var/run/ko/empty', 'directory'],
+        ['/var/run/ko/subdir', 'directory'],
+        ['/var/run/ko/subdir/file.txt', 'file'],
+        ['/var/run/ko/subdir/inner', 'directory'],
+        ['/var/run/ko/subdir/inner/x', 'file'],
+        ['/var/run/ko/subdir.txt', 'file'],
+      ],
+    );
     assert.ok(entries.every((e) => e.mode === 0o555 && e.uid === 0 && e.gid === 0 && e.mtime === 1_600_000_000_000));
   });
 });

@@ -15,7 +15,11 @@ const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, im
 /** Runs a TypeScript fixture in a new Node process; resolves with its stdout. */
 function child(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', fixture(script), ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, ['--import', 'tsx', fixture(script), ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -25,7 +29,9 @@ function child(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Pro
 }
 
 async function layoutNames(layout: string): Promise<string[]> {
-  const index = JSON.parse(await readFile(join(layout, 'index.json'), 'utf8')) as { manifests: { annotations?: Record<string, string> }[] };
+  const index = JSON.parse(await readFile(join(layout, 'index.json'), 'utf8')) as {
+    manifests: { annotations?: Record<string, string> }[];
+  };
   return index.manifests.map((m) => m.annotations?.['org.opencontainers.image.ref.name'] ?? '').sort();
 }
 
@@ -44,15 +50,28 @@ describe('local sinks lose nothing', () => {
   });
   after(() => rm(work, { recursive: true, force: true }));
 
-  const opts = (extra: Record<string, unknown> = {}) => ({ dir: app, repo: 'tsko.test/team', naming: 'baseImportPaths' as const, baseImage: 'scratch', push: false, platforms: ['linux/amd64'], environment: testEnvironment(), ...extra });
+  const opts = (extra: Record<string, unknown> = {}) => ({
+    dir: app,
+    repo: 'tsko.test/team',
+    naming: 'baseImportPaths' as const,
+    baseImage: 'scratch',
+    push: false,
+    platforms: ['linux/amd64'],
+    environment: testEnvironment(),
+    ...extra,
+  });
 
   it('10 concurrent publish calls into one layout keep 10 of 10 entries, each readable by skopeo and umoci', async () => {
     const layout = join(work, 'ten');
     const tags = Array.from({ length: 10 }, (_, i) => `v${i}`);
-    const results = await Promise.all(tags.map((tag) => publish('./cmd/server', opts({ tags: [tag], sinks: [{ type: 'layout', path: layout }] }))));
+    const results = await Promise.all(
+      tags.map((tag) => publish('./cmd/server', opts({ tags: [tag], sinks: [{ type: 'layout', path: layout }] }))),
+    );
     assert.deepEqual(await layoutNames(layout), tags.map((t) => `tsko.test/team/server:${t}`).sort());
     for (const [i, tag] of tags.entries()) {
-      const raw = JSON.parse(await runOk('skopeo', ['inspect', '--raw', `oci:${layout}:tsko.test/team/server:${tag}`])) as { config: { digest: string } };
+      const raw = JSON.parse(
+        await runOk('skopeo', ['inspect', '--raw', `oci:${layout}:tsko.test/team/server:${tag}`]),
+      ) as { config: { digest: string } };
       assert.ok(raw.config.digest.startsWith('sha256:'));
       assert.match(results[i]!.digest, /^sha256:/);
     }
@@ -67,7 +86,10 @@ describe('local sinks lose nothing', () => {
     const paths = ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => `./cmd/${n}`);
     await publish(paths, opts({ sinks: [{ type: 'layout', path: layout }] }));
     const names = await layoutNames(layout);
-    assert.deepEqual(names, ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => `tsko.test/team/${n}:latest`));
+    assert.deepEqual(
+      names,
+      ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => `tsko.test/team/${n}:latest`),
+    );
     for (const name of names) await runOk('skopeo', ['inspect', '--raw', `oci:${layout}:${name}`]);
   });
 
@@ -89,19 +111,29 @@ describe('local sinks lose nothing', () => {
     assert.deepEqual(await layoutNames(layout), ['first', 'second']);
   });
 
-  for (const [what, text] of [['not JSON', '{"schemaVersion": 2, "manifests": [ {'], ['not an index', '{"hello": "world"}']] as const) {
+  for (const [what, text] of [
+    ['not JSON', '{"schemaVersion": 2, "manifests": [ {'],
+    ['not an index', '{"hello": "world"}'],
+  ] as const) {
     it(`refuses an index.json that is ${what}, names it, and leaves it byte-identical`, async () => {
       const layout = join(work, `corrupt-${what.replace(/\W/g, '')}`);
       await writeOciLayout(layout, await testImage('kept', undefined, 1), 'kept');
       await writeFile(join(layout, 'index.json'), text);
       const blobsBefore = (await readdir(join(layout, 'blobs', 'sha256'))).sort();
-      await assert.rejects(publish('./cmd/server', opts({ sinks: [{ type: 'layout', path: layout }] })), (err: unknown) => {
-        assert.ok(isTskoError(err, 'TSKO_LAYOUT_INVALID'), String(err));
-        assert.ok(err.message.includes(join(layout, 'index.json')), err.message);
-        return true;
-      });
+      await assert.rejects(
+        publish('./cmd/server', opts({ sinks: [{ type: 'layout', path: layout }] })),
+        (err: unknown) => {
+          assert.ok(isTskoError(err, 'TSKO_LAYOUT_INVALID'), String(err));
+          assert.ok(err.message.includes(join(layout, 'index.json')), err.message);
+          return true;
+        },
+      );
       assert.equal(await readFile(join(layout, 'index.json'), 'utf8'), text);
-      assert.deepEqual((await readdir(join(layout, 'blobs', 'sha256'))).sort(), blobsBefore, 'nothing written into a layout we refused');
+      assert.deepEqual(
+        (await readdir(join(layout, 'blobs', 'sha256'))).sort(),
+        blobsBefore,
+        'nothing written into a layout we refused',
+      );
     });
   }
 
@@ -110,7 +142,9 @@ describe('local sinks lose nothing', () => {
     const goTmp = await mkdtemp(join(work, 'gotmp-'));
     // Go keeps its own work folders in GOTMPDIR; TMPDIR then holds only what tsko makes.
     const goEnv = testEnvironment({ GOTMPDIR: goTmp });
-    const out = JSON.parse(await child('temp-dirs-child.ts', [app], { TMPDIR: privateTmp, TSKO_TEST_GO_ENV: JSON.stringify(goEnv) })) as Record<string, unknown>;
+    const out = JSON.parse(
+      await child('temp-dirs-child.ts', [app], { TMPDIR: privateTmp, TSKO_TEST_GO_ENV: JSON.stringify(goEnv) }),
+    ) as Record<string, unknown>;
     assert.equal(out.before, 0);
     assert.equal(out.afterSuccess, 0);
     assert.equal(out.failureCode, 'TSKO_BUILD_FAILED');
@@ -126,6 +160,10 @@ describe('local sinks lose nothing', () => {
     // A binary built without outDir is the caller's until the process exits.
     assert.equal(out.binaryExists, true);
     assert.equal(out.afterBinarySuccess, 1);
-    assert.deepEqual((await readdir(privateTmp)).filter((n) => !n.startsWith('tsx-')), [], 'removed when the process exited');
+    assert.deepEqual(
+      (await readdir(privateTmp)).filter((n) => !n.startsWith('tsx-')),
+      [],
+      'removed when the process exited',
+    );
   });
 });

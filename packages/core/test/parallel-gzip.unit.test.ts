@@ -44,7 +44,11 @@ describe('parallel gzip (pigz-style, fixed chunks)', () => {
     it(`round-trips ${size} bytes as one gzip member with the whole input's CRC-32 and length`, async () => {
       const input = pseudoText(size);
       const gz = await gzipOf(input, 64 * 1024);
-      assert.deepEqual(gz.subarray(0, 10), Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 3]), 'fixed header: no name, mtime 0');
+      assert.deepEqual(
+        gz.subarray(0, 10),
+        Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 3]),
+        'fixed header: no name, mtime 0',
+      );
       assert.ok(gunzipSync(gz).equals(input), 'gunzips to the input');
       // One member: the body between header and trailer is a single raw deflate stream.
       assert.ok(inflateRawSync(gz.subarray(10, gz.length - 8)).equals(input), 'one deflate stream');
@@ -56,8 +60,17 @@ describe('parallel gzip (pigz-style, fixed chunks)', () => {
   it('makes the same bytes whatever the input pieces and the number of chunks in flight', async () => {
     const input = pseudoText(Math.floor(2.7 * GZIP_CHUNK_SIZE));
     const reference = await gzipOf(input, 64 * 1024);
-    for (const [piece, inFlight] of [[1000, 1], [GZIP_CHUNK_SIZE, 2], [3 * GZIP_CHUNK_SIZE, 16], [777_777, 3]] as const) {
-      assert.equal(sha(await gzipOf(input, piece, inFlight)), sha(reference), `pieces of ${piece}, ${inFlight} in flight`);
+    for (const [piece, inFlight] of [
+      [1000, 1],
+      [GZIP_CHUNK_SIZE, 2],
+      [3 * GZIP_CHUNK_SIZE, 16],
+      [777_777, 3],
+    ] as const) {
+      assert.equal(
+        sha(await gzipOf(input, piece, inFlight)),
+        sha(reference),
+        `pieces of ${piece}, ${inFlight} in flight`,
+      );
     }
   });
 

@@ -39,41 +39,76 @@ describe('publish to a real registry, run under podman', () => {
     assert.deepEqual(result.tags, ['latest']);
     assert.equal(result.mediaType, 'application/vnd.oci.image.index.v1+json');
 
-    const index = JSON.parse((await skopeoRaw(registry, result.ref)).toString()) as { manifests: { digest: string; platform: { architecture: string } }[] };
+    const index = JSON.parse((await skopeoRaw(registry, result.ref)).toString()) as {
+      manifests: { digest: string; platform: { architecture: string } }[];
+    };
     assert.equal(sha256(await skopeoRaw(registry, result.ref)), result.digest);
-    assert.deepEqual(index.manifests.map((m) => m.platform.architecture), ['amd64', 'arm64']);
-    assert.deepEqual(result.platforms.map((p) => [p.platform, p.digest]), index.manifests.map((m) => [`linux/${m.platform.architecture}`, m.digest]));
+    assert.deepEqual(
+      index.manifests.map((m) => m.platform.architecture),
+      ['amd64', 'arm64'],
+    );
+    assert.deepEqual(
+      result.platforms.map((p) => [p.platform, p.digest]),
+      index.manifests.map((m) => [`linux/${m.platform.architecture}`, m.digest]),
+    );
 
     const amd64 = `${repository}@${index.manifests[0]!.digest}`;
     const body = JSON.parse(await podman.runAndFetch(amd64)) as Record<string, string>;
-    assert.deepEqual(body, { version: '1.2.3', greeting: 'hello from kodata\n', nested: 'nested file\n', platform: 'linux/amd64', library: 'lib' });
+    assert.deepEqual(body, {
+      version: '1.2.3',
+      greeting: 'hello from kodata\n',
+      nested: 'nested file\n',
+      platform: 'linux/amd64',
+      library: 'lib',
+    });
 
-    const config = (await skopeoConfig(registry, amd64)) as { config: { Entrypoint: string[]; Cmd?: string[]; Env: string[]; User: string }; history: { comment?: string }[] };
+    const config = (await skopeoConfig(registry, amd64)) as {
+      config: { Entrypoint: string[]; Cmd?: string[]; Env: string[]; User: string };
+      history: { comment?: string }[];
+    };
     assert.deepEqual(config.config.Entrypoint, ['/ko-app/server']);
     assert.equal(config.config.Cmd, undefined);
     assert.ok(config.config.Env.includes('PATH=/usr/local/bin:/usr/bin:/bin:/ko-app'));
     assert.ok(config.config.Env.includes('KO_DATA_PATH=/var/run/ko'));
     assert.equal(config.config.User, '65532', 'user inherited from the base');
-    assert.deepEqual(config.history.slice(-2).map((h) => h.comment), ['kodata contents, at $KO_DATA_PATH', 'go build output, at /ko-app/server']);
+    assert.deepEqual(
+      config.history.slice(-2).map((h) => h.comment),
+      ['kodata contents, at $KO_DATA_PATH', 'go build output, at /ko-app/server'],
+    );
 
-    const child = JSON.parse((await skopeoRaw(registry, amd64)).toString()) as { annotations: Record<string, string>; layers: { mediaType: string }[] };
+    const child = JSON.parse((await skopeoRaw(registry, amd64)).toString()) as {
+      annotations: Record<string, string>;
+      layers: { mediaType: string }[];
+    };
     assert.equal(child.annotations['org.opencontainers.image.base.name'], baseRef);
-    const baseIndex = JSON.parse((await skopeoRaw(registry, baseRef)).toString()) as { manifests: { digest: string }[] };
+    const baseIndex = JSON.parse((await skopeoRaw(registry, baseRef)).toString()) as {
+      manifests: { digest: string }[];
+    };
     assert.equal(child.annotations['org.opencontainers.image.base.digest'], baseIndex.manifests[0]!.digest);
     assert.ok(child.layers.every((l) => l.mediaType === 'application/vnd.oci.image.layer.v1.tar+gzip'));
 
     const mounts = (await registry.requests()).filter((r) => r.method === 'POST' && r.path.includes('from=base'));
-    assert.ok(mounts.length >= 2 && mounts.every((m) => m.status === 201), 'base layers were mounted from the base repository');
+    assert.ok(
+      mounts.length >= 2 && mounts.every((m) => m.status === 201),
+      'base layers were mounted from the base repository',
+    );
   });
 
   it('attaches an SPDX SBOM to each image and the index, the way ko does', async () => {
     const result = await publish('./cmd/server', options());
     assert.equal(result.sboms.length, 3);
     for (const sbom of result.sboms) {
-      const manifest = JSON.parse((await skopeoRaw(registry, sbom.ref)).toString()) as { subject: { digest: string }; layers: { mediaType: string; digest: string }[] };
+      const manifest = JSON.parse((await skopeoRaw(registry, sbom.ref)).toString()) as {
+        subject: { digest: string };
+        layers: { mediaType: string; digest: string }[];
+      };
       assert.equal(manifest.subject.digest, sbom.subject);
       assert.equal(manifest.layers[0]!.mediaType, 'text/spdx+json');
-      const doc = (await (await fetch(`http://${registry.host}/v2/${sbom.ref.split('/').slice(1).join('/').split(':')[0]}/blobs/${manifest.layers[0]!.digest}`)).json()) as { spdxVersion: string; packages: { name: string }[] };
+      const doc = (await (
+        await fetch(
+          `http://${registry.host}/v2/${sbom.ref.split('/').slice(1).join('/').split(':')[0]}/blobs/${manifest.layers[0]!.digest}`,
+        )
+      ).json()) as { spdxVersion: string; packages: { name: string }[] };
       assert.equal(doc.spdxVersion, 'SPDX-2.3');
       assert.equal(doc.packages[0]!.name, sbom.subject);
     }
@@ -89,8 +124,15 @@ describe('publish to a real registry, run under podman', () => {
     assert.equal(second.digest, first.digest);
     assert.deepEqual(second.platforms, first.platforms);
     const traffic = (await registry.requests()).slice(seenBefore);
-    assert.deepEqual(traffic.filter((r) => r.method === 'PATCH'), [], 'no blob bytes were uploaded');
-    assert.ok(events.some((e) => e.type === 'layer:cached'), 'binary layers came from the layer cache');
+    assert.deepEqual(
+      traffic.filter((r) => r.method === 'PATCH'),
+      [],
+      'no blob bytes were uploaded',
+    );
+    assert.ok(
+      events.some((e) => e.type === 'layer:cached'),
+      'binary layers came from the layer cache',
+    );
     assert.ok(!events.some((e) => e.type === 'blob:uploading'));
   });
 });

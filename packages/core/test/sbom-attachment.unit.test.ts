@@ -2,10 +2,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { chooseAttachment, isTskoError } from '@tsko/core';
 
-describe('chooseAttachment: the caller\'s SBOM attachment, else what the registry supports', () => {
+describe("chooseAttachment: the caller's SBOM attachment, else what the registry supports", () => {
   const probe = (supported: boolean) => {
     const calls: number[] = [];
-    return { calls, fn: async () => { calls.push(1); return supported; } };
+    return {
+      calls,
+      fn: async () => {
+        calls.push(1);
+        return supported;
+      },
+    };
   };
 
   it('defaults to referrers where the API answers and to the tag where it does not', async () => {

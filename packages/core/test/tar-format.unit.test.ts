@@ -14,7 +14,8 @@ async function rawTar(layer: { open(): Promise<NodeJS.ReadableStream> }): Promis
   return gunzipSync(Buffer.concat(chunks));
 }
 
-const field = (block: Buffer, offset: number, length: number) => block.subarray(offset, offset + length).toString('latin1');
+const field = (block: Buffer, offset: number, length: number) =>
+  block.subarray(offset, offset + length).toString('latin1');
 
 // test/ko-peer proves equal diffIDs with ko itself for ordinary names; these cases pin the
 // header layout of Go's archive/tar (USTAR, NUL-terminated octal) and its long-name rules.
@@ -24,7 +25,13 @@ describe('layer tars are written the way Go archive/tar writes them', () => {
     try {
       await mkdir(join(dir, 'kodata'));
       await writeFile(join(dir, 'kodata', 'a.txt'), 'hello');
-      const tar = await rawTar(await kodataLayer({ kodataDir: join(dir, 'kodata'), mtime: new Date(1_700_000_100_000), store: new BlobStore(join(dir, 'store')) }));
+      const tar = await rawTar(
+        await kodataLayer({
+          kodataDir: join(dir, 'kodata'),
+          mtime: new Date(1_700_000_100_000),
+          store: new BlobStore(join(dir, 'store')),
+        }),
+      );
       const file = tar.subarray(3 * 512, 4 * 512);
       assert.equal(field(file, 0, 17), '/var/run/ko/a.txt');
       assert.equal(field(file, 100, 8), '0000555\0');
@@ -57,9 +64,19 @@ describe('layer tars are written the way Go archive/tar writes them', () => {
       const prefixed = blocks.find((b) => field(b, 0, 54) === `${'f'.repeat(50)}.txt`);
       assert.ok(prefixed, 'the file name is in the name field');
       assert.equal(field(prefixed, 345, long.length - 55).replace(/\0+$/, ''), `/var/run/ko/${deep}`);
-      assert.ok(blocks.some((b) => field(b, 156, 1) === 'x'), 'a PAX header carries the non-ASCII path');
+      assert.ok(
+        blocks.some((b) => field(b, 156, 1) === 'x'),
+        'a PAX header carries the non-ASCII path',
+      );
       const names = (await readTarLayer(await layer.open())).map((e) => e.name);
-      assert.deepEqual(names, ['/var', '/var/run', '/var/run/ko', `/var/run/ko/${deep}`, long, '/var/run/ko/grüße.txt']);
+      assert.deepEqual(names, [
+        '/var',
+        '/var/run',
+        '/var/run/ko',
+        `/var/run/ko/${deep}`,
+        long,
+        '/var/run/ko/grüße.txt',
+      ]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

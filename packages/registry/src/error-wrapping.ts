@@ -24,10 +24,14 @@ export function fileSystemError(err: unknown, what: string, path: string): TskoE
   if (isTskoError(err)) return err;
   const code = (err as NodeJS.ErrnoException | undefined)?.code ?? '';
   const why = WHY[code] ?? (err as Error | undefined)?.message ?? String(err);
-  return new TskoError(PATH_SHAPE.has(code) ? 'TSKO_PATH_INVALID' : 'TSKO_FILESYSTEM', `${what} ${path}: ${why}${code ? ` (${code})` : ''}.`, {
-    cause: err,
-    details: { path, what, ...(code ? { errno: code } : {}) },
-  });
+  return new TskoError(
+    PATH_SHAPE.has(code) ? 'TSKO_PATH_INVALID' : 'TSKO_FILESYSTEM',
+    `${what} ${path}: ${why}${code ? ` (${code})` : ''}.`,
+    {
+      cause: err,
+      details: { path, what, ...(code ? { errno: code } : {}) },
+    },
+  );
 }
 
 /**
@@ -39,15 +43,29 @@ export function fileSystemError(err: unknown, what: string, path: string): TskoE
 export function asTskoError(err: unknown, operation: string): TskoError {
   if (isTskoError(err)) return err;
   const e = err as (NodeJS.ErrnoException & { name?: string }) | undefined;
-  if (e && typeof e === 'object' && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code) && typeof e.path === 'string') {
+  if (
+    e &&
+    typeof e === 'object' &&
+    typeof e.code === 'string' &&
+    /^E[A-Z]+$/.test(e.code) &&
+    typeof e.path === 'string'
+  ) {
     return fileSystemError(err, `${operation}:`, e.path);
   }
   if (e?.name === 'AbortError') return new TskoError('TSKO_ABORTED', `${operation} was aborted.`, { cause: err });
   if (err instanceof RangeError && /call stack/i.test(err.message)) {
-    return new TskoError('TSKO_INVALID_ARGUMENT', `${operation}: the input is nested too deeply (or refers to itself).`, { cause: err });
+    return new TskoError(
+      'TSKO_INVALID_ARGUMENT',
+      `${operation}: the input is nested too deeply (or refers to itself).`,
+      { cause: err },
+    );
   }
   const message = err instanceof Error ? err.message : String(err);
-  return new TskoError('TSKO_INTERNAL', `${operation} failed unexpectedly: ${message.slice(0, 500)}. This is a bug in tsko; please report it with this message.`, { cause: err });
+  return new TskoError(
+    'TSKO_INTERNAL',
+    `${operation} failed unexpectedly: ${message.slice(0, 500)}. This is a bug in tsko; please report it with this message.`,
+    { cause: err },
+  );
 }
 
 /** Runs `fn`, converting whatever it throws with `asTskoError`. */

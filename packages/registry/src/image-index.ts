@@ -40,7 +40,10 @@ export class ImageIndex {
   }
 
   /** Creates an index over `children`, in the given order, serialised canonically. */
-  static create(children: readonly IndexChild[], options: { mediaType?: string; annotations?: Record<string, string>; subject?: Descriptor } = {}): ImageIndex {
+  static create(
+    children: readonly IndexChild[],
+    options: { mediaType?: string; annotations?: Record<string, string>; subject?: Descriptor } = {},
+  ): ImageIndex {
     const mediaType = options.mediaType ?? MediaType.OCI_INDEX;
     const manifests = children.map((child) => {
       const d: Descriptor = child.image.descriptor();
@@ -51,7 +54,8 @@ export class ImageIndex {
     });
     const manifest: ImageIndexManifest = { schemaVersion: 2, mediaType, manifests };
     // A Docker manifest list gets them too, as ko writes them (see Image.create).
-    if (options.annotations && Object.keys(options.annotations).length) manifest.annotations = { ...options.annotations };
+    if (options.annotations && Object.keys(options.annotations).length)
+      manifest.annotations = { ...options.annotations };
     if (options.subject) manifest.subject = options.subject;
     return new ImageIndex(canonicalJsonBytes(manifest), manifest, children);
   }

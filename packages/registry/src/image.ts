@@ -4,7 +4,14 @@ import { TskoError } from './errors.js';
 import { layerDescriptor, type BlobSource, type Layer } from './layer.js';
 import { isDockerMediaType, MediaType } from './media-types.js';
 import type { Platform } from './platform.js';
-import { imageConfigSchema, imageManifestSchema, parseJson, type Descriptor, type ImageConfig, type ImageManifest } from './schemas.js';
+import {
+  imageConfigSchema,
+  imageManifestSchema,
+  parseJson,
+  type Descriptor,
+  type ImageConfig,
+  type ImageManifest,
+} from './schemas.js';
 
 /**
  * An immutable container image: manifest, config and an ordered list of lazy layers. Build one
@@ -22,7 +29,15 @@ export class Image {
   /** Where this exact manifest and config already live (set for pulled, unmodified images). */
   readonly source?: BlobSource;
 
-  private constructor(rawManifest: Buffer, manifest: ImageManifest, rawConfig: Buffer, config: ImageConfig, layers: readonly Layer[], digest: Digest, source?: BlobSource) {
+  private constructor(
+    rawManifest: Buffer,
+    manifest: ImageManifest,
+    rawConfig: Buffer,
+    config: ImageConfig,
+    layers: readonly Layer[],
+    digest: Digest,
+    source?: BlobSource,
+  ) {
     this.rawManifest = rawManifest;
     this.manifest = manifest;
     this.rawConfig = rawConfig;
@@ -103,7 +118,10 @@ export class Image {
     const configBytes = Buffer.from(rawConfig);
     const config = parseJson(imageConfigSchema, configBytes, `${what} config`);
     if (config.rootfs.diff_ids.length !== manifest.layers.length) {
-      throw new TskoError('TSKO_INVALID_MANIFEST', `${what} lists ${manifest.layers.length} layers but its config has ${config.rootfs.diff_ids.length} diff_ids.`);
+      throw new TskoError(
+        'TSKO_INVALID_MANIFEST',
+        `${what} lists ${manifest.layers.length} layers but its config has ${config.rootfs.diff_ids.length} diff_ids.`,
+      );
     }
     const layers = manifest.layers.map((d, i) => makeLayer(d, config.rootfs.diff_ids[i] as Digest));
     return new Image(manifestBytes, manifest, configBytes, config, layers, sha256(manifestBytes), source);

@@ -64,7 +64,10 @@ export function bufferLayer(compressed: Uint8Array, id: LayerIdentity): Layer {
 }
 
 /** A layer whose bytes come from a function, e.g. a registry blob GET. */
-export function streamLayer(id: LayerIdentity & { urls?: string[] }, open: (signal?: AbortSignal) => Promise<Readable>): Layer {
+export function streamLayer(
+  id: LayerIdentity & { urls?: string[] },
+  open: (signal?: AbortSignal) => Promise<Readable>,
+): Layer {
   const base = identity(id) as Layer & { urls?: readonly string[] };
   if (id.urls?.length) base.urls = Object.freeze([...id.urls]);
   return Object.freeze({ ...base, open });

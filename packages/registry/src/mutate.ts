@@ -9,7 +9,16 @@ export interface AppendOptions {
   history?: History;
 }
 
-function rebuild(image: Image, changes: { config?: ImageConfig; layers?: readonly Layer[]; annotations?: Record<string, string> | undefined; mediaType?: string; subject?: Descriptor | undefined }): Image {
+function rebuild(
+  image: Image,
+  changes: {
+    config?: ImageConfig;
+    layers?: readonly Layer[];
+    annotations?: Record<string, string> | undefined;
+    mediaType?: string;
+    subject?: Descriptor | undefined;
+  },
+): Image {
   const parts: Parameters<typeof Image.create>[0] = {
     config: changes.config ?? structuredClone(image.config as ImageConfig),
     layers: changes.layers ?? image.layers,
@@ -28,7 +37,10 @@ export function appendLayer(image: Image, layer: Layer, options: AppendOptions =
 }
 
 /** A new image with several layers on top, in order. */
-export function appendLayers(image: Image, additions: readonly { layer: Layer; history?: History | undefined }[]): Image {
+export function appendLayers(
+  image: Image,
+  additions: readonly { layer: Layer; history?: History | undefined }[],
+): Image {
   const config = structuredClone(image.config as ImageConfig);
   const history = [...(config.history ?? [])];
   for (const { history: h } of additions) history.push({ ...(h ?? {}) });
@@ -69,7 +81,10 @@ export function withCreated(image: Image, created: Date): Image {
 }
 
 /** An empty image (no layers) for a platform: the `scratch` base. */
-export function emptyImage(platform: { os: string; architecture: string; variant?: string }, mediaType?: string): Image {
+export function emptyImage(
+  platform: { os: string; architecture: string; variant?: string },
+  mediaType?: string,
+): Image {
   const config: ImageConfig = {
     architecture: platform.architecture,
     os: platform.os,

@@ -11,7 +11,9 @@ export const TAG_RE = /^[\w][\w.-]{0,127}$/;
 export const PATH_COMPONENT_RE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const domainComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
 /** A registry `host[:port]` (DNS name, IPv4 or bracketed IPv6). */
-export const DOMAIN_RE = new RegExp(`^(?:${domainComponent}(?:\\.${domainComponent})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?$`);
+export const DOMAIN_RE = new RegExp(
+  `^(?:${domainComponent}(?:\\.${domainComponent})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?$`,
+);
 /** Longest repository path we send (distribution's limit is 255 for registry + path). */
 const MAX_REPOSITORY = 255;
 
@@ -50,10 +52,15 @@ export function parseManifestIdentifier(value: unknown, what = 'tag or digest'):
 /** A repository path inside a registry (`team/app`): lowercase components joined by `/`. */
 export function parseRepositoryPath(value: unknown, what = 'repository'): string {
   if (typeof value !== 'string' || value.length === 0) throw invalid(what, value, 'it is empty');
-  if (value.length > MAX_REPOSITORY) throw invalid(what, value, `it is ${value.length} characters, the limit is ${MAX_REPOSITORY}`);
+  if (value.length > MAX_REPOSITORY)
+    throw invalid(what, value, `it is ${value.length} characters, the limit is ${MAX_REPOSITORY}`);
   for (const component of value.split('/')) {
     if (!PATH_COMPONENT_RE.test(component)) {
-      throw invalid(what, value, `path component ${show(component)} must be lowercase letters and digits separated by ".", "_", "__" or "-"`);
+      throw invalid(
+        what,
+        value,
+        `path component ${show(component)} must be lowercase letters and digits separated by ".", "_", "__" or "-"`,
+      );
     }
   }
   return value;
@@ -70,7 +77,11 @@ const API_PATH_RE = /^\/v2\/(.+)\/(?:(manifests|blobs|referrers)\/([^/]*)|blobs\
 export function checkApiPath(path: string): void {
   if (path === '/v2/') return; // the version check, e.g. an authenticated ping
   const m = API_PATH_RE.exec(path);
-  if (!m) throw new TskoError('TSKO_INVALID_REFERENCE', `Refusing to send a request for ${show(path)}: it is not a distribution API path.`);
+  if (!m)
+    throw new TskoError(
+      'TSKO_INVALID_REFERENCE',
+      `Refusing to send a request for ${show(path)}: it is not a distribution API path.`,
+    );
   parseRepositoryPath(m[1]);
   if (m[2] === 'manifests') parseManifestIdentifier(m[3]);
   else if (m[2]) parseDigestReference(m[3]);
@@ -80,11 +91,20 @@ export function checkApiPath(path: string): void {
  * Checks a reference given as an object (not parsed from a string), whose parts may come from
  * anywhere: its registry host, repository, tag and digest must each pass the grammar.
  */
-export function checkReferenceParts(ref: { registry: string; repository: string; tag?: string | undefined; digest?: string | undefined }): void {
+export function checkReferenceParts(ref: {
+  registry: string;
+  repository: string;
+  tag?: string | undefined;
+  digest?: string | undefined;
+}): void {
   if (typeof ref !== 'object' || ref === null) {
-    throw new TskoError('TSKO_INVALID_REFERENCE', `An image reference must be a string or a parsed Reference; got ${ref === null ? 'null' : typeof ref} (${show(String(ref))}).`);
+    throw new TskoError(
+      'TSKO_INVALID_REFERENCE',
+      `An image reference must be a string or a parsed Reference; got ${ref === null ? 'null' : typeof ref} (${show(String(ref))}).`,
+    );
   }
-  if (typeof ref.registry !== 'string' || !DOMAIN_RE.test(ref.registry)) throw invalid('registry', ref.registry, 'expected host[:port]');
+  if (typeof ref.registry !== 'string' || !DOMAIN_RE.test(ref.registry))
+    throw invalid('registry', ref.registry, 'expected host[:port]');
   parseRepositoryPath(ref.repository);
   if (ref.tag !== undefined) parseTag(ref.tag);
   if (ref.digest !== undefined) parseDigestReference(ref.digest);

@@ -9,7 +9,10 @@ export type { Platform };
  */
 export function parsePlatform(text: string): Platform {
   if (typeof text !== 'string') {
-    throw new TskoError('TSKO_INVALID_ARGUMENT', `Invalid platform ${describeValue(text)}: expected a string os/arch[/variant], e.g. linux/amd64.`);
+    throw new TskoError(
+      'TSKO_INVALID_ARGUMENT',
+      `Invalid platform ${describeValue(text)}: expected a string os/arch[/variant], e.g. linux/amd64.`,
+    );
   }
   const [main = '', osVersion] = text.split(':', 2);
   const parts = main.split('/');
@@ -66,6 +69,17 @@ export function isAttestationPlatform(p: Platform | undefined): boolean {
 
 /** The platform Node is running on, in OCI terms. */
 export function hostPlatform(): Platform {
-  const archMap: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
-  return { os: process.platform === 'win32' ? 'windows' : process.platform, architecture: archMap[process.arch] ?? process.arch };
+  const archMap: Record<string, string> = {
+    x64: 'amd64',
+    arm64: 'arm64',
+    arm: 'arm',
+    ia32: '386',
+    ppc64: 'ppc64le',
+    s390x: 's390x',
+    riscv64: 'riscv64',
+  };
+  return {
+    os: process.platform === 'win32' ? 'windows' : process.platform,
+    architecture: archMap[process.arch] ?? process.arch,
+  };
 }

@@ -5,8 +5,22 @@ import { Image, parseImageManifest } from './image.js';
 import { parseIndexManifest } from './image-index.js';
 import { streamLayer } from './layer.js';
 import { isImageManifestMediaType, isIndexMediaType } from './media-types.js';
-import { formatPlatform, hostPlatform, isAttestationPlatform, parsePlatform, platformMatches, type Platform } from './platform.js';
-import { formatReference, parseReference, referenceIdentifier, referenceName, withIdentifier, type Reference } from './reference.js';
+import {
+  formatPlatform,
+  hostPlatform,
+  isAttestationPlatform,
+  parsePlatform,
+  platformMatches,
+  type Platform,
+} from './platform.js';
+import {
+  formatReference,
+  parseReference,
+  referenceIdentifier,
+  referenceName,
+  withIdentifier,
+  type Reference,
+} from './reference.js';
 import { checkReferenceParts } from './names.js';
 import type { RegistryOptions } from './client/registry-client.js';
 import { sessionFor, type RegistrySession } from './client/session.js';
@@ -56,7 +70,8 @@ async function pullUnguarded(ref: string | Reference, options: Omit<PullOptions,
   if (isIndexMediaType(fetched.mediaType)) {
     const manifest = parseIndexManifest(fetched.raw, `Index ${formatReference(reference)}`);
     const platforms = manifest.manifests.filter(
-      (d): d is Descriptor & { platform: Platform } => d.platform !== undefined && !isAttestationPlatform(d.platform) && isImageManifestMediaType(d.mediaType),
+      (d): d is Descriptor & { platform: Platform } =>
+        d.platform !== undefined && !isAttestationPlatform(d.platform) && isImageManifestMediaType(d.mediaType),
     );
     const index: RemoteIndex = {
       kind: 'remote-index',
@@ -74,7 +89,10 @@ async function pullUnguarded(ref: string | Reference, options: Omit<PullOptions,
     return { kind: 'index', index };
   }
   if (!isImageManifestMediaType(fetched.mediaType)) {
-    throw new TskoError('TSKO_UNSUPPORTED_MEDIA_TYPE', `${formatReference(reference)} is a "${fetched.mediaType}", not an image or index.`);
+    throw new TskoError(
+      'TSKO_UNSUPPORTED_MEDIA_TYPE',
+      `${formatReference(reference)} is a "${fetched.mediaType}", not an image or index.`,
+    );
   }
   return { kind: 'image', image: await imageFromManifest(session, reference, fetched.raw) };
 }
@@ -95,25 +113,39 @@ async function pullImageUnguarded(ref: string | Reference, options: PullOptions)
     return pulled.index.image(wanted ?? { os: 'linux', architecture: hostPlatform().architecture });
   }
   if (wanted && !platformMatches(wanted, pulled.image.platform)) {
-    throw new TskoError('TSKO_PLATFORM_NOT_FOUND', `${formatReference(reference)} is a single ${formatPlatform(pulled.image.platform)} image; ${formatPlatform(wanted)} was asked for.`);
+    throw new TskoError(
+      'TSKO_PLATFORM_NOT_FOUND',
+      `${formatReference(reference)} is a single ${formatPlatform(pulled.image.platform)} image; ${formatPlatform(wanted)} was asked for.`,
+    );
   }
   return pulled.image;
 }
 
 /** Picks the descriptor for a platform from an index's entries, or explains what exists. */
-export function selectDescriptor<T extends Descriptor & { platform: Platform }>(platforms: readonly T[], wanted: Platform, reference?: Reference): T {
+export function selectDescriptor<T extends Descriptor & { platform: Platform }>(
+  platforms: readonly T[],
+  wanted: Platform,
+  reference?: Reference,
+): T {
   const found = platforms.find((d) => platformMatches(wanted, d.platform));
   if (found) return found;
   const have = platforms.map((d) => formatPlatform(d.platform)).join(', ') || 'none';
-  throw new TskoError('TSKO_PLATFORM_NOT_FOUND', `${reference ? formatReference(reference) : 'The index'} has no image for ${formatPlatform(wanted)}; it has: ${have}.`, {
-    details: { wanted: formatPlatform(wanted) },
-  });
+  throw new TskoError(
+    'TSKO_PLATFORM_NOT_FOUND',
+    `${reference ? formatReference(reference) : 'The index'} has no image for ${formatPlatform(wanted)}; it has: ${have}.`,
+    {
+      details: { wanted: formatPlatform(wanted) },
+    },
+  );
 }
 
 async function pullImageManifest(session: RegistrySession, reference: Reference, digest: Digest): Promise<Image> {
   const fetched = await session.client(reference.registry).getManifest(reference.repository, digest);
   if (!isImageManifestMediaType(fetched.mediaType)) {
-    throw new TskoError('TSKO_UNSUPPORTED_MEDIA_TYPE', `${referenceName(reference)}@${digest} is a "${fetched.mediaType}", not an image manifest.`);
+    throw new TskoError(
+      'TSKO_UNSUPPORTED_MEDIA_TYPE',
+      `${referenceName(reference)}@${digest} is a "${fetched.mediaType}", not an image manifest.`,
+    );
   }
   return imageFromManifest(session, withIdentifier(reference, { digest }), fetched.raw);
 }
@@ -129,7 +161,13 @@ async function imageFromManifest(session: RegistrySession, reference: Reference,
     raw,
     rawConfig,
     (d, diffId) => {
-      const id: Parameters<typeof streamLayer>[0] = { digest: d.digest as Digest, diffId, size: d.size, mediaType: d.mediaType, source };
+      const id: Parameters<typeof streamLayer>[0] = {
+        digest: d.digest as Digest,
+        diffId,
+        size: d.size,
+        mediaType: d.mediaType,
+        source,
+      };
       if (d.annotations) id.annotations = d.annotations;
       if (d.urls) id.urls = d.urls;
       return streamLayer(id, () => client.getBlob(reference.repository, d.digest as Digest, d.size));

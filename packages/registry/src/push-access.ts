@@ -12,7 +12,10 @@ import { unauthorizedError } from './client/unauthorized.js';
  * where tsko looked) or the ones found were rejected. Permission on the final repository
  * (which a build may name later) is still checked by the push itself.
  */
-export function checkPushAccess(repository: string | Reference, options: RegistryOptions & { session?: RegistrySession } = {}): Promise<void> {
+export function checkPushAccess(
+  repository: string | Reference,
+  options: RegistryOptions & { session?: RegistrySession } = {},
+): Promise<void> {
   return guarded('checkPushAccess', async () => {
     const target = typeof repository === 'string' ? parseRepository(repository) : repository;
     const session = sessionFor(options);
@@ -22,7 +25,10 @@ export function checkPushAccess(repository: string | Reference, options: Registr
       const state = await client.authState();
       if (!state.challenged) return; // an open registry: nothing to check before pushing
       if (!state.credentialsFound) throw unauthorizedError(target.registry, what, false, client.credentialPlaces());
-      const res = await client.request({ method: 'GET', path: '/v2/', followRedirects: false }, client.scopes(target.repository, ['pull', 'push']));
+      const res = await client.request(
+        { method: 'GET', path: '/v2/', followRedirects: false },
+        client.scopes(target.repository, ['pull', 'push']),
+      );
       await res.body.dump().catch(() => undefined);
       if (res.status !== 200) throw await client.fail(res, what);
     } finally {

@@ -42,11 +42,19 @@ interface Blob {
  * reference's tag (or by digest if it has none) and each extra tag. A manifest is only PUT
  * once every blob it names is confirmed present.
  */
-export async function pushImage(image: Image | ImageIndex, ref: string | Reference, options: PushOptions = {}): Promise<PushResult> {
+export async function pushImage(
+  image: Image | ImageIndex,
+  ref: string | Reference,
+  options: PushOptions = {},
+): Promise<PushResult> {
   return guarded('pushImage', () => pushImageUnguarded(image, ref, options));
 }
 
-async function pushImageUnguarded(image: Image | ImageIndex, ref: string | Reference, options: PushOptions): Promise<PushResult> {
+async function pushImageUnguarded(
+  image: Image | ImageIndex,
+  ref: string | Reference,
+  options: PushOptions,
+): Promise<PushResult> {
   const target = typeof ref === 'string' ? parseReference(ref) : ref;
   // Every name is checked before anything is sent, so a bad extra tag writes nothing at all
   // (a tag such as "../../../prod/app/manifests/latest" would otherwise land in another repository).
@@ -54,10 +62,16 @@ async function pushImageUnguarded(image: Image | ImageIndex, ref: string | Refer
   const extraTags = (options.tags ?? []).map((t, i) => parseTag(t, `tags[${i}]`));
   const kind = (image as { kind?: unknown } | null)?.kind;
   if ((kind !== 'image' && kind !== 'index') || !Buffer.isBuffer((image as { rawManifest?: unknown }).rawManifest)) {
-    throw new TskoError('TSKO_INVALID_ARGUMENT', `pushImage to ${formatReference(target)} needs an Image or ImageIndex as its first argument; got ${image === null ? 'null' : typeof image}.`);
+    throw new TskoError(
+      'TSKO_INVALID_ARGUMENT',
+      `pushImage to ${formatReference(target)} needs an Image or ImageIndex as its first argument; got ${image === null ? 'null' : typeof image}.`,
+    );
   }
   if (target.digest && target.digest !== image.digest) {
-    throw new TskoError('TSKO_INVALID_ARGUMENT', `Cannot push ${image.digest} to ${formatReference(target)}: the reference pins a different digest.`);
+    throw new TskoError(
+      'TSKO_INVALID_ARGUMENT',
+      `Cannot push ${image.digest} to ${formatReference(target)}: the reference pins a different digest.`,
+    );
   }
   const session = sessionFor(options);
   const client = session.client(target.registry);
@@ -81,7 +95,11 @@ async function pushImageUnguarded(image: Image | ImageIndex, ref: string | Refer
     if (known) return known;
     const p = (async () => {
       if (node.kind === 'image') {
-        const config: Blob = { digest: node.manifest.config.digest as Digest, size: node.rawConfig.length, open: async () => Readable.from([node.rawConfig]) };
+        const config: Blob = {
+          digest: node.manifest.config.digest as Digest,
+          size: node.rawConfig.length,
+          open: async () => Readable.from([node.rawConfig]),
+        };
         if (node.source) config.source = node.source;
         const layers = node.layers.filter((l) => !isForeignLayer(l));
         await Promise.all([ensureBlob(config), ...layers.map((l) => ensureBlob(l))]);
@@ -90,7 +108,12 @@ async function pushImageUnguarded(image: Image | ImageIndex, ref: string | Refer
       }
       options.signal?.throwIfAborted();
       await client.putManifest(repository, identifier ?? node.digest, node.rawManifest, node.mediaType);
-      emit(options.onEvent, { type: 'manifest:pushed', reference: `${referenceName(target)}${identifier && !identifier.includes(':') ? `:${identifier}` : `@${node.digest}`}`, digest: node.digest, mediaType: node.mediaType });
+      emit(options.onEvent, {
+        type: 'manifest:pushed',
+        reference: `${referenceName(target)}${identifier && !identifier.includes(':') ? `:${identifier}` : `@${node.digest}`}`,
+        digest: node.digest,
+        mediaType: node.mediaType,
+      });
     })();
     if (identifier === undefined) manifests.set(key, p);
     return p;
@@ -101,7 +124,12 @@ async function pushImageUnguarded(image: Image | ImageIndex, ref: string | Refer
     await pushTree(image, tags[0]);
     for (const tag of tags.slice(1)) {
       await client.putManifest(repository, tag, image.rawManifest, image.mediaType);
-      emit(options.onEvent, { type: 'manifest:pushed', reference: `${referenceName(target)}:${tag}`, digest: image.digest, mediaType: image.mediaType });
+      emit(options.onEvent, {
+        type: 'manifest:pushed',
+        reference: `${referenceName(target)}:${tag}`,
+        digest: image.digest,
+        mediaType: image.mediaType,
+      });
     }
   } catch (err) {
     if (options.signal?.aborted && !(err instanceof TskoError && err.code === 'TSKO_ABORTED')) {
@@ -129,7 +157,13 @@ async function pushBlob(client: RegistryClient, repository: string, blob: Blob, 
   if (blob.source && blob.source.registry === client.registry && blob.source.repository !== repository) {
     const mounted = await client.mountBlob(repository, blob.digest, blob.source.repository);
     if (mounted === true) {
-      emit(options.onEvent, { type: 'blob:mounted', repository, from: blob.source.repository, digest: blob.digest, size: blob.size });
+      emit(options.onEvent, {
+        type: 'blob:mounted',
+        repository,
+        from: blob.source.repository,
+        digest: blob.digest,
+        size: blob.size,
+      });
       return;
     }
     session = mounted;

@@ -19,7 +19,6 @@ export const DEFAULT_REGISTRY = 'docker.io';
 const DOCKER_HUB_API_HOST = 'registry-1.docker.io';
 const MAX_NAME = 255;
 
-
 function invalid(input: string, why: string): TskoError {
   return new TskoError('TSKO_INVALID_REFERENCE', `Invalid image reference "${input.slice(0, 300)}": ${why}.`, {
     details: { reference: input.slice(0, 300) },
@@ -34,7 +33,8 @@ function invalid(input: string, why: string): TskoError {
 export function parseReference(input: string): Reference {
   if (typeof input !== 'string' || input.length === 0) throw invalid(String(input), 'it is empty');
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses.
-  if (input !== input.trim() || /[\s\x00-\x1f\x7f]/.test(input)) throw invalid(input, 'it contains white space or control characters');
+  if (input !== input.trim() || /[\s\x00-\x1f\x7f]/.test(input))
+    throw invalid(input, 'it contains white space or control characters');
   if (input.includes('://')) throw invalid(input, 'a reference has no scheme; drop the "…://" prefix');
 
   let rest = input;
@@ -53,7 +53,8 @@ export function parseReference(input: string): Reference {
   if (colon > lastSlash) {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
-    if (!TAG_RE.test(tag)) throw invalid(input, `tag "${tag.slice(0, 80)}" must be 1-128 of [A-Za-z0-9_.-], not starting with . or -`);
+    if (!TAG_RE.test(tag))
+      throw invalid(input, `tag "${tag.slice(0, 80)}" must be 1-128 of [A-Za-z0-9_.-], not starting with . or -`);
   }
   if (rest.length === 0) throw invalid(input, 'the repository name is missing');
 
@@ -76,7 +77,10 @@ export function parseReference(input: string): Reference {
       if (component.toLowerCase() !== component && PATH_COMPONENT_RE.test(component.toLowerCase())) {
         throw invalid(input, 'repository names must be lowercase');
       }
-      throw invalid(input, `path component "${component.slice(0, 80)}" must be lowercase letters and digits separated by ".", "_", "__" or "-"`);
+      throw invalid(
+        input,
+        `path component "${component.slice(0, 80)}" must be lowercase letters and digits separated by ".", "_", "__" or "-"`,
+      );
     }
   }
   const name = `${registry}/${path}`;

@@ -22,14 +22,21 @@ export async function listReferrers(
   const client = sessionFor(options).client(target.registry);
   const query: Record<string, string> = options.artifactType ? { artifactType: options.artifactType } : {};
   const res = await client.request(
-    { method: 'GET', path: `/v2/${target.repository}/referrers/${digest}`, query, headers: { accept: MediaType.OCI_INDEX }, followRedirects: true },
+    {
+      method: 'GET',
+      path: `/v2/${target.repository}/referrers/${digest}`,
+      query,
+      headers: { accept: MediaType.OCI_INDEX },
+      followRedirects: true,
+    },
     client.scopes(target.repository, ['pull']),
   );
   if (res.status === 404) {
     await res.body.dump().catch(() => undefined);
     return undefined;
   }
-  if (res.status !== 200) throw await client.fail(res, `Listing referrers of ${target.registry}/${target.repository}@${digest}`);
+  if (res.status !== 200)
+    throw await client.fail(res, `Listing referrers of ${target.registry}/${target.repository}@${digest}`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of res.body) {
@@ -46,6 +53,7 @@ export async function listReferrers(
   } catch {
     return undefined;
   }
-  if (!Array.isArray(index.manifests) || (index.mediaType !== undefined && index.mediaType !== MediaType.OCI_INDEX)) return undefined;
+  if (!Array.isArray(index.manifests) || (index.mediaType !== undefined && index.mediaType !== MediaType.OCI_INDEX))
+    return undefined;
   return index.manifests as Descriptor[];
 }

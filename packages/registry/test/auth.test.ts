@@ -22,11 +22,20 @@ describe('authentication and TLS against real registries', () => {
       const events: RegistryEvent[] = [];
       const password = 'hunter2-very-secret';
       await assert.rejects(
-        pushImage(image, `${registry.host}/team/app:1`, { env, credentials: { [registry.host]: { username: 'tsko', password } }, onEvent: (e) => events.push(e) }),
+        pushImage(image, `${registry.host}/team/app:1`, {
+          env,
+          credentials: { [registry.host]: { username: 'tsko', password } },
+          onEvent: (e) => events.push(e),
+        }),
         (err: unknown) => {
           assert.ok(isTskoError(err, 'TSKO_UNAUTHORIZED'), String(err));
           assert.equal(err.status, 401);
-          const everything = JSON.stringify({ message: err.message, details: err.details, events, cause: String(err.cause) });
+          const everything = JSON.stringify({
+            message: err.message,
+            details: err.details,
+            events,
+            cause: String(err.cause),
+          });
           assert.ok(!everything.includes(password), 'password leaked');
           assert.ok(!everything.includes(Buffer.from(`tsko:${password}`).toString('base64')), 'basic header leaked');
           return true;
@@ -36,16 +45,22 @@ describe('authentication and TLS against real registries', () => {
   }
 
   it('an anonymous push to the htpasswd registry is TSKO_UNAUTHORIZED saying credentials are missing', async () => {
-    await assert.rejects(pushImage(await testImage('anon'), `${basic.host}/team/app:1`, { env }), (err: unknown) => isTskoError(err, 'TSKO_UNAUTHORIZED') && /credentials/.test(err.message));
+    await assert.rejects(
+      pushImage(await testImage('anon'), `${basic.host}/team/app:1`, { env }),
+      (err: unknown) => isTskoError(err, 'TSKO_UNAUTHORIZED') && /credentials/.test(err.message),
+    );
   });
 
   it('an anonymous push to the token registry is a typed denial (the token grants pull only)', async () => {
     const before = token.tokenServer!.issued.anonymous;
-    await assert.rejects(pushImage(await testImage('anon-token'), `${token.host}/team/app:1`, { env }), (err: unknown) => {
-      assert.ok(isTskoError(err, 'TSKO_DENIED'), String(err));
-      assert.match(err.message, /push/);
-      return true;
-    });
+    await assert.rejects(
+      pushImage(await testImage('anon-token'), `${token.host}/team/app:1`, { env }),
+      (err: unknown) => {
+        assert.ok(isTskoError(err, 'TSKO_DENIED'), String(err));
+        assert.match(err.message, /push/);
+        return true;
+      },
+    );
     assert.ok(token.tokenServer!.issued.anonymous > before, 'the client fetched an anonymous token');
   });
 
@@ -55,11 +70,16 @@ describe('authentication and TLS against real registries', () => {
     const { tmpdir } = await import('node:os');
     const dir = await mkdtemp(join(tmpdir(), 'tsko-helper-'));
     try {
-      await writeFile(join(dir, 'docker-credential-rig'), `#!/bin/sh\nread server\n[ "$server" = "${token.host}" ] || { echo "credentials not found"; exit 1; }\necho '{"Username":"${token.username}","Secret":"${token.password}"}'\n`);
+      await writeFile(
+        join(dir, 'docker-credential-rig'),
+        `#!/bin/sh\nread server\n[ "$server" = "${token.host}" ] || { echo "credentials not found"; exit 1; }\necho '{"Username":"${token.username}","Secret":"${token.password}"}'\n`,
+      );
       await chmod(join(dir, 'docker-credential-rig'), 0o755);
       await writeFile(join(dir, 'config.json'), JSON.stringify({ credHelpers: { [token.host]: 'rig' } }));
       const image = await testImage('helper');
-      const result = await pushImage(image, `${token.host}/helper/app:1`, { env: { HOME: dir, DOCKER_CONFIG: dir, PATH: `${dir}:${process.env.PATH}` } });
+      const result = await pushImage(image, `${token.host}/helper/app:1`, {
+        env: { HOME: dir, DOCKER_CONFIG: dir, PATH: `${dir}:${process.env.PATH}` },
+      });
       assert.equal(result.digest, image.digest);
       await skopeoRaw(token, result.ref);
     } finally {

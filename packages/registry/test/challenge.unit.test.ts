@@ -4,14 +4,25 @@ import { parseChallenges, repositoryScope } from '@tsko/registry';
 
 describe('parseChallenges reads WWW-Authenticate headers', () => {
   it('reads a distribution bearer challenge', () => {
-    const [c] = parseChallenges('Bearer realm="https://auth.example.com/token",service="registry.example.com",scope="repository:a/b:pull,push"');
-    assert.deepEqual(c, { scheme: 'bearer', params: { realm: 'https://auth.example.com/token', service: 'registry.example.com', scope: 'repository:a/b:pull,push' } });
+    const [c] = parseChallenges(
+      'Bearer realm="https://auth.example.com/token",service="registry.example.com",scope="repository:a/b:pull,push"',
+    );
+    assert.deepEqual(c, {
+      scheme: 'bearer',
+      params: {
+        realm: 'https://auth.example.com/token',
+        service: 'registry.example.com',
+        scope: 'repository:a/b:pull,push',
+      },
+    });
   });
   it('reads a basic challenge', () => {
     assert.deepEqual(parseChallenges('Basic realm="tsko-test"'), [{ scheme: 'basic', params: { realm: 'tsko-test' } }]);
   });
   it('reads an insufficient_scope error', () => {
-    const [c] = parseChallenges('Bearer realm="http://127.0.0.1:1/token",service="s",scope="repository:x:pull,push",error="insufficient_scope"');
+    const [c] = parseChallenges(
+      'Bearer realm="http://127.0.0.1:1/token",service="s",scope="repository:x:pull,push",error="insufficient_scope"',
+    );
     assert.equal(c?.params.error, 'insufficient_scope');
     assert.equal(c?.params.scope, 'repository:x:pull,push');
   });
@@ -23,7 +34,10 @@ describe('parseChallenges reads WWW-Authenticate headers', () => {
   });
   it('splits several challenges in one header', () => {
     const cs = parseChallenges('Basic realm="r1", Bearer realm="r2",service="s"');
-    assert.deepEqual(cs.map((c) => c.scheme), ['basic', 'bearer']);
+    assert.deepEqual(
+      cs.map((c) => c.scheme),
+      ['basic', 'bearer'],
+    );
     assert.equal(cs[1]?.params.service, 's');
   });
   it('returns nothing for empty or garbage input without throwing', () => {

@@ -3,10 +3,26 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { isTskoError, pullImage, pushImage, RegistrySession, type Credential, type RegistryEvent } from '@tsko/registry';
 import {
-  selfSignedCert, startRecordingHost, startRegistry, testImage, TEST_PASSWORD, TEST_USER,
-  type RecordingHost, type RecordedRequest, type Reply, type SelfSigned, type TestRegistry,
+  isTskoError,
+  pullImage,
+  pushImage,
+  RegistrySession,
+  type Credential,
+  type RegistryEvent,
+} from '@tsko/registry';
+import {
+  selfSignedCert,
+  startRecordingHost,
+  startRegistry,
+  testImage,
+  TEST_PASSWORD,
+  TEST_USER,
+  type RecordingHost,
+  type RecordedRequest,
+  type Reply,
+  type SelfSigned,
+  type TestRegistry,
 } from '@tsko/test-rig';
 
 // A registry (the real one, behind a recording front on 127.0.0.1) points the client at a
@@ -19,11 +35,19 @@ const BASIC = Buffer.from(`${TEST_USER}:${TEST_PASSWORD}`).toString('base64');
 
 /** Every Bearer token the client sent to the front (the real registry's tokens). */
 function bearerTokens(front: RecordingHost): string[] {
-  return [...new Set(front.requests.map((r) => r.headers.authorization).filter((a): a is string => !!a?.startsWith('Bearer ')).map((a) => a.slice(7)))];
+  return [
+    ...new Set(
+      front.requests
+        .map((r) => r.headers.authorization)
+        .filter((a): a is string => !!a?.startsWith('Bearer '))
+        .map((a) => a.slice(7)),
+    ),
+  ];
 }
 
 function assertNoCredentialReached(host: RecordingHost, secrets: readonly string[]): void {
-  for (const r of host.requests) assert.equal(r.headers.authorization, undefined, `${r.method} ${r.url} carried Authorization to ${host.host}`);
+  for (const r of host.requests)
+    assert.equal(r.headers.authorization, undefined, `${r.method} ${r.url} carried Authorization to ${host.host}`);
   const seen = host.everything();
   for (const s of secrets) assert.ok(!seen.includes(s), `a secret reached ${host.host}`);
 }
@@ -34,7 +58,13 @@ function exposed(err: unknown, events: readonly RegistryEvent[]): string {
   let e: unknown = err;
   for (let depth = 0; e && depth < 10; depth++) {
     const x = e as Error & { details?: unknown; registryErrors?: unknown };
-    parts.push(String(x.message), String(x.stack), JSON.stringify(x.details ?? null), JSON.stringify(x.registryErrors ?? null), String(e));
+    parts.push(
+      String(x.message),
+      String(x.stack),
+      JSON.stringify(x.details ?? null),
+      JSON.stringify(x.registryErrors ?? null),
+      String(e),
+    );
     e = x.cause;
   }
   return parts.join('\n');
@@ -44,13 +74,19 @@ function exposed(err: unknown, events: readonly RegistryEvent[]): string {
 function phishing(address: string): Promise<RecordingHost> {
   return startRecordingHost({
     address,
-    respond: (req, self): Reply => req.url.startsWith('/token')
-      ? { status: 200, body: '{"token":"foreign-token-0123456789"}' }
-      : { status: 401, headers: { 'www-authenticate': `Bearer realm="${self.url}/token",service="foreign"` }, body: '{"errors":[{"code":"UNAUTHORIZED"}]}' },
+    respond: (req, self): Reply =>
+      req.url.startsWith('/token')
+        ? { status: 200, body: '{"token":"foreign-token-0123456789"}' }
+        : {
+            status: 401,
+            headers: { 'www-authenticate': `Bearer realm="${self.url}/token",service="foreign"` },
+            body: '{"errors":[{"code":"UNAUTHORIZED"}]}',
+          },
   });
 }
 
-const isUploadStart = (req: RecordedRequest, status: number) => req.method === 'POST' && req.url.includes('/blobs/uploads/') && status === 202;
+const isUploadStart = (req: RecordedRequest, status: number) =>
+  req.method === 'POST' && req.url.includes('/blobs/uploads/') && status === 202;
 
 describe('credentials never leave the registry origin', () => {
   let basic: TestRegistry;
@@ -59,11 +95,22 @@ describe('credentials never leave the registry origin', () => {
   let certDir: string;
   let cert: SelfSigned;
   before(async () => {
-    [basic, token, foreign] = await Promise.all([startRegistry('htpasswd'), startRegistry('token'), phishing('127.0.0.2')]);
+    [basic, token, foreign] = await Promise.all([
+      startRegistry('htpasswd'),
+      startRegistry('token'),
+      phishing('127.0.0.2'),
+    ]);
     certDir = await mkdtemp(join(tmpdir(), 'tsko-front-cert-'));
     cert = await selfSignedCert(certDir, 'front');
   });
-  after(() => Promise.all([basic?.stop(), token?.stop(), foreign?.close(), certDir && rm(certDir, { recursive: true, force: true })]));
+  after(() =>
+    Promise.all([
+      basic?.stop(),
+      token?.stop(),
+      foreign?.close(),
+      certDir && rm(certDir, { recursive: true, force: true }),
+    ]),
+  );
 
   for (const kind of ['htpasswd', 'token'] as const) {
     const upstream = () => (kind === 'htpasswd' ? basic : token);
@@ -73,17 +120,29 @@ describe('credentials never leave the registry origin', () => {
       const front = await startRecordingHost({
         address: '127.0.0.1',
         upstream: upstream().host,
-        rewrite: (req, status, headers) => (isUploadStart(req, status) ? { ...headers, location: `${foreign.url}${new URL(headers.location!, 'http://x').pathname}` } : headers),
+        rewrite: (req, status, headers) =>
+          isUploadStart(req, status)
+            ? { ...headers, location: `${foreign.url}${new URL(headers.location!, 'http://x').pathname}` }
+            : headers,
       });
       const before = foreign.requests.length;
       try {
-        await assert.rejects(pushImage(await testImage(`loc-${kind}`, undefined, 1), `${front.host}/team/app:1`, { ...fast, credentials: credentials(front.host) }), (err: unknown) => {
-          assert.ok(isTskoError(err, 'TSKO_UNAUTHORIZED'), String(err));
-          assert.match(err.message, /127\.0\.0\.2/);
-          return true;
-        });
+        await assert.rejects(
+          pushImage(await testImage(`loc-${kind}`, undefined, 1), `${front.host}/team/app:1`, {
+            ...fast,
+            credentials: credentials(front.host),
+          }),
+          (err: unknown) => {
+            assert.ok(isTskoError(err, 'TSKO_UNAUTHORIZED'), String(err));
+            assert.match(err.message, /127\.0\.0\.2/);
+            return true;
+          },
+        );
         const reached = foreign.requests.slice(before);
-        assert.ok(reached.some((r) => r.method === 'PATCH'), 'the upload did go to the Location');
+        assert.ok(
+          reached.some((r) => r.method === 'PATCH'),
+          'the upload did go to the Location',
+        );
         assert.ok(!reached.some((r) => r.url.startsWith('/token')), 'the foreign realm was not asked for a token');
         assertNoCredentialReached(foreign, [TEST_PASSWORD, BASIC, ...bearerTokens(front)]);
         if (kind === 'token') assert.ok(bearerTokens(front).length > 0, 'the registry itself got its token');
@@ -97,7 +156,10 @@ describe('credentials never leave the registry origin', () => {
       const front = await startRecordingHost({
         address: '127.0.0.1',
         upstream: upstream().host,
-        respond: (req) => (redirect && req.method === 'GET' && /\/blobs\/sha256:/.test(req.url) ? { status: 307, headers: { location: `${foreign.url}/storage${req.url}` } } : undefined),
+        respond: (req) =>
+          redirect && req.method === 'GET' && /\/blobs\/sha256:/.test(req.url)
+            ? { status: 307, headers: { location: `${foreign.url}/storage${req.url}` } }
+            : undefined,
       });
       const session = new RegistrySession({ ...fast, credentials: credentials(front.host) });
       const before = foreign.requests.length;
@@ -105,10 +167,17 @@ describe('credentials never leave the registry origin', () => {
         const image = await testImage(`redir-${kind}`, undefined, 1);
         await pushImage(image, `${front.host}/team/redir:1`, { session });
         redirect = true;
-        await assert.rejects(pullImage(`${front.host}/team/redir:1`, { session }), (err: unknown) => isTskoError(err, 'TSKO_UNAUTHORIZED') && /127\.0\.0\.2/.test(err.message));
+        await assert.rejects(
+          pullImage(`${front.host}/team/redir:1`, { session }),
+          (err: unknown) => isTskoError(err, 'TSKO_UNAUTHORIZED') && /127\.0\.0\.2/.test(err.message),
+        );
         // (Filtered by path: a PATCH left in flight by the previous test may still land here.)
         const reached = foreign.requests.slice(before).filter((r) => !r.url.startsWith('/v2/'));
-        assert.deepEqual(reached.map((r) => `${r.method} ${r.url.split('/blobs/')[0]}`), ['GET /storage/v2/team/redir'], 'one anonymous GET reached the foreign host, and no token request');
+        assert.deepEqual(
+          reached.map((r) => `${r.method} ${r.url.split('/blobs/')[0]}`),
+          ['GET /storage/v2/team/redir'],
+          'one anonymous GET reached the foreign host, and no token request',
+        );
         assertNoCredentialReached(foreign, [TEST_PASSWORD, BASIC, ...bearerTokens(front)]);
         // The foreign challenge did not replace the registry's: the same session still works.
         redirect = false;
@@ -126,15 +195,28 @@ describe('credentials never leave the registry origin', () => {
       address: '127.0.0.1',
       tls: cert,
       upstream: basic.host,
-      rewrite: (req, status, headers) => (isUploadStart(req, status) ? { ...headers, location: `${plainForeign.url}${new URL(headers.location!, 'http://x').pathname}` } : headers),
+      rewrite: (req, status, headers) =>
+        isUploadStart(req, status)
+          ? { ...headers, location: `${plainForeign.url}${new URL(headers.location!, 'http://x').pathname}` }
+          : headers,
     });
     try {
-      await assert.rejects(pushImage(await testImage('downgrade', undefined, 1), `${front.host}/team/app:1`, { ...fast, ca: cert.certPem, credentials: { [front.host]: { username: TEST_USER, password: TEST_PASSWORD } } }), (err: unknown) => {
-        assert.ok(isTskoError(err, 'TSKO_INSECURE_REGISTRY'), String(err));
-        return true;
-      });
+      await assert.rejects(
+        pushImage(await testImage('downgrade', undefined, 1), `${front.host}/team/app:1`, {
+          ...fast,
+          ca: cert.certPem,
+          credentials: { [front.host]: { username: TEST_USER, password: TEST_PASSWORD } },
+        }),
+        (err: unknown) => {
+          assert.ok(isTskoError(err, 'TSKO_INSECURE_REGISTRY'), String(err));
+          return true;
+        },
+      );
       assert.equal(plainForeign.requests.length, 0);
-      assert.ok(front.requests.some((r) => r.headers.authorization === `Basic ${BASIC}`), 'the HTTPS registry itself got the credentials');
+      assert.ok(
+        front.requests.some((r) => r.headers.authorization === `Basic ${BASIC}`),
+        'the HTTPS registry itself got the credentials',
+      );
     } finally {
       await Promise.all([front.close(), plainForeign.close()]);
     }
@@ -145,7 +227,14 @@ describe('credentials never leave the registry origin', () => {
     // would travel in clear to the same host and port.
     const front = await startRecordingHost({ address: '127.0.0.1', tls: cert, upstream: basic.host });
     try {
-      await assert.rejects(pushImage(await testImage('downgrade-same', undefined, 1), `${front.host}/team/app:1`, { ...fast, ca: cert.certPem, credentials: { [front.host]: { username: TEST_USER, password: TEST_PASSWORD } } }), (err: unknown) => isTskoError(err, 'TSKO_INSECURE_REGISTRY'));
+      await assert.rejects(
+        pushImage(await testImage('downgrade-same', undefined, 1), `${front.host}/team/app:1`, {
+          ...fast,
+          ca: cert.certPem,
+          credentials: { [front.host]: { username: TEST_USER, password: TEST_PASSWORD } },
+        }),
+        (err: unknown) => isTskoError(err, 'TSKO_INSECURE_REGISTRY'),
+      );
       assert.ok(!front.requests.some((r) => r.method === 'PATCH'), 'no PATCH was sent');
     } finally {
       await front.close();
@@ -158,10 +247,18 @@ describe('credentials never leave the registry origin', () => {
       address: '127.0.0.1',
       tls: cert,
       upstream: basic.host,
-      respond: (req) => (req.url.includes('/manifests/') ? { status: 302, headers: { location: `${plainForeign.url}/m` } } : undefined),
+      respond: (req) =>
+        req.url.includes('/manifests/') ? { status: 302, headers: { location: `${plainForeign.url}/m` } } : undefined,
     });
     try {
-      await assert.rejects(pullImage(`${front.host}/team/app:1`, { ...fast, ca: cert.certPem, credentials: { [front.host]: { username: TEST_USER, password: TEST_PASSWORD } } }), (err: unknown) => isTskoError(err, 'TSKO_INSECURE_REGISTRY'));
+      await assert.rejects(
+        pullImage(`${front.host}/team/app:1`, {
+          ...fast,
+          ca: cert.certPem,
+          credentials: { [front.host]: { username: TEST_USER, password: TEST_PASSWORD } },
+        }),
+        (err: unknown) => isTskoError(err, 'TSKO_INSECURE_REGISTRY'),
+      );
       assert.equal(plainForeign.requests.length, 0);
     } finally {
       await Promise.all([front.close(), plainForeign.close()]);
@@ -172,7 +269,14 @@ describe('credentials never leave the registry origin', () => {
     const front = await startRecordingHost({ address: '127.0.0.1', tls: cert, upstream: token.host });
     const issued = { ...token.tokenServer!.issued };
     try {
-      await assert.rejects(pullImage(`${front.host}/team/app:1`, { ...fast, ca: cert.certPem, credentials: { [front.host]: { username: TEST_USER, password: TEST_PASSWORD } } }), (err: unknown) => isTskoError(err, 'TSKO_INSECURE_REGISTRY'));
+      await assert.rejects(
+        pullImage(`${front.host}/team/app:1`, {
+          ...fast,
+          ca: cert.certPem,
+          credentials: { [front.host]: { username: TEST_USER, password: TEST_PASSWORD } },
+        }),
+        (err: unknown) => isTskoError(err, 'TSKO_INSECURE_REGISTRY'),
+      );
       assert.deepEqual(token.tokenServer!.issued, issued, 'the token service was never asked');
     } finally {
       await front.close();
@@ -188,20 +292,43 @@ describe('credentials never leave the registry origin', () => {
           if (req.method !== 'PUT' || !req.url.includes('/manifests/')) return undefined;
           const auth = req.headers.authorization ?? '';
           const decoded = auth.startsWith('Basic ') ? Buffer.from(auth.slice(6), 'base64').toString() : '';
-          return { status: 400, body: JSON.stringify({ errors: [{ code: 'MANIFEST_INVALID', message: `rejected ${auth} (${decoded}) ${encodeURIComponent(decoded)}`, detail: { auth } }] }) };
+          return {
+            status: 400,
+            body: JSON.stringify({
+              errors: [
+                {
+                  code: 'MANIFEST_INVALID',
+                  message: `rejected ${auth} (${decoded}) ${encodeURIComponent(decoded)}`,
+                  detail: { auth },
+                },
+              ],
+            }),
+          };
         },
       });
       const events: RegistryEvent[] = [];
       try {
         let caught: unknown;
-        await assert.rejects(pushImage(await testImage(`echo-${kind}`, undefined, 1), `${front.host}/team/app:1`, { ...fast, credentials: { [front.host]: { username: TEST_USER, password: TEST_PASSWORD } }, onEvent: (e) => events.push(e) }), (err: unknown) => {
-          caught = err;
-          return isTskoError(err, 'TSKO_REGISTRY_ERROR') && err.registryErrors?.[0]?.code === 'MANIFEST_INVALID' && /\[redacted\]/.test(err.message);
-        });
+        await assert.rejects(
+          pushImage(await testImage(`echo-${kind}`, undefined, 1), `${front.host}/team/app:1`, {
+            ...fast,
+            credentials: { [front.host]: { username: TEST_USER, password: TEST_PASSWORD } },
+            onEvent: (e) => events.push(e),
+          }),
+          (err: unknown) => {
+            caught = err;
+            return (
+              isTskoError(err, 'TSKO_REGISTRY_ERROR') &&
+              err.registryErrors?.[0]?.code === 'MANIFEST_INVALID' &&
+              /\[redacted\]/.test(err.message)
+            );
+          },
+        );
         const secrets = [TEST_PASSWORD, BASIC, ...bearerTokens(front)];
         if (kind === 'token') assert.ok(bearerTokens(front).length > 0);
         const text = exposed(caught, events);
-        for (const s of secrets) assert.ok(!text.includes(s), `a secret leaked into the error or events: ${text.slice(0, 300)}`);
+        for (const s of secrets)
+          assert.ok(!text.includes(s), `a secret leaked into the error or events: ${text.slice(0, 300)}`);
       } finally {
         await front.close();
       }
@@ -216,50 +343,99 @@ describe('credentials never leave the registry origin', () => {
       address: '127.0.0.1',
       upstream: basic.host,
       respond: (req) => (req.url.includes('/leak-') ? { status: 0, reset: true } : undefined),
-      rewrite: (req, status, headers) => (isUploadStart(req, status) ? { ...headers, location: `${new URL(headers.location!, 'http://x').pathname}/${marker}` } : headers),
+      rewrite: (req, status, headers) =>
+        isUploadStart(req, status)
+          ? { ...headers, location: `${new URL(headers.location!, 'http://x').pathname}/${marker}` }
+          : headers,
     });
     const events: RegistryEvent[] = [];
     try {
       let caught: unknown;
-      await assert.rejects(pushImage(await testImage('leaky-location', undefined, 1), `${front.host}/team/app:1`, { ...fast, concurrency: 1, credentials: { [front.host]: { username: TEST_USER, password: TEST_PASSWORD } }, onEvent: (e) => events.push(e) }), (err: unknown) => {
-        caught = err;
-        return isTskoError(err, 'TSKO_REGISTRY_UNAVAILABLE') && /\[redacted\]/.test(err.message);
-      });
-      assert.ok(front.requests.some((r) => r.url.includes(marker)), 'the client did use the leaky Location');
-      assert.ok(events.some((e) => e.type === 'request:retry' && /\[redacted\]/.test(JSON.stringify(e))), 'a retry event reported the scrubbed path');
+      await assert.rejects(
+        pushImage(await testImage('leaky-location', undefined, 1), `${front.host}/team/app:1`, {
+          ...fast,
+          concurrency: 1,
+          credentials: { [front.host]: { username: TEST_USER, password: TEST_PASSWORD } },
+          onEvent: (e) => events.push(e),
+        }),
+        (err: unknown) => {
+          caught = err;
+          return isTskoError(err, 'TSKO_REGISTRY_UNAVAILABLE') && /\[redacted\]/.test(err.message);
+        },
+      );
+      assert.ok(
+        front.requests.some((r) => r.url.includes(marker)),
+        'the client did use the leaky Location',
+      );
+      assert.ok(
+        events.some((e) => e.type === 'request:retry' && /\[redacted\]/.test(JSON.stringify(e))),
+        'a retry event reported the scrubbed path',
+      );
       const text = exposed(caught, events);
-      for (const s of [TEST_PASSWORD, encodeURIComponent(TEST_PASSWORD), BASIC]) assert.ok(!text.includes(s), `a secret leaked: ${text.slice(0, 400)}`);
+      for (const s of [TEST_PASSWORD, encodeURIComponent(TEST_PASSWORD), BASIC])
+        assert.ok(!text.includes(s), `a secret leaked: ${text.slice(0, 400)}`);
     } finally {
       await front.close();
     }
   });
 
-  for (const credential of [{ username: TEST_USER, password: TEST_PASSWORD }, { identityToken: 'identity-refresh-token-7f3a9c' }] as Credential[]) {
+  for (const credential of [
+    { username: TEST_USER, password: TEST_PASSWORD },
+    { identityToken: 'identity-refresh-token-7f3a9c' },
+  ] as Credential[]) {
     const kind = 'password' in credential ? 'password' : 'identity token';
     it(`a token service whose error echoes the ${kind} is scrubbed too`, async () => {
       // The realm named by the registry's own challenge is trusted with the credentials; what it
       // answers is not trusted to leave them out.
       const echo = await startRecordingHost({
         address: '127.0.0.1',
-        respond: (req) => ({ status: 401, body: JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: `no: ${req.headers.authorization ?? ''} ${req.body} ${Buffer.from((req.headers.authorization ?? '').slice(6), 'base64').toString()}` }] }) }),
+        respond: (req) => ({
+          status: 401,
+          body: JSON.stringify({
+            errors: [
+              {
+                code: 'UNAUTHORIZED',
+                message: `no: ${req.headers.authorization ?? ''} ${req.body} ${Buffer.from((req.headers.authorization ?? '').slice(6), 'base64').toString()}`,
+              },
+            ],
+          }),
+        }),
       });
       const front = await startRecordingHost({
         address: '127.0.0.1',
         upstream: token.host,
-        rewrite: (_req, status, headers) => (status === 401 ? { ...headers, 'www-authenticate': headers['www-authenticate']!.replace(/realm="[^"]*"/, `realm="${echo.url}/token"`) } : headers),
+        rewrite: (_req, status, headers) =>
+          status === 401
+            ? {
+                ...headers,
+                'www-authenticate': headers['www-authenticate']!.replace(/realm="[^"]*"/, `realm="${echo.url}/token"`),
+              }
+            : headers,
       });
       const events: RegistryEvent[] = [];
       try {
         let caught: unknown;
-        await assert.rejects(pullImage(`${front.host}/team/app:1`, { ...fast, credentials: { [front.host]: credential }, onEvent: (e) => events.push(e) }), (err: unknown) => {
-          caught = err;
-          return isTskoError(err, 'TSKO_UNAUTHORIZED');
-        });
+        await assert.rejects(
+          pullImage(`${front.host}/team/app:1`, {
+            ...fast,
+            credentials: { [front.host]: credential },
+            onEvent: (e) => events.push(e),
+          }),
+          (err: unknown) => {
+            caught = err;
+            return isTskoError(err, 'TSKO_UNAUTHORIZED');
+          },
+        );
         assert.ok(echo.requests.length > 0, 'the realm was asked');
-        const secret = 'password' in credential ? credential.password : (credential as { identityToken: string }).identityToken;
-        assert.ok(echo.everything().includes('password' in credential ? BASIC : encodeURIComponent(secret)), 'the realm did receive the credential');
+        const secret =
+          'password' in credential ? credential.password : (credential as { identityToken: string }).identityToken;
+        assert.ok(
+          echo.everything().includes('password' in credential ? BASIC : encodeURIComponent(secret)),
+          'the realm did receive the credential',
+        );
         const text = exposed(caught, events);
-        for (const s of [secret, BASIC, encodeURIComponent(secret)]) assert.ok(!text.includes(s), `a secret leaked: ${text.slice(0, 300)}`);
+        for (const s of [secret, BASIC, encodeURIComponent(secret)])
+          assert.ok(!text.includes(s), `a secret leaked: ${text.slice(0, 300)}`);
       } finally {
         await Promise.all([front.close(), echo.close()]);
       }

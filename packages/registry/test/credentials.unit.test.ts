@@ -28,18 +28,34 @@ describe('lookupCredential follows docker and containers config files', () => {
     await mkdir(join(dir, 'docker'));
     await writeFile(join(dir, 'bin', 'docker-credential-testhelper'), HELPER);
     await chmod(join(dir, 'bin', 'docker-credential-testhelper'), 0o755);
-    await writeFile(join(dir, 'docker', 'config.json'), JSON.stringify({
-      auths: {
-        'https://plain.example.com/v1/': { auth: Buffer.from('alice:pa:ss').toString('base64') },
-        'split.example.com': { username: 'bob', password: 'pw' },
-        'idtoken.example.com': { identitytoken: 'idt' },
-        'bad.example.com': { auth: Buffer.from('nocolon').toString('base64') },
-      },
-      credHelpers: { 'helped.example.com': 'testhelper', 'token.example.com': 'testhelper', 'broken.example.com': 'testhelper', 'missing.example.com': 'nosuchhelper' },
-      credsStore: 'testhelper',
-    }));
-    await writeFile(join(dir, 'auth.json'), JSON.stringify({ auths: { 'podman.example.com': { auth: Buffer.from('carol:pw2').toString('base64') } } }));
-    env = { PATH: `${join(dir, 'bin')}:${process.env.PATH}`, DOCKER_CONFIG: join(dir, 'docker'), REGISTRY_AUTH_FILE: join(dir, 'auth.json'), HOME: dir };
+    await writeFile(
+      join(dir, 'docker', 'config.json'),
+      JSON.stringify({
+        auths: {
+          'https://plain.example.com/v1/': { auth: Buffer.from('alice:pa:ss').toString('base64') },
+          'split.example.com': { username: 'bob', password: 'pw' },
+          'idtoken.example.com': { identitytoken: 'idt' },
+          'bad.example.com': { auth: Buffer.from('nocolon').toString('base64') },
+        },
+        credHelpers: {
+          'helped.example.com': 'testhelper',
+          'token.example.com': 'testhelper',
+          'broken.example.com': 'testhelper',
+          'missing.example.com': 'nosuchhelper',
+        },
+        credsStore: 'testhelper',
+      }),
+    );
+    await writeFile(
+      join(dir, 'auth.json'),
+      JSON.stringify({ auths: { 'podman.example.com': { auth: Buffer.from('carol:pw2').toString('base64') } } }),
+    );
+    env = {
+      PATH: `${join(dir, 'bin')}:${process.env.PATH}`,
+      DOCKER_CONFIG: join(dir, 'docker'),
+      REGISTRY_AUTH_FILE: join(dir, 'auth.json'),
+      HOME: dir,
+    };
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
@@ -49,10 +65,13 @@ describe('lookupCredential follows docker and containers config files', () => {
     assert.deepEqual(await lookupCredential('idtoken.example.com', { env }), { identityToken: 'idt' });
   });
   it('asks credHelpers, mapping <token> to an identity token', async () => {
-    assert.deepEqual(await lookupCredential('helped.example.com', { env }), { username: 'helper-user', password: 'helper-secret' });
+    assert.deepEqual(await lookupCredential('helped.example.com', { env }), {
+      username: 'helper-user',
+      password: 'helper-secret',
+    });
     assert.deepEqual(await lookupCredential('token.example.com', { env }), { identityToken: 'refresh-me' });
   });
-  it('asks credsStore with Docker Hub\'s legacy server URL', async () => {
+  it("asks credsStore with Docker Hub's legacy server URL", async () => {
     assert.deepEqual(await lookupCredential('docker.io', { env }), { username: 'hub-user', password: 'hub-secret' });
   });
   it('falls through to REGISTRY_AUTH_FILE when docker has nothing', async () => {
@@ -63,8 +82,14 @@ describe('lookupCredential follows docker and containers config files', () => {
   });
   it('prefers explicit credentials over files', async () => {
     const explicit = { username: 'x', password: 'y' };
-    assert.deepEqual(await lookupCredential('helped.example.com', { env, credentials: { 'helped.example.com': explicit } }), explicit);
-    assert.deepEqual(await lookupCredential('helped.example.com', { env, credentials: async () => explicit }), explicit);
+    assert.deepEqual(
+      await lookupCredential('helped.example.com', { env, credentials: { 'helped.example.com': explicit } }),
+      explicit,
+    );
+    assert.deepEqual(
+      await lookupCredential('helped.example.com', { env, credentials: async () => explicit }),
+      explicit,
+    );
   });
   it('fails with TSKO_CREDENTIALS, without echoing helper output, when a helper breaks', async () => {
     await assert.rejects(lookupCredential('broken.example.com', { env }), (err: unknown) => {
@@ -75,10 +100,16 @@ describe('lookupCredential follows docker and containers config files', () => {
     });
   });
   it('says which helper is missing from PATH', async () => {
-    await assert.rejects(lookupCredential('missing.example.com', { env }), /docker-credential-nosuchhelper is not on PATH/);
+    await assert.rejects(
+      lookupCredential('missing.example.com', { env }),
+      /docker-credential-nosuchhelper is not on PATH/,
+    );
   });
   it('rejects a malformed auth entry naming the file', async () => {
-    await assert.rejects(lookupCredential('bad.example.com', { env }), (err: unknown) => isTskoError(err, 'TSKO_CREDENTIALS') && err.message.includes('config.json'));
+    await assert.rejects(
+      lookupCredential('bad.example.com', { env }),
+      (err: unknown) => isTskoError(err, 'TSKO_CREDENTIALS') && err.message.includes('config.json'),
+    );
   });
   it('normalises auths keys the way docker matches them', () => {
     assert.equal(normaliseAuthKey('https://index.docker.io/v1/'), 'docker.io');

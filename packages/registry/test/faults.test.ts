@@ -4,8 +4,26 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { appendLayers, isTskoError, pullImage, pushImage, sha256, streamLayer, type RegistryEvent } from '@tsko/registry';
-import { FAULT_KINDS, skopeoRaw, startBlackHole, startFaultProxy, startRegistry, tarLayer, testImage, type LoggedRequest, type TestRegistry } from '@tsko/test-rig';
+import {
+  appendLayers,
+  isTskoError,
+  pullImage,
+  pushImage,
+  sha256,
+  streamLayer,
+  type RegistryEvent,
+} from '@tsko/registry';
+import {
+  FAULT_KINDS,
+  skopeoRaw,
+  startBlackHole,
+  startFaultProxy,
+  startRegistry,
+  tarLayer,
+  testImage,
+  type LoggedRequest,
+  type TestRegistry,
+} from '@tsko/test-rig';
 
 // The fault proxy is a test double: distribution cannot be told to fail on demand. Behind it
 // runs the real registry, and every result is read back from it with skopeo.
@@ -34,7 +52,11 @@ async function uploadsLeftOpen(registry: TestRegistry, repository: string): Prom
 }
 
 /** The registry's access log lines under `path`, once `done` holds for them (or after 3 s). */
-async function loggedEventually(registry: TestRegistry, path: string, done: (log: LoggedRequest[]) => boolean): Promise<LoggedRequest[]> {
+async function loggedEventually(
+  registry: TestRegistry,
+  path: string,
+  done: (log: LoggedRequest[]) => boolean,
+): Promise<LoggedRequest[]> {
   const until = Date.now() + 3000;
   for (;;) {
     const log = (await registry.requests()).filter((r) => r.path.includes(path));
@@ -59,15 +81,22 @@ describe('faults heal', () => {
       for (let i = 0; i < 20; i++) {
         // The base comes through the proxy too (manifest, config); its layers are mounted.
         const from = await pullImage(`${proxy.host}/chaos/base:1`, fast);
-        const image = appendLayers(from, [{ layer: await tarLayer({ [`app-${i}.txt`]: randomBytes(96 * 1024).toString('base64') }) }]);
+        const image = appendLayers(from, [
+          { layer: await tarLayer({ [`app-${i}.txt`]: randomBytes(96 * 1024).toString('base64') }) },
+        ]);
         const result = await pushImage(image, `${proxy.host}/chaos/app${i}:v1`, fast);
         assert.equal(result.digest, image.digest);
         pushed.push({ tag: `chaos/app${i}:v1`, digest: image.digest });
       }
       const kinds = new Set(proxy.faults.map((f) => f.split(' ')[0]));
-      for (const kind of FAULT_KINDS) assert.ok(kinds.has(kind), `fault kind ${kind} was injected (${[...kinds].join(', ')})`);
-      assert.ok(proxy.faults.length >= proxy.seen.length * 0.12, `${proxy.faults.length} faults in ${proxy.seen.length} requests`);
-      for (const { tag, digest } of pushed) assert.equal(sha256(await skopeoRaw(registry, `${registry.host}/${tag}`)), digest, tag);
+      for (const kind of FAULT_KINDS)
+        assert.ok(kinds.has(kind), `fault kind ${kind} was injected (${[...kinds].join(', ')})`);
+      assert.ok(
+        proxy.faults.length >= proxy.seen.length * 0.12,
+        `${proxy.faults.length} faults in ${proxy.seen.length} requests`,
+      );
+      for (const { tag, digest } of pushed)
+        assert.equal(sha256(await skopeoRaw(registry, `${registry.host}/${tag}`)), digest, tag);
     } finally {
       await proxy.close();
     }
@@ -75,14 +104,24 @@ describe('faults heal', () => {
 
   it('a lost answer to the final upload PUT does not fail the push: the stored blob is found', async () => {
     const proxy = await startFaultProxy(registry.host, [
-      { match: (r) => r.method === 'PUT' && r.url!.includes('/blobs/uploads/') && r.url!.includes('digest='), times: 1, action: 'drop-response' },
+      {
+        match: (r) => r.method === 'PUT' && r.url!.includes('/blobs/uploads/') && r.url!.includes('digest='),
+        times: 1,
+        action: 'drop-response',
+      },
     ]);
     try {
       const image = await testImage('lost-put', undefined, 1);
       const result = await pushImage(image, `${proxy.host}/lost/app:1`, { ...fast, concurrency: 1 });
       assert.equal(result.digest, image.digest);
-      const finals = (await registry.requests()).filter((r) => r.method === 'PUT' && r.path.includes('/lost/app/blobs/uploads/'));
-      assert.deepEqual(finals.map((r) => r.status).slice(0, 2), [201, 404], 'the registry stored the blob, then no longer knew the session');
+      const finals = (await registry.requests()).filter(
+        (r) => r.method === 'PUT' && r.path.includes('/lost/app/blobs/uploads/'),
+      );
+      assert.deepEqual(
+        finals.map((r) => r.status).slice(0, 2),
+        [201, 404],
+        'the registry stored the blob, then no longer knew the session',
+      );
       assert.equal(sha256(await skopeoRaw(registry, `${registry.host}/lost/app:1`)), image.digest);
     } finally {
       await proxy.close();
@@ -90,20 +129,32 @@ describe('faults heal', () => {
   });
 
   it('an upload restart waits out the Retry-After of a 429 to its PATCH, and deletes the session it gives up', async () => {
-    const proxy = await startFaultProxy(registry.host, [{ match: (r) => r.method === 'PATCH', times: 1, action: { status: 429, retryAfter: '1' } }]);
+    const proxy = await startFaultProxy(registry.host, [
+      { match: (r) => r.method === 'PATCH', times: 1, action: { status: 429, retryAfter: '1' } },
+    ]);
     try {
       const image = await testImage('slow-down', undefined, 1);
       const events: RegistryEvent[] = [];
       const started = Date.now();
-      const result = await pushImage(image, `${proxy.host}/slow/app:1`, { env, concurrency: 1, onEvent: (e) => events.push(e) });
+      const result = await pushImage(image, `${proxy.host}/slow/app:1`, {
+        env,
+        concurrency: 1,
+        onEvent: (e) => events.push(e),
+      });
       assert.equal(result.digest, image.digest);
       const restarts = events.flatMap((e) => (e.type === 'request:retry' && e.method === 'PATCH' ? [e] : []));
       assert.equal(restarts.length, 1);
       assert.equal(restarts[0]!.delayMs, 1000);
       assert.match(restarts[0]!.reason, /429/);
       assert.ok(Date.now() - started >= 1000, 'the push waited');
-      const refused = proxy.seen.find((l) => l.startsWith('PATCH'))!.split(' ')[1]!.split('?')[0];
-      assert.ok(proxy.seen.some((l) => l.startsWith(`DELETE ${refused}`)), 'the refused session was deleted');
+      const refused = proxy.seen
+        .find((l) => l.startsWith('PATCH'))!
+        .split(' ')[1]!
+        .split('?')[0];
+      assert.ok(
+        proxy.seen.some((l) => l.startsWith(`DELETE ${refused}`)),
+        'the refused session was deleted',
+      );
       assert.equal(sha256(await skopeoRaw(registry, `${registry.host}/slow/app:1`)), image.digest);
     } finally {
       await proxy.close();
@@ -114,7 +165,10 @@ describe('faults heal', () => {
     const hole = await startBlackHole();
     try {
       const started = Date.now();
-      await assert.rejects(pullImage(`${hole.host}/hung/app:1`, { env }), (err: unknown) => isTskoError(err, 'TSKO_REGISTRY_UNAVAILABLE') && err.message.includes(hole.host));
+      await assert.rejects(
+        pullImage(`${hole.host}/hung/app:1`, { env }),
+        (err: unknown) => isTskoError(err, 'TSKO_REGISTRY_UNAVAILABLE') && err.message.includes(hole.host),
+      );
       const elapsed = Date.now() - started;
       assert.ok(elapsed < 30_000, `took ${elapsed} ms`);
       assert.ok(hole.connections() >= 1);
@@ -127,7 +181,13 @@ describe('faults heal', () => {
     const hole = await startBlackHole();
     try {
       const started = Date.now();
-      await assert.rejects(pushImage(await testImage('hung', undefined, 1), `${hole.host}/hung/app:1`, { env, timeouts: { requestMs: 1500 } }), (err: unknown) => isTskoError(err, 'TSKO_REGISTRY_UNAVAILABLE'));
+      await assert.rejects(
+        pushImage(await testImage('hung', undefined, 1), `${hole.host}/hung/app:1`, {
+          env,
+          timeouts: { requestMs: 1500 },
+        }),
+        (err: unknown) => isTskoError(err, 'TSKO_REGISTRY_UNAVAILABLE'),
+      );
       const elapsed = Date.now() - started;
       assert.ok(elapsed >= 1400 && elapsed < 4000, `took ${elapsed} ms`);
     } finally {
@@ -136,8 +196,20 @@ describe('faults heal', () => {
   });
 
   it('bad timeouts and retry values are typed errors naming the field', async () => {
-    await assert.rejects(pushImage(await testImage('bad', undefined, 1), `${registry.host}/bad/app:1`, { env, timeouts: { connectMs: -1 } }), (err: unknown) => isTskoError(err, 'TSKO_INVALID_ARGUMENT') && err.message.includes('timeouts.connectMs'));
-    await assert.rejects(pushImage(await testImage('bad', undefined, 1), `${registry.host}/bad/app:1`, { env, retry: { attempts: Number.NaN } }), (err: unknown) => isTskoError(err, 'TSKO_INVALID_ARGUMENT') && err.message.includes('retry.attempts'));
+    await assert.rejects(
+      pushImage(await testImage('bad', undefined, 1), `${registry.host}/bad/app:1`, {
+        env,
+        timeouts: { connectMs: -1 },
+      }),
+      (err: unknown) => isTskoError(err, 'TSKO_INVALID_ARGUMENT') && err.message.includes('timeouts.connectMs'),
+    );
+    await assert.rejects(
+      pushImage(await testImage('bad', undefined, 1), `${registry.host}/bad/app:1`, {
+        env,
+        retry: { attempts: Number.NaN },
+      }),
+      (err: unknown) => isTskoError(err, 'TSKO_INVALID_ARGUMENT') && err.message.includes('retry.attempts'),
+    );
   });
 
   /** An image whose last layer sends `sent` bytes, then stalls until the push is aborted. */
@@ -156,9 +228,17 @@ describe('faults heal', () => {
   it('an aborted push DELETEs the upload session it had open and leaves none behind', async () => {
     const controller = new AbortController();
     const image = await stallingImage('abort-open', 0, controller);
-    await assert.rejects(pushImage(image, `${registry.host}/aborted/app:1`, { ...fast, signal: controller.signal }), (err: unknown) => isTskoError(err, 'TSKO_ABORTED'));
-    const log = await loggedEventually(registry, '/aborted/app/blobs/uploads/', (l) => l.some((r) => r.method === 'DELETE'));
-    assert.ok(log.some((r) => r.method === 'DELETE' && r.status === 204), `its session was deleted: ${log.map((r) => `${r.method} ${r.status}`).join(', ')}`);
+    await assert.rejects(
+      pushImage(image, `${registry.host}/aborted/app:1`, { ...fast, signal: controller.signal }),
+      (err: unknown) => isTskoError(err, 'TSKO_ABORTED'),
+    );
+    const log = await loggedEventually(registry, '/aborted/app/blobs/uploads/', (l) =>
+      l.some((r) => r.method === 'DELETE'),
+    );
+    assert.ok(
+      log.some((r) => r.method === 'DELETE' && r.status === 204),
+      `its session was deleted: ${log.map((r) => `${r.method} ${r.status}`).join(', ')}`,
+    );
     assert.deepEqual(await uploadsLeftOpen(registry, 'aborted/app'), []);
   });
 
@@ -168,11 +248,21 @@ describe('faults heal', () => {
     // it closed the writer, so the files stay until its own purge. The request still goes out.
     const controller = new AbortController();
     const image = await stallingImage('abort-half', 1 << 20, controller);
-    await assert.rejects(pushImage(image, `${registry.host}/aborted-half/app:1`, { ...fast, signal: controller.signal }), (err: unknown) => isTskoError(err, 'TSKO_ABORTED'));
+    await assert.rejects(
+      pushImage(image, `${registry.host}/aborted-half/app:1`, { ...fast, signal: controller.signal }),
+      (err: unknown) => isTskoError(err, 'TSKO_ABORTED'),
+    );
     // The registry logs the cut PATCH when its handler gives up, which may come a little later.
-    const log = await loggedEventually(registry, '/aborted-half/app/blobs/uploads/', (l) => l.some((r) => r.method === 'PATCH' && r.status !== 202) && l.some((r) => r.method === 'DELETE'));
+    const log = await loggedEventually(
+      registry,
+      '/aborted-half/app/blobs/uploads/',
+      (l) => l.some((r) => r.method === 'PATCH' && r.status !== 202) && l.some((r) => r.method === 'DELETE'),
+    );
     const session = log.find((r) => r.method === 'PATCH' && r.status !== 202)!.path.split('?')[0];
-    assert.ok(log.some((r) => r.method === 'DELETE' && r.path.split('?')[0] === session), 'a DELETE for the cut session was sent');
+    assert.ok(
+      log.some((r) => r.method === 'DELETE' && r.path.split('?')[0] === session),
+      'a DELETE for the cut session was sent',
+    );
   });
 });
 
@@ -192,14 +282,24 @@ describe('a base layer copied between two registries survives a reset mid-downlo
     const image = appendLayers(await testImage('copied', undefined, 0), [{ layer }]);
     await pushImage(image, `${from.host}/base/big:1`, fast);
     const proxy = await startFaultProxy(from.host, [
-      { match: (r) => r.method === 'GET' && r.url!.endsWith(`/blobs/${layer.digest}`), times: 2, action: 'reset-response' },
+      {
+        match: (r) => r.method === 'GET' && r.url!.endsWith(`/blobs/${layer.digest}`),
+        times: 2,
+        action: 'reset-response',
+      },
     ]);
     try {
       const pulled = await pullImage(`${proxy.host}/base/big:1`, fast);
       const result = await pushImage(pulled, `${to.host}/copy/big:1`, fast);
       assert.equal(result.digest, image.digest);
-      const gets = (await from.requests()).filter((r) => r.method === 'GET' && r.path.endsWith(`/blobs/${layer.digest}`));
-      assert.deepEqual(gets.map((r) => r.status), [200, 206, 206], 'the first answer broke off, then two resumed ones (the second complete)');
+      const gets = (await from.requests()).filter(
+        (r) => r.method === 'GET' && r.path.endsWith(`/blobs/${layer.digest}`),
+      );
+      assert.deepEqual(
+        gets.map((r) => r.status),
+        [200, 206, 206],
+        'the first answer broke off, then two resumed ones (the second complete)',
+      );
       const copied = await fetch(`http://${to.host}/v2/copy/big/blobs/${layer.digest}`);
       assert.equal(sha256(Buffer.from(await copied.arrayBuffer())), layer.digest);
       assert.equal(sha256(await skopeoRaw(to, `${to.host}/copy/big:1`)), image.digest);

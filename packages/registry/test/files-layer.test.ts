@@ -31,7 +31,9 @@ describe('layers from files and folders, read back by skopeo + umoci', () => {
 
   /** Pushes scratch + layer, copies it with skopeo into an OCI layout and unpacks it with umoci (as root: owners kept). */
   async function unpack(layer: Layer, name: string): Promise<string> {
-    const image = appendLayer(emptyImage({ os: 'linux', architecture: 'amd64' }), layer, { history: { created_by: 'files layer test' } });
+    const image = appendLayer(emptyImage({ os: 'linux', architecture: 'amd64' }), layer, {
+      history: { created_by: 'files layer test' },
+    });
     const ref = `${registry.host}/files/${name}:v1`;
     await pushImage(image, ref);
     const layout = p(`layout-${name}`);
@@ -60,20 +62,47 @@ describe('layers from files and folders, read back by skopeo + umoci', () => {
     assert.deepEqual([...(await readFile(join(rootfs, 'app/data.bin')))], [0, 1, 2, 255]);
     assert.deepEqual(await readFile(join(rootfs, 'app/big.bin')), await readFile(p('big.bin')));
     assert.equal(await readlink(join(rootfs, 'app/link')), 'big.bin');
-    assert.deepEqual(await owner(join(rootfs, 'etc/app/config.json')), { mode: 0o644, uid: 0, gid: 0, mtime: Date.parse('2020-01-01T00:00:00Z') });
-    assert.deepEqual(await owner(join(rootfs, 'app/data.bin')), { mode: 0o600, uid: 1000, gid: 2000, mtime: Date.parse('2020-01-01T00:00:00Z') });
-    assert.deepEqual(await owner(join(rootfs, 'app/big.bin')), { mode: 0o755, uid: 65532, gid: 65532, mtime: mtime.getTime() });
-    for (const dir of ['etc', 'etc/app', 'app']) assert.deepEqual(await owner(join(rootfs, dir)), { mode: 0o755, uid: 0, gid: 0, mtime: Date.parse('2020-01-01T00:00:00Z') }, dir);
+    assert.deepEqual(await owner(join(rootfs, 'etc/app/config.json')), {
+      mode: 0o644,
+      uid: 0,
+      gid: 0,
+      mtime: Date.parse('2020-01-01T00:00:00Z'),
+    });
+    assert.deepEqual(await owner(join(rootfs, 'app/data.bin')), {
+      mode: 0o600,
+      uid: 1000,
+      gid: 2000,
+      mtime: Date.parse('2020-01-01T00:00:00Z'),
+    });
+    assert.deepEqual(await owner(join(rootfs, 'app/big.bin')), {
+      mode: 0o755,
+      uid: 65532,
+      gid: 65532,
+      mtime: mtime.getTime(),
+    });
+    for (const dir of ['etc', 'etc/app', 'app'])
+      assert.deepEqual(
+        await owner(join(rootfs, dir)),
+        { mode: 0o755, uid: 0, gid: 0, mtime: Date.parse('2020-01-01T00:00:00Z') },
+        dir,
+      );
 
     // The tar itself lists the parents before their children, sorted.
     const entries = await readTarLayer(await layer.open());
-    assert.deepEqual(entries.map((e) => e.name), ['app/', 'app/big.bin', 'app/data.bin', 'app/link', 'etc/', 'etc/app/', 'etc/app/config.json']);
+    assert.deepEqual(
+      entries.map((e) => e.name),
+      ['app/', 'app/big.bin', 'app/data.bin', 'app/link', 'etc/', 'etc/app/', 'etc/app/config.json'],
+    );
   });
 
   it('filesLayer is deterministic: the same files in another order, built again, give the same digest; a changed mode does not', async () => {
     const a = await filesLayer({ '/b.txt': 'b', '/a/x.txt': 'x', '/big': { content: { path: p('big.bin') } } });
     const b = await filesLayer({ '/big': { content: { path: p('big.bin') } }, 'a/x.txt': 'x', 'b.txt': 'b' });
-    const c = await filesLayer({ '/b.txt': { content: 'b', mode: 0o600 }, '/a/x.txt': 'x', '/big': { content: { path: p('big.bin') } } });
+    const c = await filesLayer({
+      '/b.txt': { content: 'b', mode: 0o600 },
+      '/a/x.txt': 'x',
+      '/big': { content: { path: p('big.bin') } },
+    });
     assert.equal(a.digest, b.digest);
     assert.equal(a.diffId, b.diffId);
     assert.notEqual(a.diffId, c.diffId);
@@ -94,11 +123,19 @@ describe('layers from files and folders, read back by skopeo + umoci', () => {
   it('folderLayer refuses a FIFO, and a source that changes after the layer was made fails its stream with TSKO_DIGEST_MISMATCH', async () => {
     await mkdir(p('odd'));
     await runOk('mkfifo', [p('odd', 'pipe')]);
-    await assert.rejects(folderLayer(p('odd')), (err) => isTskoError(err, 'TSKO_PATH_INVALID') && err.message.includes(p('odd', 'pipe')));
+    await assert.rejects(
+      folderLayer(p('odd')),
+      (err) => isTskoError(err, 'TSKO_PATH_INVALID') && err.message.includes(p('odd', 'pipe')),
+    );
     await writeFile(p('changing.txt'), 'before\n');
     const layer = await filesLayer({ '/x': { content: { path: p('changing.txt') } } });
     await writeFile(p('changing.txt'), 'after!\n'); // same size, other bytes
-    await assert.rejects(async () => { for await (const chunk of await layer.open()) void chunk; }, (err) => isTskoError(err, 'TSKO_DIGEST_MISMATCH'));
+    await assert.rejects(
+      async () => {
+        for await (const chunk of await layer.open()) void chunk;
+      },
+      (err) => isTskoError(err, 'TSKO_DIGEST_MISMATCH'),
+    );
   });
 
   it('refuses paths that would leave the image root', async () => {

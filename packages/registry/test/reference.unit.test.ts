@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatReference, isLoopbackRegistry, isTskoError, parseReference, parseRepository, registryApiHost } from '@tsko/registry';
+import {
+  formatReference,
+  isLoopbackRegistry,
+  isTskoError,
+  parseReference,
+  parseRepository,
+  registryApiHost,
+} from '@tsko/registry';
 
 const D = `sha256:${'a'.repeat(64)}`;
 
@@ -98,7 +105,9 @@ describe('repositories and hosts', () => {
     assert.equal(registryApiHost('ghcr.io'), 'ghcr.io');
   });
   it('recognises loopback registries only', () => {
-    for (const h of ['localhost', 'localhost:5000', '127.0.0.1:5000', '127.1.2.3', '[::1]:5000']) assert.ok(isLoopbackRegistry(h), h);
-    for (const h of ['127.0.0.1.example.com', 'localhost.evil.com:5000', '10.0.0.1:5000', 'ghcr.io']) assert.ok(!isLoopbackRegistry(h), h);
+    for (const h of ['localhost', 'localhost:5000', '127.0.0.1:5000', '127.1.2.3', '[::1]:5000'])
+      assert.ok(isLoopbackRegistry(h), h);
+    for (const h of ['127.0.0.1.example.com', 'localhost.evil.com:5000', '10.0.0.1:5000', 'ghcr.io'])
+      assert.ok(!isLoopbackRegistry(h), h);
   });
 });

@@ -28,15 +28,24 @@ describe('failures are typed, bounded and lose nothing', () => {
     const layer = image.layers[0]!;
     const hex = layer.digest.slice('sha256:'.length);
     // Same size, different bytes: only a hash check can catch this.
-    await writeFile(join(registry.dataDir, 'docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data'), Buffer.alloc(layer.size, 0x61));
+    await writeFile(
+      join(registry.dataDir, 'docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data'),
+      Buffer.alloc(layer.size, 0x61),
+    );
     const pulled = await pullImage(`${registry.host}/c/app:1`, fast);
-    await assert.rejects(drain(await pulled.layers[0]!.open()), (err: unknown) => isTskoError(err, 'TSKO_DIGEST_MISMATCH') && err.message.includes(layer.digest));
+    await assert.rejects(
+      drain(await pulled.layers[0]!.open()),
+      (err: unknown) => isTskoError(err, 'TSKO_DIGEST_MISMATCH') && err.message.includes(layer.digest),
+    );
   });
 
   it('a registry that is not running gives TSKO_REGISTRY_UNAVAILABLE within seconds', async () => {
     const port = await freePort();
     const started = Date.now();
-    await assert.rejects(pullImage(`127.0.0.1:${port}/x/y:1`, fast), (err: unknown) => isTskoError(err, 'TSKO_REGISTRY_UNAVAILABLE') && /ECONNREFUSED/.test(err.message));
+    await assert.rejects(
+      pullImage(`127.0.0.1:${port}/x/y:1`, fast),
+      (err: unknown) => isTskoError(err, 'TSKO_REGISTRY_UNAVAILABLE') && /ECONNREFUSED/.test(err.message),
+    );
     assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
   });
 
@@ -44,7 +53,11 @@ describe('failures are typed, bounded and lose nothing', () => {
     // The proxy is a test double: distribution cannot be told to fail on demand.
     const proxy = await startFaultProxy(registry.host, [
       { match: (r) => r.method === 'HEAD' && r.url!.includes('/blobs/'), times: 2, action: { status: 503 } },
-      { match: (r) => r.method === 'PUT' && r.url!.includes('/manifests/'), times: 1, action: { status: 429, retryAfter: '0' } },
+      {
+        match: (r) => r.method === 'PUT' && r.url!.includes('/manifests/'),
+        times: 1,
+        action: { status: 429, retryAfter: '0' },
+      },
     ]);
     try {
       const image = await testImage('retry', undefined, 1);
@@ -52,7 +65,11 @@ describe('failures are typed, bounded and lose nothing', () => {
       const result = await pushImage(image, `${proxy.host}/r/app:1`, { ...fast, onEvent: (e) => events.push(e) });
       assert.equal(result.digest, image.digest);
       const retries = events.filter((e) => e.type === 'request:retry');
-      assert.deepEqual(retries.map((e) => e.type === 'request:retry' && e.reason).sort(), ['HTTP 429', 'HTTP 503', 'HTTP 503']);
+      assert.deepEqual(retries.map((e) => e.type === 'request:retry' && e.reason).sort(), [
+        'HTTP 429',
+        'HTTP 503',
+        'HTTP 503',
+      ]);
       assert.equal(sha256(await skopeoRaw(registry, `${registry.host}/r/app:1`)), image.digest);
     } finally {
       await proxy.close();
@@ -60,17 +77,28 @@ describe('failures are typed, bounded and lose nothing', () => {
   });
 
   it('gives up on a registry that keeps failing, with the status in the error', async () => {
-    const proxy = await startFaultProxy(registry.host, [{ match: (r) => r.url!.includes('/manifests/'), times: 100, action: { status: 502 } }]);
+    const proxy = await startFaultProxy(registry.host, [
+      { match: (r) => r.url!.includes('/manifests/'), times: 100, action: { status: 502 } },
+    ]);
     try {
-      await assert.rejects(pullImage(`${proxy.host}/r/app:1`, fast), (err: unknown) => isTskoError(err, 'TSKO_REGISTRY_UNAVAILABLE') && err.status === 502);
-      assert.equal(proxy.seen.filter((s) => s.includes('/manifests/')).length, 6, 'one try and five retries (the default policy)');
+      await assert.rejects(
+        pullImage(`${proxy.host}/r/app:1`, fast),
+        (err: unknown) => isTskoError(err, 'TSKO_REGISTRY_UNAVAILABLE') && err.status === 502,
+      );
+      assert.equal(
+        proxy.seen.filter((s) => s.includes('/manifests/')).length,
+        6,
+        'one try and five retries (the default policy)',
+      );
     } finally {
       await proxy.close();
     }
   });
 
   it('restarts the whole upload session when the connection resets mid-PATCH', async () => {
-    const proxy = await startFaultProxy(registry.host, [{ match: (r) => r.method === 'PATCH', times: 1, action: 'reset' }]);
+    const proxy = await startFaultProxy(registry.host, [
+      { match: (r) => r.method === 'PATCH', times: 1, action: 'reset' },
+    ]);
     try {
       const image = await testImage('reset', undefined, 1);
       const result = await pushImage(image, `${proxy.host}/reset/app:1`, { ...fast, concurrency: 1 });
@@ -88,7 +116,9 @@ describe('failures are typed, bounded and lose nothing', () => {
     // registry but is not a loopback name, so it stands for any remote host here.
     const port = registry.host.split(':')[1];
     const host = `[::ffff:7f00:1]:${port}`;
-    await assert.rejects(pullImage(`${host}/c/app:1`, fast), (err: unknown) => isTskoError(err, 'TSKO_INSECURE_REGISTRY'));
+    await assert.rejects(pullImage(`${host}/c/app:1`, fast), (err: unknown) =>
+      isTskoError(err, 'TSKO_INSECURE_REGISTRY'),
+    );
     const image = await pullImage(`${host}/c/app:1`, { ...fast, insecure: [host] });
     assert.equal(image.layers.length, 1);
   });
@@ -97,10 +127,16 @@ describe('failures are typed, bounded and lose nothing', () => {
     const controller = new AbortController();
     const image = await testImage('abort', undefined, 3);
     await assert.rejects(
-      pushImage(image, `${registry.host}/abort/app:1`, { ...fast, signal: controller.signal, onEvent: (e) => e.type === 'blob:uploading' && controller.abort() }),
+      pushImage(image, `${registry.host}/abort/app:1`, {
+        ...fast,
+        signal: controller.signal,
+        onEvent: (e) => e.type === 'blob:uploading' && controller.abort(),
+      }),
       (err: unknown) => isTskoError(err, 'TSKO_ABORTED'),
     );
-    const tags = await (await fetch(`http://${registry.host}/v2/abort/app/tags/list`)).json() as { tags: string[] | null };
+    const tags = (await (await fetch(`http://${registry.host}/v2/abort/app/tags/list`)).json()) as {
+      tags: string[] | null;
+    };
     assert.ok(!tags.tags?.includes('1'), 'no manifest was pushed');
   });
 });
@@ -137,7 +173,10 @@ describe('redirects never carry credentials to another host', () => {
       assert.deepEqual(body, data);
       assert.equal(storageSeen.length, 1);
       assert.equal(storageSeen[0]!.authorization, undefined, 'credentials followed the redirect');
-      assert.ok(registrySeen.some((a) => a?.startsWith('Basic ')), 'the registry itself did get credentials');
+      assert.ok(
+        registrySeen.some((a) => a?.startsWith('Basic ')),
+        'the registry itself did get credentials',
+      );
       await session.close();
     } finally {
       storage.close();

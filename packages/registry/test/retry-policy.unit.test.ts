@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isTskoError } from '@tsko/registry';
-import { backoffDelay, DEFAULT_RETRY, DEFAULT_TIMEOUTS, isTransient, parseRetryAfter, registryTimeouts, retryPolicy } from '../src/client/retry-policy.js';
+import {
+  backoffDelay,
+  DEFAULT_RETRY,
+  DEFAULT_TIMEOUTS,
+  isTransient,
+  parseRetryAfter,
+  registryTimeouts,
+  retryPolicy,
+} from '../src/client/retry-policy.js';
 
 describe('retry policy', () => {
   it('fills in the documented defaults', () => {
@@ -11,14 +19,30 @@ describe('retry policy', () => {
     assert.deepEqual(registryTimeouts({ requestMs: 1 }), { ...DEFAULT_TIMEOUTS, requestMs: 1 });
   });
 
-  for (const [field, bad] of [['attempts', 0], ['attempts', Number.NaN], ['baseDelayMs', -1], ['maxDelayMs', Infinity]] as const) {
+  for (const [field, bad] of [
+    ['attempts', 0],
+    ['attempts', Number.NaN],
+    ['baseDelayMs', -1],
+    ['maxDelayMs', Infinity],
+  ] as const) {
     it(`refuses retry.${field} = ${bad} naming the field`, () => {
-      assert.throws(() => retryPolicy({ [field]: bad }), (err: unknown) => isTskoError(err, 'TSKO_INVALID_ARGUMENT') && err.message.includes(`retry.${field}`));
+      assert.throws(
+        () => retryPolicy({ [field]: bad }),
+        (err: unknown) => isTskoError(err, 'TSKO_INVALID_ARGUMENT') && err.message.includes(`retry.${field}`),
+      );
     });
   }
-  for (const [field, bad] of [['connectMs', 0], ['responseMs', -5], ['requestMs', Number.NaN], ['requestMs', '20' as unknown as number]] as const) {
+  for (const [field, bad] of [
+    ['connectMs', 0],
+    ['responseMs', -5],
+    ['requestMs', Number.NaN],
+    ['requestMs', '20' as unknown as number],
+  ] as const) {
     it(`refuses timeouts.${field} = ${String(bad)} naming the field`, () => {
-      assert.throws(() => registryTimeouts({ [field]: bad }), (err: unknown) => isTskoError(err, 'TSKO_INVALID_ARGUMENT') && err.message.includes(`timeouts.${field}`));
+      assert.throws(
+        () => registryTimeouts({ [field]: bad }),
+        (err: unknown) => isTskoError(err, 'TSKO_INVALID_ARGUMENT') && err.message.includes(`timeouts.${field}`),
+      );
     });
   }
 
@@ -47,7 +71,10 @@ describe('retry policy', () => {
 
   it('knows which failures may heal', () => {
     assert.equal(isTransient(Object.assign(new Error('x'), { code: 'ECONNRESET' })), true);
-    assert.equal(isTransient(Object.assign(new Error('x'), { code: 'UND_ERR', cause: { code: 'UND_ERR_SOCKET' } })), true);
+    assert.equal(
+      isTransient(Object.assign(new Error('x'), { code: 'UND_ERR', cause: { code: 'UND_ERR_SOCKET' } })),
+      true,
+    );
     assert.equal(isTransient(Object.assign(new Error('x'), { code: 'ENOENT' })), false);
     assert.equal(isTransient(new Error('plain')), false);
   });

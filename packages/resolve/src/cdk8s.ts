@@ -6,11 +6,17 @@ import { resolveOccurrences, type ResolveOptions } from './resolve.js';
  * Builds the given `ko://` references (each once) and returns reference → digest-pinned
  * image. Use it before synthesis, since cdk8s resolvers are synchronous.
  */
-export function resolveReferences(references: Iterable<string>, options: ResolveOptions = {}): Promise<Map<string, string>> {
+export function resolveReferences(
+  references: Iterable<string>,
+  options: ResolveOptions = {},
+): Promise<Map<string, string>> {
   return guarded('resolveReferences', async () => {
     const occurrences: Occurrence[] = [...new Set(references)].map((raw) => {
       const reference = koReference(raw);
-      if (!reference) throw new TskoError('TSKO_INVALID_ARGUMENT', `"${String(raw).slice(0, 200)}" is not a ko:// reference.`, { details: { reference: String(raw).slice(0, 200) } });
+      if (!reference)
+        throw new TskoError('TSKO_INVALID_ARGUMENT', `"${String(raw).slice(0, 200)}" is not a ko:// reference.`, {
+          details: { reference: String(raw).slice(0, 200) },
+        });
       return { reference, location: 'resolveReferences()', replace: () => undefined };
     });
     return resolveOccurrences(occurrences, options);
@@ -35,7 +41,11 @@ export function koResolver(resolved: ReadonlyMap<string, string>): { resolve(con
       if (!reference) return;
       const image = resolved.get(reference);
       if (image === undefined) {
-        throw new TskoError('TSKO_UNRESOLVED_REFERENCE', `${reference} was not pre-resolved; include it in resolveReferences() before synthesizing.`, { details: { reference } });
+        throw new TskoError(
+          'TSKO_UNRESOLVED_REFERENCE',
+          `${reference} was not pre-resolved; include it in resolveReferences() before synthesizing.`,
+          { details: { reference } },
+        );
       }
       context.replaceValue(image);
     },

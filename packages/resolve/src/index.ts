@@ -1,7 +1,23 @@
 export { TskoError, isTskoError } from '@tsko/registry';
-export { resolveManifests, resolveOccurrences, findReferences, type ResolveOptions, type ResolveEvent, type BuildReference, type ManifestInput } from './resolve.js';
+export {
+  resolveManifests,
+  resolveOccurrences,
+  findReferences,
+  type ResolveOptions,
+  type ResolveEvent,
+  type BuildReference,
+  type ManifestInput,
+} from './resolve.js';
 export { parseSelector, type Selector, type Requirement } from './selector.js';
 export { koReference, KO_PREFIX, type Occurrence } from './references.js';
 export { readManifestFiles, type FilesInput } from './inputs.js';
-export { apply, create, deleteManifests, deleteManifests as delete, runKubectl, type KubectlOptions, type KubectlResult } from './kubectl.js';
+export {
+  apply,
+  create,
+  deleteManifests,
+  deleteManifests as delete,
+  runKubectl,
+  type KubectlOptions,
+  type KubectlResult,
+} from './kubectl.js';
 export { resolveReferences, koResolver, type ResolutionContextLike } from './cdk8s.js';

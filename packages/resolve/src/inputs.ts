@@ -11,7 +11,9 @@ export interface FilesInput {
 }
 
 export function isFilesInput(input: unknown): input is FilesInput {
-  return typeof input === 'object' && input !== null && !Array.isArray(input) && Array.isArray((input as FilesInput).files);
+  return (
+    typeof input === 'object' && input !== null && !Array.isArray(input) && Array.isArray((input as FilesInput).files)
+  );
 }
 
 /**
@@ -19,7 +21,11 @@ export function isFilesInput(input: unknown): input is FilesInput {
  * and `.json` files sorted by name (and its sub-folders' with `recursive`). A named file is
  * read whatever its extension. A path that does not exist is `TSKO_NOT_FOUND` naming it.
  */
-export async function readManifestFiles(input: FilesInput, recursive: boolean, signal?: AbortSignal): Promise<{ path: string; text: string }[]> {
+export async function readManifestFiles(
+  input: FilesInput,
+  recursive: boolean,
+  signal?: AbortSignal,
+): Promise<{ path: string; text: string }[]> {
   const out: { path: string; text: string }[] = [];
   const seen = new Set<string>();
   const addFile = async (path: string) => {
@@ -35,7 +41,9 @@ export async function readManifestFiles(input: FilesInput, recursive: boolean, s
   const addDir = async (dir: string) => {
     let entries: Dirent[];
     try {
-      entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
+        a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+      );
     } catch (err) {
       throw fileSystemError(err, 'Manifest folder', dir);
     }
@@ -51,17 +59,28 @@ export async function readManifestFiles(input: FilesInput, recursive: boolean, s
       } else if (info.isFile() && MANIFEST_EXTENSIONS.has(extname(entry.name).toLowerCase())) await addFile(path);
     }
   };
-  if (!Array.isArray(input.files)) throw new TskoError('TSKO_INVALID_ARGUMENT', 'files must be an array of paths.', { details: { field: 'files' } });
+  if (!Array.isArray(input.files))
+    throw new TskoError('TSKO_INVALID_ARGUMENT', 'files must be an array of paths.', { details: { field: 'files' } });
   for (const [i, path] of input.files.entries()) {
     throwIfAborted(signal);
     if (typeof path !== 'string' || path === '') {
-      throw new TskoError('TSKO_INVALID_ARGUMENT', `files[${i}] must be a path (a non-empty string); got ${typeof path}.`, { details: { field: `files[${i}]` } });
+      throw new TskoError(
+        'TSKO_INVALID_ARGUMENT',
+        `files[${i}] must be a path (a non-empty string); got ${typeof path}.`,
+        { details: { field: `files[${i}]` } },
+      );
     }
     const info = await stat(path).catch(() => undefined);
-    if (!info) throw new TskoError('TSKO_NOT_FOUND', `Manifest path ${path} does not exist.`, { details: { file: path } });
+    if (!info)
+      throw new TskoError('TSKO_NOT_FOUND', `Manifest path ${path} does not exist.`, { details: { file: path } });
     if (info.isDirectory()) await addDir(path);
     else if (info.isFile()) await addFile(path);
-    else throw new TskoError('TSKO_INVALID_ARGUMENT', `Manifest path ${path} is not a regular file or a folder (a FIFO, socket or device cannot be read as manifests).`, { details: { file: path } });
+    else
+      throw new TskoError(
+        'TSKO_INVALID_ARGUMENT',
+        `Manifest path ${path} is not a regular file or a folder (a FIFO, socket or device cannot be read as manifests).`,
+        { details: { file: path } },
+      );
   }
   return out;
 }

@@ -35,16 +35,28 @@ export function runKubectl(verb: string, manifests: string, options: KubectlOpti
     options.signal?.addEventListener('abort', onAbort, { once: true });
     child.on('error', (err: NodeJS.ErrnoException) => {
       options.signal?.removeEventListener('abort', onAbort);
-      reject(err.code === 'ENOENT'
-        ? new TskoError('TSKO_KUBECTL_NOT_FOUND', `kubectl ("${program}") was not found. Install kubectl or pass the kubectl option with its path.`, { cause: err })
-        : asTskoError(err, `Running ${program}`));
+      reject(
+        err.code === 'ENOENT'
+          ? new TskoError(
+              'TSKO_KUBECTL_NOT_FOUND',
+              `kubectl ("${program}") was not found. Install kubectl or pass the kubectl option with its path.`,
+              { cause: err },
+            )
+          : asTskoError(err, `Running ${program}`),
+      );
     });
     child.on('close', (code) => {
       options.signal?.removeEventListener('abort', onAbort);
       if (options.signal?.aborted) return reject(abortError(options.signal));
       const result: KubectlResult = { stdout, stderr, exitCode: code ?? -1, manifests };
       if (code !== 0) {
-        reject(new TskoError('TSKO_KUBECTL_FAILED', `kubectl ${verb} exited ${code}: ${stderr.trim().slice(0, 4000) || '(no output)'}`, { details: { ...result } }));
+        reject(
+          new TskoError(
+            'TSKO_KUBECTL_FAILED',
+            `kubectl ${verb} exited ${code}: ${stderr.trim().slice(0, 4000) || '(no output)'}`,
+            { details: { ...result } },
+          ),
+        );
       } else resolve(result);
     });
     child.stdin.on('error', () => undefined);
@@ -80,9 +92,13 @@ export function deleteManifests(input: ManifestInput, options: KubectlOptions = 
   return guarded('delete', async () => {
     let text: string;
     if (typeof input === 'string') text = input;
-    else if (isFilesInput(input)) text = (await readManifestFiles(input, options.recursive ?? false, options.signal)).map((f) => (f.text.endsWith('\n') ? f.text : `${f.text}\n`)).join('---\n');
+    else if (isFilesInput(input))
+      text = (await readManifestFiles(input, options.recursive ?? false, options.signal))
+        .map((f) => (f.text.endsWith('\n') ? f.text : `${f.text}\n`))
+        .join('---\n');
     else if (Array.isArray(input)) text = input.map((o, i) => stringifyObject(o, i)).join('---\n');
-    else throw new TskoError('TSKO_INVALID_ARGUMENT', 'delete takes YAML text, { files: [...] }, or an array of objects.');
+    else
+      throw new TskoError('TSKO_INVALID_ARGUMENT', 'delete takes YAML text, { files: [...] }, or an array of objects.');
     return runKubectl('delete', text, options);
   });
 }
@@ -91,6 +107,10 @@ function stringifyObject(object: unknown, index: number): string {
   try {
     return stringify(object, { lineWidth: 0 });
   } catch (cause) {
-    throw new TskoError('TSKO_INVALID_ARGUMENT', `input[${index}] cannot be written as YAML: ${(cause as Error).message.slice(0, 200)}.`, { cause, details: { location: `input[${index}]` } });
+    throw new TskoError(
+      'TSKO_INVALID_ARGUMENT',
+      `input[${index}] cannot be written as YAML: ${(cause as Error).message.slice(0, 200)}.`,
+      { cause, details: { location: `input[${index}]` } },
+    );
   }
 }

@@ -27,12 +27,18 @@ export function selectObjects(objects: readonly unknown[], selector: Selector): 
 
 /** ko: "yaml doesn't represent a k8s object". */
 export function notAnObject(where: string, selector: Selector): TskoError {
-  return new TskoError('TSKO_YAML_INVALID', `${where}: an object without apiVersion and kind cannot be matched against the selector "${selector.text}".`, { details: { location: where } });
+  return new TskoError(
+    'TSKO_YAML_INVALID',
+    `${where}: an object without apiVersion and kind cannot be matched against the selector "${selector.text}".`,
+    { details: { location: where } },
+  );
 }
 
 /** ko: "yaml is not a valid k8s list". */
 export function notAList(where: string): TskoError {
-  return new TskoError('TSKO_YAML_INVALID', `${where}: a kind: List needs an items sequence.`, { details: { location: where } });
+  return new TskoError('TSKO_YAML_INVALID', `${where}: a kind: List needs an items sequence.`, {
+    details: { location: where },
+  });
 }
 
 /** Deeper than any real manifest, far below what overflows Node's stack. */
@@ -46,7 +52,9 @@ const MAX_DEPTH = 1000;
 export function checkTree(root: readonly unknown[]): void {
   const ancestors = new Set<object>();
   // An explicit stack: the check itself must not overflow on the inputs it exists to refuse.
-  const stack: { node: unknown; path: string; leave?: boolean }[] = root.map((node, i) => ({ node, path: `input[${i}]` })).reverse();
+  const stack: { node: unknown; path: string; leave?: boolean }[] = root
+    .map((node, i) => ({ node, path: `input[${i}]` }))
+    .reverse();
   while (stack.length) {
     const { node, path, leave } = stack.pop()!;
     if (leave) {
@@ -55,14 +63,26 @@ export function checkTree(root: readonly unknown[]): void {
     }
     if (node === null || typeof node !== 'object') continue;
     if (ancestors.has(node)) {
-      throw new TskoError('TSKO_INVALID_ARGUMENT', `${path} refers back to an object that contains it (a cycle); Kubernetes objects must be trees.`, { details: { location: path } });
+      throw new TskoError(
+        'TSKO_INVALID_ARGUMENT',
+        `${path} refers back to an object that contains it (a cycle); Kubernetes objects must be trees.`,
+        { details: { location: path } },
+      );
     }
     if (ancestors.size >= MAX_DEPTH) {
-      throw new TskoError('TSKO_INVALID_ARGUMENT', `${path.slice(0, 120)}… is nested more than ${MAX_DEPTH} levels deep.`, { details: { location: path.slice(0, 300) } });
+      throw new TskoError(
+        'TSKO_INVALID_ARGUMENT',
+        `${path.slice(0, 120)}… is nested more than ${MAX_DEPTH} levels deep.`,
+        { details: { location: path.slice(0, 300) } },
+      );
     }
     ancestors.add(node);
     stack.push({ node, path, leave: true });
-    const children = Array.isArray(node) ? node.map((c, i) => [`${path}[${i}]`, c] as const) : Object.entries(node).map(([k, c]) => [/^[A-Za-z_$][\w$]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`, c] as const);
+    const children = Array.isArray(node)
+      ? node.map((c, i) => [`${path}[${i}]`, c] as const)
+      : Object.entries(node).map(
+          ([k, c]) => [/^[A-Za-z_$][\w$]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`, c] as const,
+        );
     for (let i = children.length - 1; i >= 0; i--) stack.push({ node: children[i]![1], path: children[i]![0] });
   }
 }

@@ -34,21 +34,39 @@ export type ManifestInput = string | FilesInput | readonly unknown[];
 
 const RESOLVE_KEYS = ['selector', 'recursive', 'build'] as const;
 
-function splitResolveOptions(options: ResolveOptions): { selector?: string; recursive: boolean; build?: BuildReference; publish: PublishOptions } {
+function splitResolveOptions(options: ResolveOptions): {
+  selector?: string;
+  recursive: boolean;
+  build?: BuildReference;
+  publish: PublishOptions;
+} {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TskoError('TSKO_INVALID_ARGUMENT', 'resolve options must be an object.', { details: { field: '(options)' } });
+    throw new TskoError('TSKO_INVALID_ARGUMENT', 'resolve options must be an object.', {
+      details: { field: '(options)' },
+    });
   }
   if (options.build !== undefined && typeof options.build !== 'function') {
-    throw new TskoError('TSKO_INVALID_ARGUMENT', `options.build must be a function (reference) => Promise<string>; got ${typeof options.build}.`, { details: { field: 'build' } });
+    throw new TskoError(
+      'TSKO_INVALID_ARGUMENT',
+      `options.build must be a function (reference) => Promise<string>; got ${typeof options.build}.`,
+      { details: { field: 'build' } },
+    );
   }
   if (options.selector !== undefined && typeof options.selector !== 'string') {
-    throw new TskoError('TSKO_INVALID_ARGUMENT', `options.selector must be a label selector string; got ${typeof options.selector}.`, { details: { field: 'selector' } });
+    throw new TskoError(
+      'TSKO_INVALID_ARGUMENT',
+      `options.selector must be a label selector string; got ${typeof options.selector}.`,
+      { details: { field: 'selector' } },
+    );
   }
   // Checked here too: with a custom build() core never sees these options.
   checkExecution(options as Record<string, unknown>);
   const publish: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options)) if (!(RESOLVE_KEYS as readonly string[]).includes(k)) publish[k] = v;
-  const out: ReturnType<typeof splitResolveOptions> = { recursive: options.recursive ?? false, publish: publish as PublishOptions };
+  const out: ReturnType<typeof splitResolveOptions> = {
+    recursive: options.recursive ?? false,
+    publish: publish as PublishOptions,
+  };
   if (options.selector !== undefined) out.selector = options.selector;
   if (options.build) out.build = options.build;
   return out;
@@ -59,11 +77,17 @@ function splitResolveOptions(options: ResolveOptions): { selector?: string; recu
  * puts each resulting digest-pinned reference in place. A failure names the reference and
  * every place that used it.
  */
-export function resolveOccurrences(occurrences: readonly Occurrence[], options: ResolveOptions): Promise<Map<string, string>> {
+export function resolveOccurrences(
+  occurrences: readonly Occurrence[],
+  options: ResolveOptions,
+): Promise<Map<string, string>> {
   return guarded('resolveOccurrences', () => buildOccurrences(occurrences, options));
 }
 
-async function buildOccurrences(occurrences: readonly Occurrence[], options: ResolveOptions): Promise<Map<string, string>> {
+async function buildOccurrences(
+  occurrences: readonly Occurrence[],
+  options: ResolveOptions,
+): Promise<Map<string, string>> {
   const { build: custom, publish } = splitResolveOptions(options);
   const byReference = new Map<string, Occurrence[]>();
   for (const o of occurrences) {
@@ -77,7 +101,11 @@ async function buildOccurrences(occurrences: readonly Occurrence[], options: Res
   if (empty) {
     // Before any build, as ko checks every reference first (resolve/resolve.go).
     const where = empty.map((u) => u.location);
-    throw new TskoError('TSKO_INVALID_REFERENCE', `"ko://" without an import path (at ${where.join(', ')}) is not a valid import path; write ko://<import path of a main package>.`, { details: { reference: 'ko://', locations: where } });
+    throw new TskoError(
+      'TSKO_INVALID_REFERENCE',
+      `"ko://" without an import path (at ${where.join(', ')}) is not a valid import path; write ko://<import path of a main package>.`,
+      { details: { reference: 'ko://', locations: where } },
+    );
   }
   const emit = (e: ResolveEvent) => {
     try {
@@ -107,13 +135,22 @@ async function buildOccurrences(occurrences: readonly Occurrence[], options: Res
         limit(async () => {
           emit({ type: 'resolve:found', reference, occurrences: uses.length });
           try {
-            const ref = checkedImageRef(reference, await build!(reference, options.signal ? { signal: options.signal } : {}));
+            const ref = checkedImageRef(
+              reference,
+              await build!(reference, options.signal ? { signal: options.signal } : {}),
+            );
             resolved.set(reference, ref);
             emit({ type: 'resolve:resolved', reference, ref, imageRefs: imageRefs.get(reference) ?? [ref] });
           } catch (err) {
             const where = uses.map((u) => u.location);
             const code = isTskoError(err) ? err.code : 'TSKO_BUILD_FAILED';
-            failures.push(new TskoError(code, `${reference} (used at ${where.join(', ')}) could not be built: ${err instanceof Error ? err.message : String(err)}`, { cause: err, details: { reference, locations: where } }));
+            failures.push(
+              new TskoError(
+                code,
+                `${reference} (used at ${where.join(', ')}) could not be built: ${err instanceof Error ? err.message : String(err)}`,
+                { cause: err, details: { reference, locations: where } },
+              ),
+            );
           }
         }),
       ),
@@ -123,11 +160,15 @@ async function buildOccurrences(occurrences: readonly Occurrence[], options: Res
   }
   if (custom && publish.imageRefsFile) {
     // A custom build has no publisher to write the file; the references it returned are listed.
-    await writeImageRefs(resolvePath(publish.dir ?? process.cwd(), publish.imageRefsFile), [...byReference.keys()].filter((r) => resolved.has(r)).map((r) => [resolved.get(r)!]));
+    await writeImageRefs(
+      resolvePath(publish.dir ?? process.cwd(), publish.imageRefsFile),
+      [...byReference.keys()].filter((r) => resolved.has(r)).map((r) => [resolved.get(r)!]),
+    );
   }
   if (failures.length) {
     const first = failures[0]!;
-    if (failures.length > 1) (first.details as Record<string, unknown>).otherFailures = failures.slice(1).map((f) => f.message);
+    if (failures.length > 1)
+      (first.details as Record<string, unknown>).otherFailures = failures.slice(1).map((f) => f.message);
     throw first;
   }
   for (const o of occurrences) o.replace(resolved.get(o.reference)!);
@@ -147,8 +188,13 @@ function checkedImageRef(reference: string, ref: unknown): string {
       // Reported below.
     }
   }
-  const shown = typeof ref === 'string' ? JSON.stringify(ref.slice(0, 200)) : `${typeof ref} ${String(ref).slice(0, 80)}`;
-  throw new TskoError('TSKO_INVALID_ARGUMENT', `build(${reference}) returned ${shown}, not an image reference such as registry.example.com/app@sha256:….`, { details: { reference } });
+  const shown =
+    typeof ref === 'string' ? JSON.stringify(ref.slice(0, 200)) : `${typeof ref} ${String(ref).slice(0, 80)}`;
+  throw new TskoError(
+    'TSKO_INVALID_ARGUMENT',
+    `build(${reference}) returned ${shown}, not an image reference such as registry.example.com/app@sha256:….`,
+    { details: { reference } },
+  );
 }
 
 /** Inputs loaded and filtered, with their references and a way to produce the output. */
@@ -157,7 +203,10 @@ interface Loaded {
   output(): string | unknown[];
 }
 
-async function load(input: ManifestInput, options: Pick<ResolveOptions, 'selector' | 'recursive' | 'signal'>): Promise<Loaded> {
+async function load(
+  input: ManifestInput,
+  options: Pick<ResolveOptions, 'selector' | 'recursive' | 'signal'>,
+): Promise<Loaded> {
   const selector = options.selector !== undefined ? parseSelector(options.selector) : undefined;
   if (Array.isArray(input)) {
     checkTree(input as unknown[]);
@@ -165,7 +214,11 @@ async function load(input: ManifestInput, options: Pick<ResolveOptions, 'selecto
     try {
       objects = structuredClone(input as unknown[]);
     } catch (cause) {
-      throw new TskoError('TSKO_INVALID_ARGUMENT', `The input objects hold something that is not data (${(cause as Error).message.slice(0, 200)}); pass plain objects, e.g. chart.toJson().`, { cause });
+      throw new TskoError(
+        'TSKO_INVALID_ARGUMENT',
+        `The input objects hold something that is not data (${(cause as Error).message.slice(0, 200)}); pass plain objects, e.g. chart.toJson().`,
+        { cause },
+      );
     }
     if (selector) objects = selectObjects(objects, selector);
     return { occurrences: objectOccurrences(objects), output: () => objects };
@@ -176,7 +229,10 @@ async function load(input: ManifestInput, options: Pick<ResolveOptions, 'selecto
     const files = await readManifestFiles(input, options.recursive ?? false, options.signal);
     docs = files.flatMap((f) => parseYamlDocuments(f.text, f.path));
   } else {
-    throw new TskoError('TSKO_INVALID_ARGUMENT', 'resolveManifests takes YAML text, { files: [...] }, or an array of objects.');
+    throw new TskoError(
+      'TSKO_INVALID_ARGUMENT',
+      'resolveManifests takes YAML text, { files: [...] }, or an array of objects.',
+    );
   }
   if (selector) docs = docs.filter((d) => selectYaml(d, selector));
   return { occurrences: docs.flatMap(yamlOccurrences), output: () => stringifyYaml(docs) };
@@ -199,6 +255,11 @@ export function resolveManifests(input: ManifestInput, options: ResolveOptions =
 }
 
 /** The distinct `ko://` references in an input, in first-seen order (after the selector). */
-export function findReferences(input: ManifestInput, options: Pick<ResolveOptions, 'selector' | 'recursive' | 'signal'> = {}): Promise<string[]> {
-  return guarded('findReferences', async () => [...new Set((await load(input, options)).occurrences.map((o) => o.reference))]);
+export function findReferences(
+  input: ManifestInput,
+  options: Pick<ResolveOptions, 'selector' | 'recursive' | 'signal'> = {},
+): Promise<string[]> {
+  return guarded('findReferences', async () => [
+    ...new Set((await load(input, options)).occurrences.map((o) => o.reference)),
+  ]);
 }

@@ -17,7 +17,9 @@ const KEY = /^(?:[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9](?:[-A-Za-
 const VALUE = /^(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 
 function bad(text: string, why: string): TskoError {
-  return new TskoError('TSKO_INVALID_SELECTOR', `Invalid label selector "${text.slice(0, 200)}": ${why}.`, { details: { selector: text.slice(0, 200) } });
+  return new TskoError('TSKO_INVALID_SELECTOR', `Invalid label selector "${text.slice(0, 200)}": ${why}.`, {
+    details: { selector: text.slice(0, 200) },
+  });
 }
 
 /** Splits on commas that are not inside parentheses. */
@@ -64,11 +66,17 @@ export function parseSelector(text: string): Selector {
       if (notExists) requirements.push({ key: checkKey(text, notExists[1]!), op: 'notExists' });
       else if (set) {
         const values = set[3]!.split(',').map((v) => checkValue(text, v.trim()));
-        if (values.length === 1 && values[0] === '' && set[3]!.trim() === '') throw bad(text, `"${set[2]}" needs at least one value`);
+        if (values.length === 1 && values[0] === '' && set[3]!.trim() === '')
+          throw bad(text, `"${set[2]}" needs at least one value`);
         requirements.push({ key: checkKey(text, set[1]!), op: set[2] as 'in' | 'notin', values });
       } else if (equality) {
-        requirements.push({ key: checkKey(text, equality[1]!), op: equality[2] === '!=' ? 'neq' : 'eq', value: checkValue(text, equality[3]!) });
-      } else if (/^\S+$/.test(part) && !/[=!()]/.test(part)) requirements.push({ key: checkKey(text, part), op: 'exists' });
+        requirements.push({
+          key: checkKey(text, equality[1]!),
+          op: equality[2] === '!=' ? 'neq' : 'eq',
+          value: checkValue(text, equality[3]!),
+        });
+      } else if (/^\S+$/.test(part) && !/[=!()]/.test(part))
+        requirements.push({ key: checkKey(text, part), op: 'exists' });
       else throw bad(text, `cannot read "${part.slice(0, 80)}"`);
     }
   }
@@ -80,13 +88,20 @@ export function parseSelector(text: string): Selector {
       const get = (k: string) => (has(k) ? String(labels![k]) : undefined);
       return requirements.every((r) => {
         switch (r.op) {
-          case 'exists': return has(r.key);
-          case 'notExists': return !has(r.key);
-          case 'eq': return get(r.key) === r.value;
-          case 'neq': return get(r.key) !== r.value;
-          case 'in': return has(r.key) && r.values.includes(get(r.key)!);
-          case 'notin': return !has(r.key) || !r.values.includes(get(r.key)!);
-          default: return false;
+          case 'exists':
+            return has(r.key);
+          case 'notExists':
+            return !has(r.key);
+          case 'eq':
+            return get(r.key) === r.value;
+          case 'neq':
+            return get(r.key) !== r.value;
+          case 'in':
+            return has(r.key) && r.values.includes(get(r.key)!);
+          case 'notin':
+            return !has(r.key) || !r.values.includes(get(r.key)!);
+          default:
+            return false;
         }
       });
     },

@@ -22,7 +22,9 @@ export function parseYamlDocuments(text: string, source: string): YamlDocument[]
     const error = doc.errors[0];
     if (error) {
       const { line, col } = lines.linePos(error.pos[0]);
-      throw new TskoError('TSKO_YAML_INVALID', `${source}:${line}:${col}: ${error.message.split('\n')[0]}`, { details: { file: source, line } });
+      throw new TskoError('TSKO_YAML_INVALID', `${source}:${line}:${col}: ${error.message.split('\n')[0]}`, {
+        details: { file: source, line },
+      });
     }
     // Empty documents (a stray `---`) carry nothing to apply; ko drops them too.
     if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) continue;
@@ -44,7 +46,11 @@ export function selectYaml(d: YamlDocument, selector: Selector): boolean {
     // yaml's default alias budget: a "billion laughs" document is refused, not expanded.
     value = d.doc.toJS({ maxAliasCount: 100 }) as unknown;
   } catch (cause) {
-    throw new TskoError('TSKO_YAML_INVALID', `${where()}: ${(cause as Error).message} (YAML aliases expand to too much data).`, { cause, details: { file: d.source } });
+    throw new TskoError(
+      'TSKO_YAML_INVALID',
+      `${where()}: ${(cause as Error).message} (YAML aliases expand to too much data).`,
+      { cause, details: { file: d.source } },
+    );
   }
   if (!hasTypeMeta(value)) throw notAnObject(where(), selector);
   if (!isList(value)) return selector.matches(labelsOf(value));
@@ -52,7 +58,8 @@ export function selectYaml(d: YamlDocument, selector: Selector): boolean {
   const plain = (value as { items?: unknown }).items;
   if (!isSeq(items) || !Array.isArray(plain)) throw notAList(where());
   plain.forEach((item, i) => {
-    if (!hasTypeMeta(item)) throw notAnObject(`${d.source}:${line((items.items[i] as { range?: number[] } | undefined)?.range)}`, selector);
+    if (!hasTypeMeta(item))
+      throw notAnObject(`${d.source}:${line((items.items[i] as { range?: number[] } | undefined)?.range)}`, selector);
   });
   items.items = items.items.filter((_node, i) => selector.matches(labelsOf(plain[i])));
   return items.items.length > 0;
@@ -91,4 +98,3 @@ export function stringifyYaml(docs: readonly YamlDocument[]): string {
     })
     .join('---\n');
 }
-

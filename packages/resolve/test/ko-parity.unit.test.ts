@@ -27,7 +27,8 @@ function fixed(base: string): { build: BuildReference; calls: string[] } {
 }
 const digestOf = (base: string, path: string) => `${base}/${path}@sha256:${hashes[path]}`;
 const docs = (text: string) => parseAllDocuments(text).map((d) => d.toJS() as unknown);
-const resolveOne = async (value: unknown, base: string) => docs(await resolveManifests(stringify(value), { build: fixed(base).build }))[0];
+const resolveOne = async (value: unknown, base: string) =>
+  docs(await resolveManifests(stringify(value), { build: fixed(base).build }))[0];
 
 describe('pkg/resolve/resolve_test.go', () => {
   describe('TestYAMLArrays', () => {
@@ -39,8 +40,14 @@ describe('pkg/resolve/resolve_test.go', () => {
     ];
     for (const [name, refs, base] of cases) {
       it(name, async () => {
-        const out = await resolveOne(refs.map((r) => `ko://${r}`), base);
-        assert.deepEqual(out, refs.map((r) => digestOf(base, r)));
+        const out = await resolveOne(
+          refs.map((r) => `ko://${r}`),
+          base,
+        );
+        assert.deepEqual(
+          out,
+          refs.map((r) => digestOf(base, r)),
+        );
       });
     }
   });
@@ -52,7 +59,11 @@ describe('pkg/resolve/resolve_test.go', () => {
       ['simple key', { [`ko://${baz}`]: 'blah' }, { [digestOf(base, baz)]: 'blah' }],
       ['key and value', { [`ko://${foo}`]: `ko://${bar}` }, { [digestOf(base, foo)]: digestOf(base, bar) }],
       ['empty map', {}, {}],
-      ['multiple values', { arg1: `ko://${foo}`, arg2: `ko://${bar}` }, { arg1: digestOf(base, foo), arg2: digestOf(base, bar) }],
+      [
+        'multiple values',
+        { arg1: `ko://${foo}`, arg2: `ko://${bar}` },
+        { arg1: digestOf(base, foo), arg2: digestOf(base, bar) },
+      ],
     ];
     for (const [name, input, expected] of cases) {
       it(name, async () => {
@@ -91,7 +102,10 @@ describe('pkg/resolve/resolve_test.go', () => {
     const noMatch: BuildReference = async () => {
       throw new Error('importpath is not supported');
     };
-    await assert.rejects(resolveManifests(`ko://${foo}\n`, { build: noMatch }), (err: unknown) => isTskoError(err) && err.message.includes(`ko://${foo}`) && /not supported/.test(err.message));
+    await assert.rejects(
+      resolveManifests(`ko://${foo}\n`, { build: noMatch }),
+      (err: unknown) => isTskoError(err) && err.message.includes(`ko://${foo}`) && /not supported/.test(err.message),
+    );
   });
 
   // refsFromDoc: ko takes string scalars that start with ko:// and trims white space after it.
@@ -110,18 +124,26 @@ describe('pkg/resolve/resolve_test.go', () => {
       return true;
     });
     assert.deepEqual(calls, []);
-    await assert.rejects(resolveManifests([{ image: 'ko://' }], { build }), (err: unknown) => isTskoError(err, 'TSKO_INVALID_REFERENCE') && /input\[0\]\.image/.test(err.message));
+    await assert.rejects(
+      resolveManifests([{ image: 'ko://' }], { build }),
+      (err: unknown) => isTskoError(err, 'TSKO_INVALID_REFERENCE') && /input\[0\]\.image/.test(err.message),
+    );
   });
 });
 
-const webPod = 'apiVersion: v1\nkind: Pod\nmetadata:\n  labels:\n    # comments should be preserved\n    app: web\n  name: rss-site\n';
-const dbPod = 'apiVersion: v1\nkind: Pod\nmetadata:\n  labels:\n    # comments should be preserved\n    app: db\n  name: rss-db\n';
+const webPod =
+  'apiVersion: v1\nkind: Pod\nmetadata:\n  labels:\n    # comments should be preserved\n    app: web\n  name: rss-site\n';
+const dbPod =
+  'apiVersion: v1\nkind: Pod\nmetadata:\n  labels:\n    # comments should be preserved\n    app: db\n  name: rss-db\n';
 const podNoLabel = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: rss-site\n';
-const listOf = (items: string) => `apiVersion: v1\nkind: List\nmetadata:\n  resourceVersion: ""\n  selfLink: ""\nitems:\n${items}`;
+const listOf = (items: string) =>
+  `apiVersion: v1\nkind: List\nmetadata:\n  resourceVersion: ""\n  selfLink: ""\nitems:\n${items}`;
 const webItem = '- apiVersion: v1\n  kind: Pod\n  metadata:\n    labels:\n      app: web\n    name: rss-site\n';
 const dbItem = '- apiVersion: v1\n  kind: Pod\n  metadata:\n    labels:\n      app: db\n    name: rss-db\n';
 const podList = listOf(webItem + dbItem);
-const podListNoLabel = listOf('- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: rss-site\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: rss-db\n');
+const podListNoLabel = listOf(
+  '- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: rss-site\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: rss-db\n',
+);
 
 describe('pkg/resolve/selector_test.go', () => {
   const build = fixed('gcr.io/x').build;
@@ -167,14 +189,19 @@ describe('pkg/resolve/selector_test.go', () => {
     ];
     for (const [name, input] of cases) {
       it(name, async () => {
-        await assert.rejects(resolveManifests(input, { build, selector: '' }), (err: unknown) => isTskoError(err, 'TSKO_YAML_INVALID'));
-        await assert.rejects(resolveManifests(docs(input), { build, selector: '' }), (err: unknown) => isTskoError(err, 'TSKO_YAML_INVALID'));
+        await assert.rejects(resolveManifests(input, { build, selector: '' }), (err: unknown) =>
+          isTskoError(err, 'TSKO_YAML_INVALID'),
+        );
+        await assert.rejects(resolveManifests(docs(input), { build, selector: '' }), (err: unknown) =>
+          isTskoError(err, 'TSKO_YAML_INVALID'),
+        );
       });
     }
   });
 
   it('kind: List is the only list kind (a PodList is matched as one object)', async () => {
-    const podListKind = 'apiVersion: v1\nkind: PodList\nmetadata: {labels: {app: web}}\nitems:\n- {apiVersion: v1, kind: Pod, metadata: {name: x, labels: {app: db}}}\n';
+    const podListKind =
+      'apiVersion: v1\nkind: PodList\nmetadata: {labels: {app: web}}\nitems:\n- {apiVersion: v1, kind: Pod, metadata: {name: x, labels: {app: db}}}\n';
     assert.deepEqual(docs(await resolveManifests(podListKind, { build, selector: 'app=web' })), docs(podListKind));
     assert.equal(await resolveManifests(podListKind, { build, selector: 'app=db' }), '');
   });
@@ -185,7 +212,12 @@ describe('pkg/resolve/selector_test.go', () => {
       ['label does not exist', { app: 'web', version: 'v1' }, 'tier', undefined],
       ['empty labels', {}, 'app', undefined],
       ['label with empty value', { app: '', version: 'v1' }, 'app', ''],
-      ['multiple labels with special characters', { 'app.io/name': 'web', version: 'v1', owner: 'team-a' }, 'app.io/name', 'web'],
+      [
+        'multiple labels with special characters',
+        { 'app.io/name': 'web', version: 'v1', owner: 'team-a' },
+        'app.io/name',
+        'web',
+      ],
       ['label with numeric value', { replicas: '3', port: '8080' }, 'replicas', '3'],
       ['case sensitive label lookup', { App: 'web', app: 'database' }, 'app', 'database'],
     ];
@@ -207,7 +239,10 @@ describe('pkg/commands/resolver_test.go (resolveFile)', () => {
   it('TestResolveMultiDocumentYAMLsWithSelector: only the matching document is written; a trailing empty document goes', async () => {
     const passes = 'apiVersion: something/v1\nkind: Foo\nmetadata:\n  labels:\n    qux: baz\n';
     const fails = 'apiVersion: other/v2\nkind: Bar\n';
-    const out = await resolveManifests(`${passes}---\n${fails}---`, { build: fixed('gcr.io/x').build, selector: 'qux=baz' });
+    const out = await resolveManifests(`${passes}---\n${fails}---`, {
+      build: fixed('gcr.io/x').build,
+      selector: 'qux=baz',
+    });
     assert.equal(out, passes);
   });
   // Not applicable: TestNewBuilder and TestNewPublisherCanPublish construct ko's Go builder and

@@ -25,9 +25,10 @@ export async function startBlackHole(): Promise<BlackHole> {
   return {
     host: `127.0.0.1:${address.port}`,
     connections: () => accepted,
-    close: () => new Promise((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -49,7 +49,16 @@ export interface FaultProxy {
 }
 
 /** Every kind of fault the random mode draws from, each equally likely. */
-export const FAULT_KINDS = ['500', '502', '503', '429', 'reset-request', 'reset-response', 'drop-response', 'stall'] as const;
+export const FAULT_KINDS = [
+  '500',
+  '502',
+  '503',
+  '429',
+  'reset-request',
+  'reset-response',
+  'drop-response',
+  'stall',
+] as const;
 
 export async function startFaultProxy(target: string, rules: FaultRule[], random?: RandomFaults): Promise<FaultProxy> {
   const [targetHost, targetPort] = target.split(':');
@@ -59,32 +68,35 @@ export async function startFaultProxy(target: string, rules: FaultRule[], random
   const dice = random ? faultDice(random.seed) : undefined;
 
   const forward = (req: IncomingMessage, res: ServerResponse, after?: 'reset-response' | 'drop-response') => {
-    const upstream = request({ host: targetHost, port: Number(targetPort), method: req.method, path: req.url, headers: req.headers }, (up) => {
-      if (after === 'drop-response') {
-        up.resume();
-        up.on('end', () => req.socket.destroy());
-        return;
-      }
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      if (after === 'reset-response') {
-        // Half the declared body, then the connection dies: the client must resume or retry.
-        const half = Math.floor(Number(up.headers['content-length'] ?? 0) / 2);
-        let sent = 0;
-        up.on('data', (chunk: Buffer) => {
-          const room = half - sent;
-          if (room > 0) res.write(chunk.subarray(0, room));
-          sent += chunk.length;
-          if (sent >= half) {
-            up.destroy();
-            res.flushHeaders();
-            setImmediate(() => req.socket.destroy());
-          }
-        });
-        up.on('end', () => req.socket.destroy());
-        return;
-      }
-      up.pipe(res);
-    });
+    const upstream = request(
+      { host: targetHost, port: Number(targetPort), method: req.method, path: req.url, headers: req.headers },
+      (up) => {
+        if (after === 'drop-response') {
+          up.resume();
+          up.on('end', () => req.socket.destroy());
+          return;
+        }
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        if (after === 'reset-response') {
+          // Half the declared body, then the connection dies: the client must resume or retry.
+          const half = Math.floor(Number(up.headers['content-length'] ?? 0) / 2);
+          let sent = 0;
+          up.on('data', (chunk: Buffer) => {
+            const room = half - sent;
+            if (room > 0) res.write(chunk.subarray(0, room));
+            sent += chunk.length;
+            if (sent >= half) {
+              up.destroy();
+              res.flushHeaders();
+              setImmediate(() => req.socket.destroy());
+            }
+          });
+          up.on('end', () => req.socket.destroy());
+          return;
+        }
+        up.pipe(res);
+      },
+    );
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
   };
@@ -119,10 +131,13 @@ export async function startFaultProxy(target: string, rules: FaultRule[], random
     if (!kind || !random) return forward(req, res);
     faults.push(`${kind} ${line}`);
     const action: FaultAction =
-      kind === 'reset-request' ? 'reset'
-      : kind === 'reset-response' || kind === 'drop-response' ? kind
-      : kind === 'stall' ? { stallMs: random.stallMs ?? 200 }
-      : { status: Number(kind), ...(kind === '429' ? { retryAfter: random.retryAfter ?? '0' } : {}) };
+      kind === 'reset-request'
+        ? 'reset'
+        : kind === 'reset-response' || kind === 'drop-response'
+          ? kind
+          : kind === 'stall'
+            ? { stallMs: random.stallMs ?? 200 }
+            : { status: Number(kind), ...(kind === '429' ? { retryAfter: random.retryAfter ?? '0' } : {}) };
     void act(req, res, action);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -132,7 +147,11 @@ export async function startFaultProxy(target: string, rules: FaultRule[], random
     host: `127.0.0.1:${address.port}`,
     seen,
     faults,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

@@ -21,9 +21,15 @@ export async function writeModuleProxy(dir: string, modules: readonly ProxyModul
     const at = join(dir, m.path, '@v');
     await mkdir(at, { recursive: true });
     await writeFile(join(at, 'list'), `${m.version}\n`);
-    await writeFile(join(at, `${m.version}.info`), JSON.stringify({ Version: m.version, Time: '2026-01-01T00:00:00Z' }));
+    await writeFile(
+      join(at, `${m.version}.info`),
+      JSON.stringify({ Version: m.version, Time: '2026-01-01T00:00:00Z' }),
+    );
     await writeFile(join(at, `${m.version}.mod`), m.files['go.mod'] ?? `module ${m.path}\n`);
-    await writeFile(join(at, `${m.version}.zip`), storedZip(Object.entries(m.files).map(([name, text]) => [`${m.path}@${m.version}/${name}`, Buffer.from(text)])));
+    await writeFile(
+      join(at, `${m.version}.zip`),
+      storedZip(Object.entries(m.files).map(([name, text]) => [`${m.path}@${m.version}/${name}`, Buffer.from(text)])),
+    );
   }
   return pathToFileURL(dir).href;
 }

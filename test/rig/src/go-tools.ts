@@ -36,7 +36,10 @@ export async function ensureKo(): Promise<string> {
   const binDir = join(rigGoDir(), 'bin');
   await mkdir(binDir, { recursive: true });
   return installOnce(join(binDir, `ko-${KO_VERSION}`), async (outDir) => {
-    await runOk('go', ['install', `github.com/google/ko@${KO_VERSION}`], { env: goTestEnvironment({ GOBIN: outDir }), timeoutMs: 1_200_000 });
+    await runOk('go', ['install', `github.com/google/ko@${KO_VERSION}`], {
+      env: goTestEnvironment({ GOBIN: outDir }),
+      timeoutMs: 1_200_000,
+    });
     return join(outDir, 'ko');
   });
 }
@@ -52,7 +55,11 @@ export async function ensureReferrersRegistry(): Promise<string> {
   await mkdir(binDir, { recursive: true });
   return installOnce(join(binDir, `referrers-registry-${hash.digest('hex').slice(0, 12)}`), async (outDir) => {
     const out = join(outDir, 'referrers-registry');
-    await runOk('go', ['build', '-trimpath', '-o', out, '.'], { cwd: REFERRERS_REGISTRY_SRC, env: goTestEnvironment(), timeoutMs: 1_200_000 });
+    await runOk('go', ['build', '-trimpath', '-o', out, '.'], {
+      cwd: REFERRERS_REGISTRY_SRC,
+      env: goTestEnvironment(),
+      timeoutMs: 1_200_000,
+    });
     return out;
   });
 }

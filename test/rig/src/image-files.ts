@@ -5,7 +5,12 @@ import { extract } from 'tar-stream';
  * Reads one file out of a layer in a plain-HTTP loopback registry, as bytes (a Go binary,
  * say, for `go version -m`). The layer is read whole: test images only.
  */
-export async function fileFromLayer(registryHost: string, repository: string, layerDigest: string, path: string): Promise<Buffer> {
+export async function fileFromLayer(
+  registryHost: string,
+  repository: string,
+  layerDigest: string,
+  path: string,
+): Promise<Buffer> {
   const res = await fetch(`http://${registryHost}/v2/${repository}/blobs/${layerDigest}`);
   if (!res.ok) throw new Error(`GET blob ${layerDigest} from ${repository}: ${res.status}`);
   const tar = gunzipSync(Buffer.from(await res.arrayBuffer()));

@@ -1,6 +1,17 @@
 import { gzipSync } from 'node:zlib';
 import { pack } from 'tar-stream';
-import { appendLayers, bufferLayer, emptyImage, ImageIndex, pushImage, sha256, withContainerConfig, type Image, type Layer, type Platform } from '@tsko/registry';
+import {
+  appendLayers,
+  bufferLayer,
+  emptyImage,
+  ImageIndex,
+  pushImage,
+  sha256,
+  withContainerConfig,
+  type Image,
+  type Layer,
+  type Platform,
+} from '@tsko/registry';
 
 /** A real gzipped tar layer with the given files (small; for tests). */
 export async function tarLayer(files: Record<string, string | Buffer>, mediaType?: string): Promise<Layer> {
@@ -15,14 +26,28 @@ export async function tarLayer(files: Record<string, string | Buffer>, mediaType
   await done;
   const tar = Buffer.concat(chunks);
   const gz = gzipSync(tar);
-  return bufferLayer(gz, { digest: sha256(gz), diffId: sha256(tar), size: gz.length, ...(mediaType ? { mediaType } : {}) });
+  return bufferLayer(gz, {
+    digest: sha256(gz),
+    diffId: sha256(tar),
+    size: gz.length,
+    ...(mediaType ? { mediaType } : {}),
+  });
 }
 
 /** An image with `layerCount` distinct layers for `platform`, tagged by `seed` so digests differ. */
-export async function testImage(seed: string, platform: Platform = { os: 'linux', architecture: 'amd64' }, layerCount = 3): Promise<Image> {
+export async function testImage(
+  seed: string,
+  platform: Platform = { os: 'linux', architecture: 'amd64' },
+  layerCount = 3,
+): Promise<Image> {
   const additions = [];
   for (let i = 0; i < layerCount; i++) {
-    additions.push({ layer: await tarLayer({ [`layer-${i}.txt`]: `${seed} ${platform.architecture} layer ${i}\n`.repeat(1000 * (i + 1)) }), history: { created_by: `test layer ${i}` } });
+    additions.push({
+      layer: await tarLayer({
+        [`layer-${i}.txt`]: `${seed} ${platform.architecture} layer ${i}\n`.repeat(1000 * (i + 1)),
+      }),
+      history: { created_by: `test layer ${i}` },
+    });
   }
   return appendLayers(emptyImage(platform), additions);
 }
@@ -37,8 +62,17 @@ export async function pushStaticBase(registryHost: string, repo = 'base/static:v
   for (const architecture of ['amd64', 'arm64']) {
     const platform = { os: 'linux', architecture };
     const layer = await tarLayer({ 'etc/tsko-base': `base for ${architecture}\n` });
-    const image = appendLayers(emptyImage(platform), [{ layer, history: { created_by: 'test base', created: '2026-01-01T00:00:00Z' } }]);
-    images.push({ image: withContainerConfig(image, (c) => ({ ...c, Env: ['PATH=/usr/local/bin:/usr/bin:/bin'], Cmd: ['/bin/sh'], User: '65532' })) });
+    const image = appendLayers(emptyImage(platform), [
+      { layer, history: { created_by: 'test base', created: '2026-01-01T00:00:00Z' } },
+    ]);
+    images.push({
+      image: withContainerConfig(image, (c) => ({
+        ...c,
+        Env: ['PATH=/usr/local/bin:/usr/bin:/bin'],
+        Cmd: ['/bin/sh'],
+        User: '65532',
+      })),
+    });
   }
   const ref = `${registryHost}/${repo}`;
   await pushImage(ImageIndex.create(images), ref, { env: { HOME: '/nonexistent' } });

@@ -2,7 +2,10 @@
 // cold cost shows up once, timed, instead of inside the first test that needs them.
 import { ensureKo, ensureReferrersRegistry, KO_VERSION } from './go-tools.js';
 
-for (const [name, install] of [[`ko ${KO_VERSION}`, ensureKo], ['referrers registry', ensureReferrersRegistry]] as const) {
+for (const [name, install] of [
+  [`ko ${KO_VERSION}`, ensureKo],
+  ['referrers registry', ensureReferrersRegistry],
+] as const) {
   const started = Date.now();
   const path = await install();
   console.log(`rig: ${name} at ${path} (${((Date.now() - started) / 1000).toFixed(1)} s)`);

@@ -24,7 +24,9 @@ export async function startPodman(insecureRegistries: string[] = []): Promise<Po
   const dir = await mkdtemp(join(tmpdir(), 'tsko-podman-'));
   const graphroot = join(dir, 'graph');
   await mkdir(join(dir, 'tmp'), { recursive: true });
-  await writeFile(join(dir, 'containers.conf'), `[containers]
+  await writeFile(
+    join(dir, 'containers.conf'),
+    `[containers]
 default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
 netns = "none"
 [engine]
@@ -32,14 +34,21 @@ runtime = "runc"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 tmp_dir = "${join(dir, 'tmp')}"
-`);
-  await writeFile(join(dir, 'storage.conf'), `[storage]
+`,
+  );
+  await writeFile(
+    join(dir, 'storage.conf'),
+    `[storage]
 driver = "overlay"
 runroot = "${join(dir, 'run')}"
 graphroot = "${graphroot}"
-`);
-  await writeFile(join(dir, 'registries.conf'), `unqualified-search-registries = []
-${insecureRegistries.map((r) => `[[registry]]\nlocation = "${r}"\ninsecure = true\n`).join('\n')}`);
+`,
+  );
+  await writeFile(
+    join(dir, 'registries.conf'),
+    `unqualified-search-registries = []
+${insecureRegistries.map((r) => `[[registry]]\nlocation = "${r}"\ninsecure = true\n`).join('\n')}`,
+  );
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     CONTAINERS_CONF: join(dir, 'containers.conf'),
@@ -56,11 +65,15 @@ ${insecureRegistries.map((r) => `[[registry]]\nlocation = "${r}"\ninsecure = tru
       await cmd(['run', '-d', '--name', name, '--network=host', '-e', `PORT=${port}`, ...extraArgs, image]);
       try {
         let body = '';
-        await waitFor(`container ${image} answering on ${port}`, async () => {
-          const res = await fetch(`http://127.0.0.1:${port}/`);
-          body = await res.text();
-          return res.ok;
-        }, 30_000).catch(async (err) => {
+        await waitFor(
+          `container ${image} answering on ${port}`,
+          async () => {
+            const res = await fetch(`http://127.0.0.1:${port}/`);
+            body = await res.text();
+            return res.ok;
+          },
+          30_000,
+        ).catch(async (err) => {
           const logs = await run('podman', ['logs', name], { env });
           throw new Error(`${(err as Error).message}\ncontainer logs:\n${logs.stdout}${logs.stderr}`);
         });

@@ -1,4 +1,11 @@
-import { createServer as createHttpServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { SelfSigned } from './certs.js';
 
@@ -37,7 +44,12 @@ export interface RecordingHostOptions {
   /** Answers a request itself, or returns undefined to forward it (or 404 without upstream). */
   respond?: (req: RecordedRequest, self: RecordingHost) => Reply | undefined;
   /** Rewrites the headers of a forwarded response (e.g. point `Location` elsewhere). */
-  rewrite?: (req: RecordedRequest, status: number, headers: Record<string, string>, self: RecordingHost) => Record<string, string>;
+  rewrite?: (
+    req: RecordedRequest,
+    status: number,
+    headers: Record<string, string>,
+    self: RecordingHost,
+  ) => Record<string, string>;
 }
 
 export interface RecordingHost {
@@ -70,7 +82,12 @@ export async function startRecordingHost(options: RecordingHostOptions = {}): Pr
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const raw = await readAll(req);
-    const recorded: RecordedRequest = { method: req.method ?? '', url: req.url ?? '/', headers: req.headers, body: raw.toString('utf8') };
+    const recorded: RecordedRequest = {
+      method: req.method ?? '',
+      url: req.url ?? '/',
+      headers: req.headers,
+      body: raw.toString('utf8'),
+    };
     requests.push(recorded);
     const reply = options.respond?.(recorded, self);
     if (reply?.reset) {
@@ -84,12 +101,15 @@ export async function startRecordingHost(options: RecordingHostOptions = {}): Pr
     }
     const [host, port] = options.upstream.split(':');
     // Host is kept, so the registry's absolute Locations name this front, as a real front would.
-    const up = httpRequest({ host, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (upRes) => {
-      let headers = flatHeaders(upRes.headers);
-      if (options.rewrite) headers = options.rewrite(recorded, upRes.statusCode ?? 502, headers, self);
-      res.writeHead(upRes.statusCode ?? 502, headers);
-      upRes.pipe(res);
-    });
+    const up = httpRequest(
+      { host, port: Number(port), method: req.method, path: req.url, headers: req.headers },
+      (upRes) => {
+        let headers = flatHeaders(upRes.headers);
+        if (options.rewrite) headers = options.rewrite(recorded, upRes.statusCode ?? 502, headers, self);
+        res.writeHead(upRes.statusCode ?? 502, headers);
+        upRes.pipe(res);
+      },
+    );
     up.on('error', () => res.destroy());
     up.end(raw);
   };
@@ -98,7 +118,13 @@ export async function startRecordingHost(options: RecordingHostOptions = {}): Pr
     handle(req, res).catch(() => res.destroy());
   };
   const server: Server = options.tls
-    ? createHttpsServer({ cert: options.tls.certPem, key: await import('node:fs/promises').then((fs) => fs.readFile(options.tls!.keyPath, 'utf8')) }, listener)
+    ? createHttpsServer(
+        {
+          cert: options.tls.certPem,
+          key: await import('node:fs/promises').then((fs) => fs.readFile(options.tls!.keyPath, 'utf8')),
+        },
+        listener,
+      )
     : createHttpServer(listener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -112,7 +138,11 @@ export async function startRecordingHost(options: RecordingHostOptions = {}): Pr
     url: `${options.tls ? 'https' : 'http'}://${host}`,
     requests,
     everything: () => JSON.stringify(requests),
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
   return self;
 }

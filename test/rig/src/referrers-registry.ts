@@ -18,7 +18,10 @@ export interface ReferrersRegistry {
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once('error', () => resolve(false));
   });
 }
@@ -45,7 +48,10 @@ export async function startReferrersRegistry(): Promise<ReferrersRegistry> {
     host: `127.0.0.1:${port}`,
     async requests() {
       const text = await readFile(logPath, 'utf8');
-      return [...text.matchAll(/ (GET|HEAD|POST|PUT|PATCH|DELETE) (\S+)/g)].map((m) => ({ method: m[1]!, path: m[2]! }));
+      return [...text.matchAll(/ (GET|HEAD|POST|PUT|PATCH|DELETE) (\S+)/g)].map((m) => ({
+        method: m[1]!,
+        path: m[2]!,
+      }));
     },
     skopeoFlags: () => ['--tls-verify=false'],
     async stop() {

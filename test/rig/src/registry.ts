@@ -60,7 +60,10 @@ ${extra}`;
 async function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once('error', () => resolve(false));
   });
 }
@@ -85,7 +88,12 @@ export async function startRegistry(kind: RegistryKind): Promise<TestRegistry> {
     extra = `  tls:\n    certificate: ${cert.certPath}\n    key: ${cert.keyPath}\n`;
   } else if (kind === 'token') {
     const signing = await selfSignedCert(dir, 'token');
-    tokenServer = await startTokenServer({ cert: signing, service: 'tsko-test', issuer: 'tsko-rig', users: { [TEST_USER]: TEST_PASSWORD } });
+    tokenServer = await startTokenServer({
+      cert: signing,
+      service: 'tsko-test',
+      issuer: 'tsko-rig',
+      users: { [TEST_USER]: TEST_PASSWORD },
+    });
     extra = `auth:\n  token:\n    realm: ${tokenServer.url}\n    service: tsko-test\n    issuer: tsko-rig\n    rootcertbundle: ${signing.certPath}\n`;
   }
   const configPath = join(dir, 'config.yml');

@@ -16,7 +16,11 @@ export async function skopeoConfig(registry: TestRegistry, ref: string): Promise
 }
 
 /** `skopeo inspect` (not raw): includes skopeo's own digest of the manifest. */
-export async function skopeoInspect(registry: TestRegistry, ref: string, extra: string[] = []): Promise<{ Digest: string; Layers: string[]; Architecture: string; Os: string; Labels?: Record<string, string> }> {
+export async function skopeoInspect(
+  registry: TestRegistry,
+  ref: string,
+  extra: string[] = [],
+): Promise<{ Digest: string; Layers: string[]; Architecture: string; Os: string; Labels?: Record<string, string> }> {
   const out = await runOk('skopeo', ['inspect', ...registry.skopeoFlags(), ...extra, `docker://${ref}`]);
   return JSON.parse(out) as { Digest: string; Layers: string[]; Architecture: string; Os: string };
 }

@@ -24,7 +24,15 @@ export async function readTarLayer(gz: Readable): Promise<TarEntryRead[]> {
       const parts: Buffer[] = [];
       stream.on('data', (d: unknown) => parts.push(d as Buffer));
       stream.on('end', () => {
-        out.push({ name: h.name, type: h.type ?? '', mode: h.mode ?? 0, uid: h.uid ?? -1, gid: h.gid ?? -1, mtime: h.mtime?.getTime() ?? -1, body: Buffer.concat(parts).toString() });
+        out.push({
+          name: h.name,
+          type: h.type ?? '',
+          mode: h.mode ?? 0,
+          uid: h.uid ?? -1,
+          gid: h.gid ?? -1,
+          mtime: h.mtime?.getTime() ?? -1,
+          body: Buffer.concat(parts).toString(),
+        });
         next();
       });
     });

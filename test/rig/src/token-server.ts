@@ -20,7 +20,12 @@ function b64url(data: Buffer | string): string {
   return Buffer.from(data).toString('base64url');
 }
 
-export async function startTokenServer(opts: { cert: SelfSigned; service: string; issuer: string; users: Record<string, string> }): Promise<TokenServer> {
+export async function startTokenServer(opts: {
+  cert: SelfSigned;
+  service: string;
+  issuer: string;
+  users: Record<string, string>;
+}): Promise<TokenServer> {
   const key = await readFile(opts.cert.keyPath, 'utf8');
   const issued = { anonymous: 0, authenticated: 0 };
   const server: Server = createServer((req, res) => {
@@ -43,12 +48,23 @@ export async function startTokenServer(opts: { cert: SelfSigned; service: string
     });
     const now = Math.floor(Date.now() / 1000);
     const header = { typ: 'JWT', alg: 'RS256', x5c: [opts.cert.certDerBase64] };
-    const claims = { iss: opts.issuer, sub: user ?? '', aud: opts.service, exp: now + 300, nbf: now - 10, iat: now, jti: randomUUID(), access };
+    const claims = {
+      iss: opts.issuer,
+      sub: user ?? '',
+      aud: opts.service,
+      exp: now + 300,
+      nbf: now - 10,
+      iat: now,
+      jti: randomUUID(),
+      access,
+    };
     const signingInput = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
     const signature = createSign('RSA-SHA256').update(signingInput).sign(key);
     if (user) issued.authenticated++;
     else issued.anonymous++;
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: `${signingInput}.${b64url(signature)}`, expires_in: 300 }));
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ token: `${signingInput}.${b64url(signature)}`, expires_in: 300 }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();

@@ -35,7 +35,11 @@ export interface SettingSource {
 }
 
 function entry(source: SettingSource): (i: number) => ProgramSetting {
-  return (i) => ({ where: `${source.where}[${i}]`, field: `${source.field}[${i}]`, ...(source.file ? { file: source.file } : {}) });
+  return (i) => ({
+    where: `${source.where}[${i}]`,
+    field: `${source.field}[${i}]`,
+    ...(source.file ? { file: source.file } : {}),
+  });
 }
 
 interface MatchedBuild {
@@ -60,14 +64,22 @@ export async function matchBuildConfigs(settings: Settings): Promise<Map<string,
       const baseDir = resolve(settings.dir, b.dir ?? '.');
       let main = b.main ?? '.';
       const info = await stat(resolve(baseDir, main)).catch(() => undefined);
-      if (!info) throw new TskoError('TSKO_CONFIG_INVALID', `${where}.main: ${resolve(baseDir, main)} does not exist.`, { details: { file, field: `builds[${index}].main` } });
+      if (!info)
+        throw new TskoError('TSKO_CONFIG_INVALID', `${where}.main: ${resolve(baseDir, main)} does not exist.`, {
+          details: { file, field: `builds[${index}].main` },
+        });
       if (info.isFile()) main = dirname(main);
       const local = main.startsWith('.') || main.startsWith('/') ? main : `./${main}`;
       let importPath: string;
       try {
-        importPath = (await resolveImportPath(local, { dir: baseDir, env: settings.env, goBinary: settings.goBinary })).importPath;
+        importPath = (await resolveImportPath(local, { dir: baseDir, env: settings.env, goBinary: settings.goBinary }))
+          .importPath;
       } catch (cause) {
-        throw new TskoError('TSKO_CONFIG_INVALID', `${where}: main ${local} in ${baseDir} is not a main package: ${(cause as Error).message}`, { cause, details: { file, field: `builds[${index}].main` } });
+        throw new TskoError(
+          'TSKO_CONFIG_INVALID',
+          `${where}: main ${local} in ${baseDir} is not a main package: ${(cause as Error).message}`,
+          { cause, details: { file, field: `builds[${index}].main` } },
+        );
       }
       const matched: MatchedBuild = { index, id: b.id ?? `#${index}`, dir: baseDir };
       if (b.env) matched.env = b.env;
@@ -90,7 +102,8 @@ export function effectiveBuild(settings: Settings, matched: MatchedBuild | undef
   const file = settings.koYaml.path ?? '.ko.yaml';
   const allow = settings.allowBuildPrograms;
   const from = (field: 'env' | 'flags' | 'ldflags'): SettingSource => {
-    if (matched?.[field]) return { where: `${file}: builds[${matched.index}].${field}`, field: `builds[${matched.index}].${field}`, file };
+    if (matched?.[field])
+      return { where: `${file}: builds[${matched.index}].${field}`, field: `builds[${matched.index}].${field}`, file };
     return settings.defaultsFrom[field];
   };
   const configEnv = matched?.env ?? settings.defaults.env;
@@ -122,7 +135,11 @@ export function usesTemplates(how: EffectiveBuild): boolean {
  * (ko templates `flags` and `ldflags`, not `env`), then checked against the program policy,
  * then `-gcflags all=-N -l` added for `disableOptimizations` (as ko adds it after the flags).
  */
-export function expandBuild(settings: Settings, how: EffectiveBuild, data: TemplateData): { flags: string[]; ldflags: string[] } {
+export function expandBuild(
+  settings: Settings,
+  how: EffectiveBuild,
+  data: TemplateData,
+): { flags: string[]; ldflags: string[] } {
   const allow = settings.allowBuildPrograms;
   const flags = expandAll(how.flags, data, how.flagsFrom.where);
   const ldflags = expandAll(how.ldflags, data, how.ldflagsFrom.where);

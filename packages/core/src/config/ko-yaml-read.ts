@@ -1,5 +1,13 @@
 import { TskoError } from '@tsko/registry';
-import { buildStringList, castString, checkEnvEntries, stringMap, viperStringSlice, weakString, type ValueSite } from './ko-yaml-values.js';
+import {
+  buildStringList,
+  castString,
+  checkEnvEntries,
+  stringMap,
+  viperStringSlice,
+  weakString,
+  type ValueSite,
+} from './ko-yaml-values.js';
 
 /** One `builds[]` entry, normalised (ko's `build.Config`). */
 export interface KoBuildConfig {
@@ -34,12 +42,28 @@ export interface KoYamlRead {
 type ListKey = 'defaultPlatforms' | 'defaultEnv' | 'defaultFlags' | 'defaultLdflags';
 // viper matches top-level keys case-insensitively (`defaultbaseimage` works in ko).
 const TOP_KEYS = new Map<string, 'defaultBaseImage' | 'baseImageOverrides' | 'builds' | ListKey>(
-  (['defaultBaseImage', 'baseImageOverrides', 'builds', 'defaultPlatforms', 'defaultEnv', 'defaultFlags', 'defaultLdflags'] as const).map((k) => [k.toLowerCase(), k]),
+  (
+    [
+      'defaultBaseImage',
+      'baseImageOverrides',
+      'builds',
+      'defaultPlatforms',
+      'defaultEnv',
+      'defaultFlags',
+      'defaultLdflags',
+    ] as const
+  ).map((k) => [k.toLowerCase(), k]),
 );
 // mapstructure matches the yaml tag name, else the field name case-insensitively.
 const BUILD_KEYS = new Map<string, keyof KoBuildConfig>([
-  ['id', 'id'], ['dir', 'dir'], ['main', 'main'], ['env', 'env'], ['flags', 'flags'], ['ldflags', 'ldflags'],
-  ['linux_capabilities', 'linuxCapabilities'], ['linuxcapabilities', 'linuxCapabilities'],
+  ['id', 'id'],
+  ['dir', 'dir'],
+  ['main', 'main'],
+  ['env', 'env'],
+  ['flags', 'flags'],
+  ['ldflags', 'ldflags'],
+  ['linux_capabilities', 'linuxCapabilities'],
+  ['linuxcapabilities', 'linuxCapabilities'],
 ]);
 
 function isMap(value: unknown): value is Record<string, unknown> {
@@ -50,7 +74,11 @@ function readBuild(raw: unknown, index: number, file: string, unknownKeys: strin
   const at = `builds[${index}]`;
   if (raw === null || raw === undefined) return {};
   if (!isMap(raw)) {
-    throw new TskoError('TSKO_CONFIG_INVALID', `${file}: ${at}: expected a map (id, dir, main, env, flags, ldflags, linux_capabilities), got ${JSON.stringify(raw)?.slice(0, 80)}.`, { details: { file, field: at } });
+    throw new TskoError(
+      'TSKO_CONFIG_INVALID',
+      `${file}: ${at}: expected a map (id, dir, main, env, flags, ldflags, linux_capabilities), got ${JSON.stringify(raw)?.slice(0, 80)}.`,
+      { details: { file, field: at } },
+    );
   }
   const build: KoBuildConfig = {};
   for (const [key, value] of Object.entries(raw)) {
@@ -83,7 +111,11 @@ export function readKoYaml(raw: unknown, file: string): KoYamlRead {
   const config: KoYaml = {};
   if (raw === null || raw === undefined) return { config, unknownKeys };
   if (!isMap(raw)) {
-    throw new TskoError('TSKO_CONFIG_INVALID', `${file}: (root): expected a map of settings, got ${JSON.stringify(raw)?.slice(0, 80)}.`, { details: { file, field: '(root)' } });
+    throw new TskoError(
+      'TSKO_CONFIG_INVALID',
+      `${file}: (root): expected a map of settings, got ${JSON.stringify(raw)?.slice(0, 80)}.`,
+      { details: { file, field: '(root)' } },
+    );
   }
   for (const [key, value] of Object.entries(raw)) {
     const name = TOP_KEYS.get(key.toLowerCase());

@@ -14,7 +14,9 @@ export interface ValueSite {
 
 function invalid(site: ValueSite, what: string, value: unknown): TskoError {
   const shown = JSON.stringify(value)?.slice(0, 80) ?? String(value);
-  return new TskoError('TSKO_CONFIG_INVALID', `${site.file}: ${site.field}: expected ${what}, got ${shown}.`, { details: { file: site.file, field: site.field } });
+  return new TskoError('TSKO_CONFIG_INVALID', `${site.file}: ${site.field}: expected ${what}, got ${shown}.`, {
+    details: { file: site.file, field: site.field },
+  });
 }
 
 /** Go's `strings.Fields`: split on runs of white space, no quoting. */
@@ -81,7 +83,8 @@ export function stringMap(value: unknown, site: ValueSite): Record<string, strin
   if (value === null || value === undefined) return undefined;
   if (typeof value !== 'object' || Array.isArray(value)) throw invalid(site, 'a map of import path to image', value);
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = castString(v, { ...site, field: `${site.field}.${k}` });
+  for (const [k, v] of Object.entries(value as Record<string, unknown>))
+    out[k] = castString(v, { ...site, field: `${site.field}.${k}` });
   return out;
 }
 
@@ -89,7 +92,11 @@ export function stringMap(value: unknown, site: ValueSite): Record<string, strin
 export function checkEnvEntries(list: readonly string[] | undefined, site: ValueSite): void {
   list?.forEach((entry, i) => {
     if (entry.indexOf('=') <= 0) {
-      throw new TskoError('TSKO_CONFIG_INVALID', `${site.file}: ${site.field}[${i}]: "${entry.slice(0, 80)}" must look like KEY=value.`, { details: { file: site.file, field: `${site.field}[${i}]` } });
+      throw new TskoError(
+        'TSKO_CONFIG_INVALID',
+        `${site.file}: ${site.field}[${i}]: "${entry.slice(0, 80)}" must look like KEY=value.`,
+        { details: { file: site.file, field: `${site.field}[${i}]` } },
+      );
     }
   });
 }

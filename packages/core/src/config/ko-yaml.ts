@@ -30,7 +30,9 @@ export async function loadKoYaml(dir: string, env: NodeJS.ProcessEnv, configPath
     if (!info || info.isDirectory()) continue;
     // Only a regular file: a FIFO or device named .ko.yaml would block the read forever.
     if (!info.isFile()) {
-      throw new TskoError('TSKO_CONFIG_INVALID', `${path} is not a regular file; a ko config must be one.`, { details: { file: path } });
+      throw new TskoError('TSKO_CONFIG_INVALID', `${path} is not a regular file; a ko config must be one.`, {
+        details: { file: path },
+      });
     }
     let text: string;
     try {
@@ -41,7 +43,11 @@ export async function loadKoYaml(dir: string, env: NodeJS.ProcessEnv, configPath
     return { path, ...parseKoYaml(text, path) };
   }
   if (explicit) {
-    throw new TskoError('TSKO_CONFIG_INVALID', `No ko config at ${resolve(dir, explicit)} (from ${configPath ? 'the configPath option' : 'KO_CONFIG_PATH'}).`, { details: { file: resolve(dir, explicit) } });
+    throw new TskoError(
+      'TSKO_CONFIG_INVALID',
+      `No ko config at ${resolve(dir, explicit)} (from ${configPath ? 'the configPath option' : 'KO_CONFIG_PATH'}).`,
+      { details: { file: resolve(dir, explicit) } },
+    );
   }
   return { config: {}, unknownKeys: [] };
 }
@@ -56,14 +62,22 @@ export function parseKoYaml(text: string, file = '.ko.yaml'): KoYamlRead {
   if (doc.errors.length) {
     const e = doc.errors[0]!;
     const line = lineCounter.linePos(e.pos[0]).line;
-    throw new TskoError('TSKO_CONFIG_INVALID', `${file}${line ? `:${line}` : ''}: YAML syntax error: ${e.message.split('\n')[0]}`, { details: { file, line } });
+    throw new TskoError(
+      'TSKO_CONFIG_INVALID',
+      `${file}${line ? `:${line}` : ''}: YAML syntax error: ${e.message.split('\n')[0]}`,
+      { details: { file, line } },
+    );
   }
   let raw: unknown;
   try {
     // yaml's default alias budget refuses a "billion laughs" document instead of expanding it.
     raw = doc.toJS({ maxAliasCount: 100 });
   } catch (cause) {
-    throw new TskoError('TSKO_CONFIG_INVALID', `${file}: ${(cause as Error).message} (YAML aliases expand to too much data).`, { cause, details: { file } });
+    throw new TskoError(
+      'TSKO_CONFIG_INVALID',
+      `${file}: ${(cause as Error).message} (YAML aliases expand to too much data).`,
+      { cause, details: { file } },
+    );
   }
   return readKoYaml(raw, file);
 }

@@ -21,8 +21,16 @@ export function parsePlatformSpec(text: string, where: string): PlatformSpec {
   const main = colon === -1 ? trimmed : trimmed.slice(0, colon);
   const osVersion = colon === -1 ? undefined : trimmed.slice(colon + 1);
   const parts = main.split('/');
-  if (parts.length > 3 || parts.some((p) => !PART.test(p)) || (osVersion !== undefined && !/^[a-z0-9_.-]+$/i.test(osVersion))) {
-    throw new TskoError('TSKO_CONFIG_INVALID', `${where}: "${text.slice(0, 80)}" is not a platform (os[/arch[/variant]], e.g. linux, linux/amd64, linux/arm/v7).`, { details: { field: where } });
+  if (
+    parts.length > 3 ||
+    parts.some((p) => !PART.test(p)) ||
+    (osVersion !== undefined && !/^[a-z0-9_.-]+$/i.test(osVersion))
+  ) {
+    throw new TskoError(
+      'TSKO_CONFIG_INVALID',
+      `${where}: "${text.slice(0, 80)}" is not a platform (os[/arch[/variant]], e.g. linux, linux/amd64, linux/arm/v7).`,
+      { details: { field: where } },
+    );
   }
   const spec: PlatformSpec = { os: parts[0]! };
   if (parts[1]) spec.architecture = parts[1];
@@ -39,9 +47,14 @@ export function parsePlatformList(list: readonly string[], where: string): 'all'
   const items = list.flatMap((p) => p.split(/[\s,]+/)).filter(Boolean);
   if (items.length === 1 && items[0] === 'all') return 'all';
   if (items.includes('all')) {
-    throw new TskoError('TSKO_CONFIG_INVALID', `${where}: use either "all" or a list of platforms, not both (${items.join(', ')}).`, { details: { field: where } });
+    throw new TskoError(
+      'TSKO_CONFIG_INVALID',
+      `${where}: use either "all" or a list of platforms, not both (${items.join(', ')}).`,
+      { details: { field: where } },
+    );
   }
-  if (items.length === 0) throw new TskoError('TSKO_CONFIG_INVALID', `${where}: no platform given.`, { details: { field: where } });
+  if (items.length === 0)
+    throw new TskoError('TSKO_CONFIG_INVALID', `${where}: no platform given.`, { details: { field: where } });
   return items.map((p) => parsePlatformSpec(p, where));
 }
 
@@ -49,7 +62,8 @@ export function parsePlatformList(list: readonly string[], where: string): 'all'
 export function specMatches(spec: PlatformSpec, candidate: Platform): boolean {
   // Attestation manifests (unknown/unknown) never match, not even `all` (see base-image.ts).
   if (spec.os !== candidate.os) return false;
-  if (spec.osVersion && spec.osVersion !== candidate['os.version'] && !windowsBuildMatches(spec, candidate)) return false;
+  if (spec.osVersion && spec.osVersion !== candidate['os.version'] && !windowsBuildMatches(spec, candidate))
+    return false;
   if (!spec.architecture) return true;
   const wanted: Platform = { os: spec.os, architecture: spec.architecture };
   if (spec.variant) wanted.variant = spec.variant;
@@ -69,7 +83,10 @@ function windowsBuildMatches(spec: PlatformSpec, candidate: Platform): boolean {
 /** The full platform a spec names; scratch builds need one, since there is no base to choose from. */
 export function fullPlatform(spec: PlatformSpec, why: string): Platform {
   if (!spec.architecture) {
-    throw new TskoError('TSKO_PLATFORM_NOT_FOUND', `Platform "${formatSpec(spec)}" names no architecture, so it can only select from a base index; ${why}. Name it as os/arch (e.g. ${spec.os}/amd64).`);
+    throw new TskoError(
+      'TSKO_PLATFORM_NOT_FOUND',
+      `Platform "${formatSpec(spec)}" names no architecture, so it can only select from a base index; ${why}. Name it as os/arch (e.g. ${spec.os}/amd64).`,
+    );
   }
   const p: Platform = { os: spec.os, architecture: spec.architecture };
   if (spec.variant) p.variant = spec.variant;
@@ -81,4 +98,3 @@ export function formatSpec(spec: PlatformSpec): string {
   const base = [spec.os, spec.architecture, spec.variant].filter(Boolean).join('/');
   return spec.osVersion ? `${base}:${spec.osVersion}` : base;
 }
-

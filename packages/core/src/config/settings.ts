@@ -63,7 +63,11 @@ export interface Settings {
 function epoch(name: string, value: string | undefined): Date | undefined {
   if (value === undefined || value === '') return undefined;
   if (!/^\d+$/.test(value.trim())) {
-    throw new TskoError('TSKO_CONFIG_INVALID', `${name}="${value.slice(0, 40)}" must be whole seconds since the Unix epoch.`, { details: { variable: name } });
+    throw new TskoError(
+      'TSKO_CONFIG_INVALID',
+      `${name}="${value.slice(0, 40)}" must be whole seconds since the Unix epoch.`,
+      { details: { variable: name } },
+    );
   }
   return new Date(Number(value.trim()) * 1000);
 }
@@ -77,7 +81,11 @@ export async function resolveSettings(plan: BuildPlan, exec: ExecutionOptions): 
     throw fileSystemError(err, plan.dir ? 'options.dir' : 'The working folder', dir);
   });
   if (!dirInfo.isDirectory()) {
-    throw new TskoError('TSKO_PATH_INVALID', `${plan.dir ? 'options.dir' : 'The working folder'} ${dir} is a file, not a folder.`, { details: { path: dir, field: 'dir' } });
+    throw new TskoError(
+      'TSKO_PATH_INVALID',
+      `${plan.dir ? 'options.dir' : 'The working folder'} ${dir} is a file, not a folder.`,
+      { details: { path: dir, field: 'dir' } },
+    );
   }
   const koYaml = await loadKoYaml(dir, env, plan.configPath);
   const file = koYaml.path ?? '.ko.yaml';
@@ -86,7 +94,11 @@ export async function resolveSettings(plan: BuildPlan, exec: ExecutionOptions): 
   if (koYaml.unknownKeys.length) {
     if (plan.strictConfig) {
       const keys = koYaml.unknownKeys;
-      throw new TskoError('TSKO_CONFIG_INVALID', `${file}: unknown key${keys.length > 1 ? 's' : ''} ${keys.join(', ')} (strictConfig is on; ko ignores unknown keys).`, { details: { file, field: keys[0] } });
+      throw new TskoError(
+        'TSKO_CONFIG_INVALID',
+        `${file}: unknown key${keys.length > 1 ? 's' : ''} ${keys.join(', ')} (strictConfig is on; ko ignores unknown keys).`,
+        { details: { file, field: keys[0] } },
+      );
     }
     for (const key of koYaml.unknownKeys) emitCore(exec.onEvent, { type: 'config:unknown-key', file, key });
   }
@@ -94,7 +106,11 @@ export async function resolveSettings(plan: BuildPlan, exec: ExecutionOptions): 
   // viper's AutomaticEnv: KO_DEFAULTENV etc. replace the file's value, split on white space.
   const defaultsFrom = {} as Settings['defaultsFrom'];
   const defaults = {} as Settings['defaults'];
-  for (const [key, yamlKey] of [['env', 'defaultEnv'], ['flags', 'defaultFlags'], ['ldflags', 'defaultLdflags']] as const) {
+  for (const [key, yamlKey] of [
+    ['env', 'defaultEnv'],
+    ['flags', 'defaultFlags'],
+    ['ldflags', 'defaultLdflags'],
+  ] as const) {
     const variable = `KO_${yamlKey.toUpperCase()}`;
     if (env[variable]) {
       defaults[key] = fields(env[variable]);
@@ -109,7 +125,11 @@ export async function resolveSettings(plan: BuildPlan, exec: ExecutionOptions): 
   // Checked before any build: a tag becomes part of a registry URL (see @tsko/registry names.ts).
   const tags = (plan.tags ?? ['latest']).map((t, i) => parseTag(t, `options.tags[${i}]`));
   if (plan.tagOnly && tags.length !== 1) {
-    throw new TskoError('TSKO_CONFIG_INVALID', `options.tagOnly needs exactly one tag; got ${tags.length} (${tags.join(', ')}).`, { details: { field: 'tags' } });
+    throw new TskoError(
+      'TSKO_CONFIG_INVALID',
+      `options.tagOnly needs exactly one tag; got ${tags.length} (${tags.join(', ')}).`,
+      { details: { field: 'tags' } },
+    );
   }
 
   const created = epoch('SOURCE_DATE_EPOCH', env.SOURCE_DATE_EPOCH);
@@ -175,24 +195,37 @@ export async function resolveSettings(plan: BuildPlan, exec: ExecutionOptions): 
  * linux/amd64. Asking for platforms while GOOS, GOARCH or GOARM is set is an error, as in ko,
  * because the two would disagree about what is built.
  */
-function choosePlatforms(plan: BuildPlan, env: NodeJS.ProcessEnv, fromYaml: string[] | undefined, file: string): { platforms: 'all' | PlatformSpec[]; platformsExplicit: boolean } {
+function choosePlatforms(
+  plan: BuildPlan,
+  env: NodeJS.ProcessEnv,
+  fromYaml: string[] | undefined,
+  file: string,
+): { platforms: 'all' | PlatformSpec[]; platformsExplicit: boolean } {
   const envPlatforms = env.KO_DEFAULTPLATFORMS?.trim();
   let platforms: 'all' | PlatformSpec[] | undefined;
   let source = '';
   if (plan.platforms === 'all') [platforms, source] = ['all', 'options.platforms'];
-  else if (plan.platforms) [platforms, source] = [parsePlatformList(plan.platforms, 'options.platforms'), 'options.platforms'];
-  else if (envPlatforms) [platforms, source] = [parsePlatformList([envPlatforms], 'KO_DEFAULTPLATFORMS'), 'KO_DEFAULTPLATFORMS'];
-  else if (fromYaml?.length) [platforms, source] = [parsePlatformList(fromYaml, `${file}: defaultPlatforms`), `${file}: defaultPlatforms`];
+  else if (plan.platforms)
+    [platforms, source] = [parsePlatformList(plan.platforms, 'options.platforms'), 'options.platforms'];
+  else if (envPlatforms)
+    [platforms, source] = [parsePlatformList([envPlatforms], 'KO_DEFAULTPLATFORMS'), 'KO_DEFAULTPLATFORMS'];
+  else if (fromYaml?.length)
+    [platforms, source] = [parsePlatformList(fromYaml, `${file}: defaultPlatforms`), `${file}: defaultPlatforms`];
   if (platforms) {
     for (const name of ['GOOS', 'GOARCH', 'GOARM']) {
       if (env[name] !== undefined) {
-        throw new TskoError('TSKO_CONFIG_INVALID', `${source} chooses the platforms, but ${name}=${JSON.stringify(env[name]).slice(0, 40)} is set in the environment too; unset ${name} (ko refuses the same combination).`, { details: { field: source, variable: name } });
+        throw new TskoError(
+          'TSKO_CONFIG_INVALID',
+          `${source} chooses the platforms, but ${name}=${JSON.stringify(env[name]).slice(0, 40)} is set in the environment too; unset ${name} (ko refuses the same combination).`,
+          { details: { field: source, variable: name } },
+        );
       }
     }
     return { platforms, platformsExplicit: true };
   }
   const { GOOS: goos, GOARCH: goarch, GOARM: goarm } = env;
-  const spec: PlatformSpec = goos && goarch ? { os: goos, architecture: goarch } : { os: 'linux', architecture: 'amd64' };
+  const spec: PlatformSpec =
+    goos && goarch ? { os: goos, architecture: goarch } : { os: 'linux', architecture: 'amd64' };
   // ko tests strings.Contains(GOARCH, "arm"), which would also give arm64 a v7 variant; only 32-bit arm has GOARM.
   if (goarch === 'arm' && goarm) spec.variant = `v${goarm}`;
   return { platforms: [spec], platformsExplicit: false };
@@ -208,8 +241,17 @@ function overridesFromEnv(env: NodeJS.ProcessEnv): Record<string, string> | unde
   } catch {
     value = undefined;
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.values(value).every((v) => typeof v === 'string' && v !== '')) {
-    throw new TskoError('TSKO_CONFIG_INVALID', `KO_BASEIMAGEOVERRIDES must be a JSON object of import path to base image, e.g. {"example.com/app/cmd/x":"cgr.dev/chainguard/static"}.`, { details: { variable: 'KO_BASEIMAGEOVERRIDES' } });
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    Array.isArray(value) ||
+    !Object.values(value).every((v) => typeof v === 'string' && v !== '')
+  ) {
+    throw new TskoError(
+      'TSKO_CONFIG_INVALID',
+      `KO_BASEIMAGEOVERRIDES must be a JSON object of import path to base image, e.g. {"example.com/app/cmd/x":"cgr.dev/chainguard/static"}.`,
+      { details: { variable: 'KO_BASEIMAGEOVERRIDES' } },
+    );
   }
   return value as Record<string, string>;
 }

@@ -35,7 +35,17 @@ const ZERO_TIME = { date: '0001-01-01T00:00:00Z', unix: -62135596800 };
 export async function gitInfo(dir: string): Promise<GitInfo> {
   const inside = await git(['rev-parse', '--is-inside-work-tree'], dir);
   if (inside !== 'true') {
-    return { Branch: '', Tag: '', ShortCommit: '', FullCommit: '', CommitDate: ZERO_TIME.date, CommitTimestamp: ZERO_TIME.unix, IsDirty: false, IsClean: true, TreeState: 'clean' };
+    return {
+      Branch: '',
+      Tag: '',
+      ShortCommit: '',
+      FullCommit: '',
+      CommitDate: ZERO_TIME.date,
+      CommitTimestamp: ZERO_TIME.unix,
+      IsDirty: false,
+      IsClean: true,
+      TreeState: 'clean',
+    };
   }
   const [full, short, branch, tag, seconds, status] = await Promise.all([
     git(['show', '--format=%H', 'HEAD', '--quiet'], dir),
@@ -92,7 +102,12 @@ export async function hostFacts(dir: string, env: NodeJS.ProcessEnv, goBinary?: 
  * - `Date` / `Timestamp`: `created` (SOURCE_DATE_EPOCH) when given, else `now`, so templated
  *   ldflags stay reproducible.
  */
-export function templateData(facts: HostFacts, buildEnv: NodeJS.ProcessEnv, created: Date | undefined, now: Date): TemplateData {
+export function templateData(
+  facts: HostFacts,
+  buildEnv: NodeJS.ProcessEnv,
+  created: Date | undefined,
+  now: Date,
+): TemplateData {
   const envVars: Record<string, string> = { LDFLAGS: '' };
   for (const [k, v] of Object.entries(buildEnv)) if (v !== undefined) envVars[k] = v;
   const goEnvironment = { ...facts.goEnv };

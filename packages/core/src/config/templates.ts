@@ -23,7 +23,9 @@ export function expandTemplate(text: string, data: TemplateData, where: string):
     if (err instanceof TemplateSyntaxError || err instanceof TemplateExecError) {
       const near = text.slice(err.pos, err.pos + 40);
       const kind = err instanceof TemplateSyntaxError ? 'template syntax error' : 'template error';
-      throw new TskoError('TSKO_CONFIG_INVALID', `${where}: ${kind}: ${err.message} (at "${near}" in "${shown}").`, { details: { template: shown, position: err.pos } });
+      throw new TskoError('TSKO_CONFIG_INVALID', `${where}: ${kind}: ${err.message} (at "${near}" in "${shown}").`, {
+        details: { template: shown, position: err.pos },
+      });
     }
     throw err;
   }

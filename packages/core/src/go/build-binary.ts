@@ -61,7 +61,11 @@ export function platformEnv(platform: Platform): string[] {
   if (platform.variant && platform.architecture === 'arm') {
     // As ko: v5-v7 give GOARM, v8 and above build for 7 (golang/go#29373), below v5 leave GOARM unset.
     const m = /^v(\d+)$/.exec(platform.variant);
-    if (!m) throw new TskoError('TSKO_INVALID_ARGUMENT', `Platform ${formatPlatform(platform)}: the arm variant must be v<number> (v5, v6, v7).`);
+    if (!m)
+      throw new TskoError(
+        'TSKO_INVALID_ARGUMENT',
+        `Platform ${formatPlatform(platform)}: the arm variant must be v<number> (v5, v6, v7).`,
+      );
     const n = Number(m[1]);
     if (n >= 5) env.push(`GOARM=${Math.min(n, 7)}`);
   } else if (platform.variant && platform.architecture === 'amd64') {
@@ -85,11 +89,19 @@ export function checkFlags(flags: readonly string[]): void {
  * respected, as ko respects them. GOOS and GOARCH always name the platform being built,
  * whatever the caller's environment holds, so the binary matches the image's platform.
  */
-export function goBuildEnv(platform: Platform, baseEnv: NodeJS.ProcessEnv, entries: readonly string[]): NodeJS.ProcessEnv {
+export function goBuildEnv(
+  platform: Platform,
+  baseEnv: NodeJS.ProcessEnv,
+  entries: readonly string[],
+): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   const set = (entry: string) => {
     const eq = entry.indexOf('=');
-    if (eq <= 0) throw new TskoError('TSKO_INVALID_ARGUMENT', `Environment entry "${entry.slice(0, 100)}" must look like KEY=value.`);
+    if (eq <= 0)
+      throw new TskoError(
+        'TSKO_INVALID_ARGUMENT',
+        `Environment entry "${entry.slice(0, 100)}" must look like KEY=value.`,
+      );
     env[entry.slice(0, eq)] = entry.slice(eq + 1);
   };
   const defaults = platformEnv(platform);
@@ -117,7 +129,9 @@ async function buildInto(request: GoBuildRequest): Promise<GoBinary> {
   checkBuildEnv(request.env ?? [], source('env'), allow);
   checkLdflags(request.ldflags ?? [], source('ldflags'), allow);
   const env = goBuildEnv(request.platform, baseEnv, request.env ?? []);
-  const pkg = request.resolved ?? (await resolveImportPath(request.importPath, { dir, env, goBinary: request.goBinary, signal: request.signal }));
+  const pkg =
+    request.resolved ??
+    (await resolveImportPath(request.importPath, { dir, env, goBinary: request.goBinary, signal: request.signal }));
   if (request.outDir) return runBuild(request, pkg, dir, baseEnv, env, flags, request.outDir);
   const outDir = await makeTempDir('tsko-build-');
   try {
@@ -128,7 +142,15 @@ async function buildInto(request: GoBuildRequest): Promise<GoBinary> {
   }
 }
 
-async function runBuild(request: GoBuildRequest, pkg: GoPackage, dir: string, baseEnv: NodeJS.ProcessEnv, env: NodeJS.ProcessEnv, flags: string[], outDir: string): Promise<GoBinary> {
+async function runBuild(
+  request: GoBuildRequest,
+  pkg: GoPackage,
+  dir: string,
+  baseEnv: NodeJS.ProcessEnv,
+  env: NodeJS.ProcessEnv,
+  flags: string[],
+  outDir: string,
+): Promise<GoBinary> {
   const appName = appFilename(pkg.importPath);
   const out = join(outDir, appName);
   const args = ['build', '-trimpath', '-o', out, ...flags];
@@ -137,9 +159,13 @@ async function runBuild(request: GoBuildRequest, pkg: GoPackage, dir: string, ba
   const program = goProgram(request.goBinary, baseEnv);
   const built = await runGo(program, args, { cwd: dir, env, signal: request.signal, onStderrLine: request.onOutput });
   if (built.code !== 0) {
-    throw new TskoError('TSKO_BUILD_FAILED', `go build ${pkg.importPath} for ${formatPlatform(request.platform)} failed:\n${built.stderr.trim().slice(0, 8000)}`, {
-      details: { importPath: pkg.importPath, platform: formatPlatform(request.platform), output: built.stderr },
-    });
+    throw new TskoError(
+      'TSKO_BUILD_FAILED',
+      `go build ${pkg.importPath} for ${formatPlatform(request.platform)} failed:\n${built.stderr.trim().slice(0, 8000)}`,
+      {
+        details: { importPath: pkg.importPath, platform: formatPlatform(request.platform), output: built.stderr },
+      },
+    );
   }
   const version = await runGo(program, ['version', '-m', out], { cwd: dir, env, signal: request.signal });
   if (version.code !== 0) {

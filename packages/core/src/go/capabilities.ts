@@ -11,11 +11,46 @@ import { TskoError } from '@tsko/registry';
  * `cap-e`, `=p` (all). Any effective bit sets the effective flag for the whole file.
  */
 const NAMES = [
-  'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP',
-  'LINUX_IMMUTABLE', 'NET_BIND_SERVICE', 'NET_BROADCAST', 'NET_ADMIN', 'NET_RAW', 'IPC_LOCK', 'IPC_OWNER',
-  'SYS_MODULE', 'SYS_RAWIO', 'SYS_CHROOT', 'SYS_PTRACE', 'SYS_PACCT', 'SYS_ADMIN', 'SYS_BOOT', 'SYS_NICE',
-  'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'MKNOD', 'LEASE', 'AUDIT_WRITE', 'AUDIT_CONTROL', 'SETFCAP',
-  'MAC_OVERRIDE', 'MAC_ADMIN', 'SYSLOG', 'WAKE_ALARM', 'BLOCK_SUSPEND', 'AUDIT_READ', 'PERFMON', 'BPF',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'DAC_READ_SEARCH',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'SETGID',
+  'SETUID',
+  'SETPCAP',
+  'LINUX_IMMUTABLE',
+  'NET_BIND_SERVICE',
+  'NET_BROADCAST',
+  'NET_ADMIN',
+  'NET_RAW',
+  'IPC_LOCK',
+  'IPC_OWNER',
+  'SYS_MODULE',
+  'SYS_RAWIO',
+  'SYS_CHROOT',
+  'SYS_PTRACE',
+  'SYS_PACCT',
+  'SYS_ADMIN',
+  'SYS_BOOT',
+  'SYS_NICE',
+  'SYS_RESOURCE',
+  'SYS_TIME',
+  'SYS_TTY_CONFIG',
+  'MKNOD',
+  'LEASE',
+  'AUDIT_WRITE',
+  'AUDIT_CONTROL',
+  'SETFCAP',
+  'MAC_OVERRIDE',
+  'MAC_ADMIN',
+  'SYSLOG',
+  'WAKE_ALARM',
+  'BLOCK_SUSPEND',
+  'AUDIT_READ',
+  'PERFMON',
+  'BPF',
   'CHECKPOINT_RESTORE',
 ];
 const ALL_KNOWN = NAMES.reduce((mask, _n, i) => mask | (1n << BigInt(i)), 0n);
@@ -31,12 +66,19 @@ export function capabilityMask(name: string, where: string): bigint {
   const upper = name.toUpperCase();
   if (upper === 'ALL') return ALL_KNOWN;
   const index = NAMES.indexOf(upper.replace(/^CAP_/, ''));
-  if (index === -1) throw invalid(where, `unknown capability ${JSON.stringify(name)} (names as in capabilities(7), e.g. net_bind_service).`);
+  if (index === -1)
+    throw invalid(
+      where,
+      `unknown capability ${JSON.stringify(name)} (names as in capabilities(7), e.g. net_bind_service).`,
+    );
   return 1n << BigInt(index);
 }
 
 /** The permitted, inheritable and effective sets the terms describe. */
-export function parseCapabilities(terms: readonly string[], where: string): { permitted: bigint; inheritable: bigint; effective: bigint } {
+export function parseCapabilities(
+  terms: readonly string[],
+  where: string,
+): { permitted: bigint; inheritable: bigint; effective: bigint } {
   let permitted = 0n;
   let inheritable = 0n;
   let effective = 0n;

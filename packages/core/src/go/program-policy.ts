@@ -40,7 +40,21 @@ const PROGRAM_FLAGS = new Set(['toolexec', 'exec', 'overlay', 'compiler', 'gccgo
 /** `-o` is ours: the output path is how tsko finds the binary; elsewhere it writes anywhere. */
 const OWNED_FLAGS = new Set(['o']);
 const PROGRAM_LDFLAGS = new Set(['extld', 'extar', 'extldflags']);
-const PROGRAM_ENV = new Set(['CC', 'CXX', 'FC', 'AR', 'GCCGO', 'PKG_CONFIG', 'GOROOT', 'GOENV', 'GOCACHEPROG', 'GOAUTH', 'PATH', 'HOME', 'XDG_CONFIG_HOME']);
+const PROGRAM_ENV = new Set([
+  'CC',
+  'CXX',
+  'FC',
+  'AR',
+  'GCCGO',
+  'PKG_CONFIG',
+  'GOROOT',
+  'GOENV',
+  'GOCACHEPROG',
+  'GOAUTH',
+  'PATH',
+  'HOME',
+  'XDG_CONFIG_HOME',
+]);
 const PROGRAM_ENV_PREFIXES = ['LD_', 'DYLD_', 'GIT_'];
 
 function flagName(arg: string): string | undefined {
@@ -65,20 +79,30 @@ function goflagsWords(value: string): string[] {
 function checkLdflagWords(words: readonly string[], source: ProgramSetting, shown: string): void {
   for (const word of words) {
     const name = flagName(word);
-    if (name && PROGRAM_LDFLAGS.has(name)) throw refuse(source, shown, `passes -${name} to the linker, which runs or configures an external program`);
+    if (name && PROGRAM_LDFLAGS.has(name))
+      throw refuse(source, shown, `passes -${name} to the linker, which runs or configures an external program`);
   }
 }
 
 /** Go flags that would run a program (or that tsko owns), in any spelling (`-x`, `--x`, `-x=v`). */
-export function checkGoFlags(flags: readonly string[], source: (i: number) => ProgramSetting, allowPrograms: boolean): void {
+export function checkGoFlags(
+  flags: readonly string[],
+  source: (i: number) => ProgramSetting,
+  allowPrograms: boolean,
+): void {
   flags.forEach((flag, i) => {
     const name = flagName(flag);
     if (!name) return;
     if (OWNED_FLAGS.has(name)) {
-      throw new TskoError('TSKO_INVALID_ARGUMENT', `${source(i).where}: the go build flag "${flag}" is not allowed: tsko chooses the output path.`, { details: { field: source(i).field, flag } });
+      throw new TskoError(
+        'TSKO_INVALID_ARGUMENT',
+        `${source(i).where}: the go build flag "${flag}" is not allowed: tsko chooses the output path.`,
+        { details: { field: source(i).field, flag } },
+      );
     }
     if (allowPrograms) return;
-    if (PROGRAM_FLAGS.has(name)) throw refuse(source(i), flag, `would make go run or read a program or file outside the build (-${name})`);
+    if (PROGRAM_FLAGS.has(name))
+      throw refuse(source(i), flag, `would make go run or read a program or file outside the build (-${name})`);
     if (name === 'ldflags') {
       // `-ldflags=VALUE`, or `-ldflags VALUE` with the value as the next argument.
       const value = flag.includes('=') ? flag.slice(flag.indexOf('=') + 1) : (flags[i + 1] ?? '');
@@ -88,13 +112,21 @@ export function checkGoFlags(flags: readonly string[], source: (i: number) => Pr
 }
 
 /** Linker flags (one word each, as `ldflags` lists them; a word may hold several). */
-export function checkLdflags(ldflags: readonly string[], source: (i: number) => ProgramSetting, allowPrograms: boolean): void {
+export function checkLdflags(
+  ldflags: readonly string[],
+  source: (i: number) => ProgramSetting,
+  allowPrograms: boolean,
+): void {
   if (allowPrograms) return;
   for (const [i, entry] of ldflags.entries()) checkLdflagWords(entry.split(/\s+/), source(i), entry);
 }
 
 /** `KEY=value` entries: program-valued keys, and the go flags inside `GOFLAGS`. */
-export function checkBuildEnv(entries: readonly string[], source: (i: number) => ProgramSetting, allowPrograms: boolean): void {
+export function checkBuildEnv(
+  entries: readonly string[],
+  source: (i: number) => ProgramSetting,
+  allowPrograms: boolean,
+): void {
   entries.forEach((entry, i) => {
     const eq = entry.indexOf('=');
     const key = eq > 0 ? entry.slice(0, eq) : entry;
@@ -104,8 +136,15 @@ export function checkBuildEnv(entries: readonly string[], source: (i: number) =>
       return;
     }
     if (allowPrograms) return;
-    if (key === 'GOTOOLCHAIN' && value !== 'local') throw refuse(source(i), entry, 'lets go switch to (and download) another toolchain program');
-    if (key.startsWith('CGO_') && key !== 'CGO_ENABLED') throw refuse(source(i), entry, 'hands compiler or linker flags to the C toolchain, outside the go command\'s #cgo allow-list');
-    if (PROGRAM_ENV.has(key) || PROGRAM_ENV_PREFIXES.some((p) => key.startsWith(p))) throw refuse(source(i), entry, `sets ${key}, which chooses a program (or its configuration) that the build runs`);
+    if (key === 'GOTOOLCHAIN' && value !== 'local')
+      throw refuse(source(i), entry, 'lets go switch to (and download) another toolchain program');
+    if (key.startsWith('CGO_') && key !== 'CGO_ENABLED')
+      throw refuse(
+        source(i),
+        entry,
+        "hands compiler or linker flags to the C toolchain, outside the go command's #cgo allow-list",
+      );
+    if (PROGRAM_ENV.has(key) || PROGRAM_ENV_PREFIXES.some((p) => key.startsWith(p)))
+      throw refuse(source(i), entry, `sets ${key}, which chooses a program (or its configuration) that the build runs`);
   });
 }

@@ -18,7 +18,16 @@ export function goProgram(goBinary: string | undefined, env: NodeJS.ProcessEnv):
  * Go tool is `TSKO_GO_NOT_FOUND` with install advice. `onStderrLine` sees each stderr line as
  * it arrives (a cold build prints module downloads long before it ends).
  */
-export function runGo(program: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv; signal?: AbortSignal | undefined; onStderrLine?: ((line: string) => void) | undefined }): Promise<GoRun> {
+export function runGo(
+  program: string,
+  args: readonly string[],
+  options: {
+    cwd: string;
+    env: NodeJS.ProcessEnv;
+    signal?: AbortSignal | undefined;
+    onStderrLine?: ((line: string) => void) | undefined;
+  },
+): Promise<GoRun> {
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) {
       reject(abortError(options.signal));
@@ -28,7 +37,9 @@ export function runGo(program: string, args: readonly string[], options: { cwd: 
     let stdout = '';
     let stderr = '';
     const cap = 4 << 20;
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { if (stdout.length < cap) stdout += d; });
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      if (stdout.length < cap) stdout += d;
+    });
     let partial = '';
     const onLine = options.onStderrLine;
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
@@ -44,9 +55,20 @@ export function runGo(program: string, args: readonly string[], options: { cwd: 
       options.signal?.removeEventListener('abort', onAbort);
       if (err.code === 'ENOENT' && !existsSync(options.cwd)) {
         // spawn reports a missing working folder as ENOENT too: name the folder, not Go.
-        reject(new TskoError('TSKO_PATH_INVALID', `The folder to run ${program} in, ${options.cwd}, does not exist.`, { cause: err, details: { path: options.cwd } }));
+        reject(
+          new TskoError('TSKO_PATH_INVALID', `The folder to run ${program} in, ${options.cwd}, does not exist.`, {
+            cause: err,
+            details: { path: options.cwd },
+          }),
+        );
       } else if (err.code === 'ENOENT') {
-        reject(new TskoError('TSKO_GO_NOT_FOUND', `The Go tool "${program}" was not found. Install Go (e.g. apt-get install golang-go), or point KO_GO_PATH / goBinary at it.`, { cause: err }));
+        reject(
+          new TskoError(
+            'TSKO_GO_NOT_FOUND',
+            `The Go tool "${program}" was not found. Install Go (e.g. apt-get install golang-go), or point KO_GO_PATH / goBinary at it.`,
+            { cause: err },
+          ),
+        );
       } else reject(asTskoError(err, `Running ${program}`));
     });
     child.on('close', (code) => {

@@ -1,7 +1,18 @@
 import { isAbsolute, resolve } from 'node:path';
 import {
-  DEFAULT_REGISTRY, emptyImage, isAttestationPlatform, isImageManifestMediaType, MediaType, parseReference, pull,
-  type Descriptor, type Digest, type Image, type Platform, type Reference, type RegistrySession,
+  DEFAULT_REGISTRY,
+  emptyImage,
+  isAttestationPlatform,
+  isImageManifestMediaType,
+  MediaType,
+  parseReference,
+  pull,
+  type Descriptor,
+  type Digest,
+  type Image,
+  type Platform,
+  type Reference,
+  type RegistrySession,
 } from '@tsko/registry';
 import { readOciLayout } from '../sinks/oci-layout.js';
 
@@ -18,7 +29,14 @@ export interface BasePlatform {
  */
 export type ResolvedBase =
   | { kind: 'image'; name: string; image: Image }
-  | { kind: 'index'; name: string; digest: Digest; mediaType: string; annotations?: Record<string, string>; platforms: BasePlatform[] }
+  | {
+      kind: 'index';
+      name: string;
+      digest: Digest;
+      mediaType: string;
+      annotations?: Record<string, string>;
+      platforms: BasePlatform[];
+    }
   | { kind: 'scratch'; name: 'scratch' };
 
 export const SCRATCH = 'scratch';
@@ -39,13 +57,22 @@ export function parseLayoutBase(spec: string, dir: string): { path: string; tag?
  * Resolves a base image spec: `scratch`, `oci-layout://PATH[:tag]`, or a registry reference
  * (pulled through `session`; its layers stay in the registry and are mounted, not copied).
  */
-export async function resolveBase(spec: string, options: { dir: string; session: RegistrySession }): Promise<ResolvedBase> {
+export async function resolveBase(
+  spec: string,
+  options: { dir: string; session: RegistrySession },
+): Promise<ResolvedBase> {
   if (spec === SCRATCH) return { kind: 'scratch', name: SCRATCH };
   if (spec.startsWith(LAYOUT_PREFIX)) {
     const { path, tag } = parseLayoutBase(spec, options.dir);
     const entry = await readOciLayout(path, tag);
     if (entry.kind === 'image') return { kind: 'image', name: spec, image: entry.image };
-    const result: ResolvedBase = { kind: 'index', name: spec, digest: entry.descriptor.digest as Digest, mediaType: entry.descriptor.mediaType, platforms: indexPlatforms(entry.manifest.manifests, (d) => entry.load(d)) };
+    const result: ResolvedBase = {
+      kind: 'index',
+      name: spec,
+      digest: entry.descriptor.digest as Digest,
+      mediaType: entry.descriptor.mediaType,
+      platforms: indexPlatforms(entry.manifest.manifests, (d) => entry.load(d)),
+    };
     if (entry.manifest.annotations) result.annotations = entry.manifest.annotations;
     return result;
   }
@@ -54,7 +81,13 @@ export async function resolveBase(spec: string, options: { dir: string; session:
   const name = baseImageName(ref);
   if (pulled.kind === 'image') return { kind: 'image', name, image: pulled.image };
   const index = pulled.index;
-  const result: ResolvedBase = { kind: 'index', name, digest: index.digest, mediaType: index.mediaType, platforms: indexPlatforms(index.manifest.manifests, (d) => index.image(d)) };
+  const result: ResolvedBase = {
+    kind: 'index',
+    name,
+    digest: index.digest,
+    mediaType: index.mediaType,
+    platforms: indexPlatforms(index.manifest.manifests, (d) => index.image(d)),
+  };
   if (index.manifest.annotations) result.annotations = index.manifest.annotations;
   return result;
 }
@@ -80,4 +113,3 @@ function indexPlatforms(manifests: readonly Descriptor[], load: (d: Descriptor) 
 export function scratchImage(platform: Platform): Image {
   return emptyImage(platform, MediaType.OCI_MANIFEST);
 }
-

@@ -1,4 +1,14 @@
-import { appendLayers, isDockerMediaType, MediaType, withAnnotations, withConfig, type Digest, type Image, type ImageConfig, type Layer } from '@tsko/registry';
+import {
+  appendLayers,
+  isDockerMediaType,
+  MediaType,
+  withAnnotations,
+  withConfig,
+  type Digest,
+  type Image,
+  type ImageConfig,
+  type Layer,
+} from '@tsko/registry';
 import { APP_DIR } from '../layers/binary-layer.js';
 import { KODATA_ROOT } from '../layers/kodata-layer.js';
 
@@ -55,8 +65,24 @@ export function koImage(parts: KoImageParts): Image {
   // ko always writes a history time: the zero time of Go's time.Time when no epoch is set.
   const historyTime = (d: Date | undefined) => (d ? rfc3339(d) : GO_ZERO_TIME);
   let image = appendLayers(parts.base, [
-    { layer: parts.kodata, history: { author: 'tsko', created: historyTime(parts.kodataCreated), created_by: createdBy, comment: 'kodata contents, at $KO_DATA_PATH' } },
-    { layer: parts.binary, history: { author: 'tsko', created: historyTime(parts.created), created_by: createdBy, comment: `go build output, at ${appPath}` } },
+    {
+      layer: parts.kodata,
+      history: {
+        author: 'tsko',
+        created: historyTime(parts.kodataCreated),
+        created_by: createdBy,
+        comment: 'kodata contents, at $KO_DATA_PATH',
+      },
+    },
+    {
+      layer: parts.binary,
+      history: {
+        author: 'tsko',
+        created: historyTime(parts.created),
+        created_by: createdBy,
+        comment: `go build output, at ${appPath}`,
+      },
+    },
   ]);
   image = withConfig(image, (config): ImageConfig => {
     const container = { ...(config.config ?? {}) };
@@ -64,7 +90,8 @@ export function koImage(parts: KoImageParts): Image {
     delete container.Cmd;
     container.Env = [...withAppOnPath(container.Env ?? []), `KO_DATA_PATH=${KODATA_ROOT}`];
     if (parts.user !== undefined) container.User = parts.user;
-    if (parts.labels && Object.keys(parts.labels).length) container.Labels = { ...(container.Labels ?? {}), ...parts.labels };
+    if (parts.labels && Object.keys(parts.labels).length)
+      container.Labels = { ...(container.Labels ?? {}), ...parts.labels };
     const next: ImageConfig = { ...config, config: container, author: 'tsko' };
     if (parts.created) next.created = rfc3339(parts.created);
     return next;
@@ -78,4 +105,3 @@ export function koImage(parts: KoImageParts): Image {
   Object.assign(annotations, parts.annotations ?? {});
   return Object.keys(annotations).length ? withAnnotations(image, annotations) : image;
 }
-

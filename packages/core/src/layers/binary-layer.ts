@@ -44,12 +44,21 @@ export async function binaryLayer(options: BinaryLayerOptions): Promise<BuiltLay
   const contentHash = await binaryHash(options.binaryPath, options.store);
   const os = options.platform?.os ?? 'linux';
   const caps = os === 'linux' && options.capabilities ? Buffer.from(options.capabilities) : undefined;
-  const key = createHash('sha256').update(JSON.stringify([FORMAT_VERSION, contentHash, options.appName, os, caps?.toString('hex') ?? ''])).digest('hex');
+  const key = createHash('sha256')
+    .update(JSON.stringify([FORMAT_VERSION, contentHash, options.appName, os, caps?.toString('hex') ?? '']))
+    .digest('hex');
   const hit = await options.store.lookup(key);
   if (hit) return { layer: options.store.layer(hit, mediaType), cached: true };
   const { size } = await stat(options.binaryPath);
   const dir = { type: 'directory', name: 'ko-app', mode: 0o555, mtime: EPOCH } as const;
-  const file = { type: 'file', name: `${APP_DIR}/${options.appName}`, mode: 0o555, mtime: EPOCH, size, source: options.binaryPath } as const;
+  const file = {
+    type: 'file',
+    name: `${APP_DIR}/${options.appName}`,
+    mode: 0o555,
+    mtime: EPOCH,
+    size,
+    source: options.binaryPath,
+  } as const;
   const blob = await options.store.writeTarGz(
     tarStream([dir, caps ? { ...file, pax: { 'SCHILY.xattr.security.capability': caps } } : file]),
   );

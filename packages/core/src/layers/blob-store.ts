@@ -108,7 +108,11 @@ export class BlobStore {
         }),
         createWriteStream(tmp),
       );
-      const blob: LayerBlob = { digest: `sha256:${digestHash.digest('hex')}`, diffId: `sha256:${diffHash.digest('hex')}`, size };
+      const blob: LayerBlob = {
+        digest: `sha256:${digestHash.digest('hex')}`,
+        diffId: `sha256:${diffHash.digest('hex')}`,
+        size,
+      };
       await rename(tmp, this.blobPath(blob.digest));
       return blob;
     } catch (err) {
@@ -130,4 +134,3 @@ function tap(fn: (chunk: Buffer) => void): Transform {
     },
   });
 }
-

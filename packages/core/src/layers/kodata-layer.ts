@@ -33,12 +33,21 @@ export interface KodataLayerOptions {
 export async function kodataLayer(options: KodataLayerOptions): Promise<Layer> {
   const mtime = options.mtime ?? new Date(0);
   const mediaType = options.mediaType ?? MediaType.OCI_LAYER_GZIP;
-  const entries: TarEntry[] = ['/var', '/var/run', KODATA_ROOT].map((name) => ({ type: 'directory', name, mode: 0o555, mtime }));
+  const entries: TarEntry[] = ['/var', '/var/run', KODATA_ROOT].map((name) => ({
+    type: 'directory',
+    name,
+    mode: 0o555,
+    mtime,
+  }));
   const root = await realpathIfDir(options.kodataDir);
-  const items: KodataItem[] = root ? await kodataItems(root, KODATA_ROOT, mtime, await kodataAllowedRoot(root, options.allowedRoot), options.kodataDir) : [];
+  const items: KodataItem[] = root
+    ? await kodataItems(root, KODATA_ROOT, mtime, await kodataAllowedRoot(root, options.allowedRoot), options.kodataDir)
+    : [];
   entries.push(...items.map((i) => i.entry));
   const key = createHash('sha256')
-    .update(JSON.stringify([FORMAT_VERSION, mtime.getTime(), items.map((i) => [i.entry.type, i.entry.name, i.stamp ?? ''])]))
+    .update(
+      JSON.stringify([FORMAT_VERSION, mtime.getTime(), items.map((i) => [i.entry.type, i.entry.name, i.stamp ?? ''])]),
+    )
     .digest('hex');
   const hit = await options.store.lookup(key);
   if (hit) return options.store.layer(hit, mediaType);

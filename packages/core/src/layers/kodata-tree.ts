@@ -17,14 +17,27 @@ export interface KodataItem {
  * {@link kodataAllowedRoot}); elsewhere it is `TSKO_KODATA_ESCAPE`, since it would copy
  * arbitrary host files into a published image.
  */
-export async function kodataItems(realRoot: string, inImage: string, mtime: Date, allowedRoot: string, shownRoot: string): Promise<KodataItem[]> {
+export async function kodataItems(
+  realRoot: string,
+  inImage: string,
+  mtime: Date,
+  allowedRoot: string,
+  shownRoot: string,
+): Promise<KodataItem[]> {
   const out: KodataItem[] = [];
   const where = { allowedRoot, shownRoot };
   await walk(realRoot, inImage, mtime, out, new Set([realRoot]), where);
   return out;
 }
 
-async function walk(dir: string, inImage: string, mtime: Date, out: KodataItem[], visiting: Set<string>, where: { allowedRoot: string; shownRoot: string }): Promise<void> {
+async function walk(
+  dir: string,
+  inImage: string,
+  mtime: Date,
+  out: KodataItem[],
+  visiting: Set<string>,
+  where: { allowedRoot: string; shownRoot: string },
+): Promise<void> {
   const names = (await readdir(dir)).sort(byteOrder);
   for (const name of names) {
     const hostPath = join(dir, name);
@@ -34,7 +47,11 @@ async function walk(dir: string, inImage: string, mtime: Date, out: KodataItem[]
     const info = await stat(target, { bigint: true });
     if (info.isDirectory()) {
       if (visiting.has(target)) {
-        throw new TskoError('TSKO_KODATA_ESCAPE', `kodata symlink ${relative(where.shownRoot, hostPath)} makes a cycle; remove it.`, { details: { path: hostPath } });
+        throw new TskoError(
+          'TSKO_KODATA_ESCAPE',
+          `kodata symlink ${relative(where.shownRoot, hostPath)} makes a cycle; remove it.`,
+          { details: { path: hostPath } },
+        );
       }
       out.push({ entry: { type: 'directory', name: imagePath, mode: 0o555, mtime } });
       visiting.add(target);
@@ -42,7 +59,10 @@ async function walk(dir: string, inImage: string, mtime: Date, out: KodataItem[]
       visiting.delete(target);
     } else if (info.isFile()) {
       const stamp = [info.dev, info.ino, info.size, info.mtimeNs, info.ctimeNs].join(':');
-      out.push({ entry: { type: 'file', name: imagePath, mode: 0o555, mtime, size: Number(info.size), source: target }, stamp });
+      out.push({
+        entry: { type: 'file', name: imagePath, mode: 0o555, mtime, size: Number(info.size), source: target },
+        stamp,
+      });
     }
     // Sockets, FIFOs and devices are skipped: they have no content to ship.
   }
@@ -53,7 +73,11 @@ async function resolveLink(hostPath: string, where: { allowedRoot: string; shown
   try {
     target = await realpath(hostPath);
   } catch (cause) {
-    throw new TskoError('TSKO_KODATA_ESCAPE', `kodata symlink ${relative(where.shownRoot, hostPath)} points at nothing; fix or remove it.`, { cause, details: { path: hostPath } });
+    throw new TskoError(
+      'TSKO_KODATA_ESCAPE',
+      `kodata symlink ${relative(where.shownRoot, hostPath)} points at nothing; fix or remove it.`,
+      { cause, details: { path: hostPath } },
+    );
   }
   if (!withinRoot(target, where.allowedRoot)) {
     throw new TskoError(

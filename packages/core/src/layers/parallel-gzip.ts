@@ -27,7 +27,10 @@ const HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 3]);
  * Streaming: at most `inFlight` chunks are read ahead, so memory stays bounded and a slow
  * consumer holds the producer back.
  */
-export async function* parallelGzip(source: AsyncIterable<Buffer | Uint8Array>, inFlight = defaultInFlight()): AsyncGenerator<Buffer> {
+export async function* parallelGzip(
+  source: AsyncIterable<Buffer | Uint8Array>,
+  inFlight = defaultInFlight(),
+): AsyncGenerator<Buffer> {
   yield HEADER;
   const pending: Promise<Buffer>[] = [];
   let crc = 0;
@@ -85,7 +88,11 @@ function defaultInFlight(): number {
 }
 
 function deflateChunk(chunk: Buffer, previous: Buffer | undefined, last: boolean): Promise<Buffer> {
-  const options: ZlibOptions = { level: GZIP_LEVEL, chunkSize: OUTPUT_SIZE, finishFlush: last ? constants.Z_FINISH : constants.Z_SYNC_FLUSH };
+  const options: ZlibOptions = {
+    level: GZIP_LEVEL,
+    chunkSize: OUTPUT_SIZE,
+    finishFlush: last ? constants.Z_FINISH : constants.Z_SYNC_FLUSH,
+  };
   if (previous) options.dictionary = previous.subarray(Math.max(0, previous.length - WINDOW));
   return new Promise((resolve, reject) => deflateRaw(chunk, options, (err, out) => (err ? reject(err) : resolve(out))));
 }

@@ -5,7 +5,12 @@ import { tarChunks } from '@tsko/registry';
 export type TarEntry =
   | { type: 'directory'; name: string; mode: number; mtime: Date }
   | {
-      type: 'file'; name: string; mode: number; mtime: Date; size: number; source: string;
+      type: 'file';
+      name: string;
+      mode: number;
+      mtime: Date;
+      size: number;
+      source: string;
       /** Extra PAX records with raw byte values, e.g. `SCHILY.xattr.security.capability`. */
       pax?: Readonly<Record<string, Uint8Array>>;
     };
@@ -16,9 +21,23 @@ export type TarEntry =
  */
 export function tarStream(entries: readonly TarEntry[]): Readable {
   return Readable.from(
-    tarChunks(entries.map((e) => (e.type === 'directory'
-      ? { ...e, uid: 0, gid: 0 }
-      : { type: 'file', name: e.name, mode: e.mode, mtime: e.mtime, uid: 0, gid: 0, size: e.size, content: { path: e.source }, ...(e.pax ? { pax: e.pax } : {}) }))),
+    tarChunks(
+      entries.map((e) =>
+        e.type === 'directory'
+          ? { ...e, uid: 0, gid: 0 }
+          : {
+              type: 'file',
+              name: e.name,
+              mode: e.mode,
+              mtime: e.mtime,
+              uid: 0,
+              gid: 0,
+              size: e.size,
+              content: { path: e.source },
+              ...(e.pax ? { pax: e.pax } : {}),
+            },
+      ),
+    ),
     { objectMode: false },
   );
 }

@@ -70,8 +70,14 @@ export function consoleReporter(options: ConsoleReporterOptions = {}): ConsoleRe
   const goOutput = options.goOutput ?? true;
   const started = Date.now();
   const totals: Omit<ReporterTotals, 'durationMs'> = {
-    images: 0, platformBuilds: 0, pushed: [], retries: 0, manifests: 0,
-    uploaded: { blobs: 0, bytes: 0 }, mounted: { blobs: 0, bytes: 0 }, skipped: { blobs: 0, bytes: 0 },
+    images: 0,
+    platformBuilds: 0,
+    pushed: [],
+    retries: 0,
+    manifests: 0,
+    uploaded: { blobs: 0, bytes: 0 },
+    mounted: { blobs: 0, bytes: 0 },
+    skipped: { blobs: 0, bytes: 0 },
   };
   const status = tty ? new StatusLine(stream) : undefined;
   const line = (text: string) => (status ? status.print(text) : stream.write(`${text}\n`));
@@ -145,7 +151,8 @@ function count(bucket: { blobs: number; bytes: number }, size: number): void {
 }
 
 function summaryLines(t: ReporterTotals): string[] {
-  const blobs = (b: { blobs: number; bytes: number }) => `${b.blobs} blob${b.blobs === 1 ? '' : 's'} (${formatBytes(b.bytes)})`;
+  const blobs = (b: { blobs: number; bytes: number }) =>
+    `${b.blobs} blob${b.blobs === 1 ? '' : 's'} (${formatBytes(b.bytes)})`;
   const lines = [
     `summary   built ${t.images} image${t.images === 1 ? '' : 's'} (${t.platformBuilds} platform build${t.platformBuilds === 1 ? '' : 's'}) in ${formatDuration(t.durationMs)}`,
     `summary   uploaded ${blobs(t.uploaded)}, mounted ${blobs(t.mounted)}, skipped ${blobs(t.skipped)} already there, ${t.manifests} manifest${t.manifests === 1 ? '' : 's'}${t.retries ? `, ${t.retries} retr${t.retries === 1 ? 'y' : 'ies'}` : ''}`,

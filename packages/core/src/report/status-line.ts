@@ -51,7 +51,9 @@ export class StatusLine {
     for (const [key, b] of this.inFlight) {
       bytes += b.bytes;
       size += b.size;
-      parts.push(`${shortDigest(key.slice(key.indexOf('@') + 1))} ${Math.floor((100 * b.bytes) / Math.max(b.size, 1))}%`);
+      parts.push(
+        `${shortDigest(key.slice(key.indexOf('@') + 1))} ${Math.floor((100 * b.bytes) / Math.max(b.size, 1))}%`,
+      );
     }
     const text = `uploading ${this.inFlight.size} blob${this.inFlight.size === 1 ? '' : 's'}: ${formatBytes(bytes)} / ${formatBytes(size)}  ${parts.join('  ')}`;
     const width = (this.stream.columns ?? 80) - 1;

@@ -29,12 +29,20 @@ export type SbomAttachment = 'referrers' | 'tag' | 'both';
  * referrers from a registry without the API is `TSKO_REFERRERS_UNSUPPORTED`: the SBOM would
  * be pushed but nobody could find it.
  */
-export async function chooseAttachment(asked: SbomAttachment | undefined, repository: string, supportsReferrers: () => Promise<boolean>): Promise<SbomAttachment> {
+export async function chooseAttachment(
+  asked: SbomAttachment | undefined,
+  repository: string,
+  supportsReferrers: () => Promise<boolean>,
+): Promise<SbomAttachment> {
   if (asked === 'tag') return 'tag';
   const supported = await supportsReferrers();
   if (!asked) return supported ? 'referrers' : 'tag';
   if (!supported) {
-    throw new TskoError('TSKO_REFERRERS_UNSUPPORTED', `sbomAttachment: '${asked}' needs the OCI 1.1 referrers API, but ${repository} answered GET /v2/…/referrers/<digest> with 404. Use sbomAttachment: 'tag', or leave it unset to pick what the registry supports.`, { details: { repository } });
+    throw new TskoError(
+      'TSKO_REFERRERS_UNSUPPORTED',
+      `sbomAttachment: '${asked}' needs the OCI 1.1 referrers API, but ${repository} answered GET /v2/…/referrers/<digest> with 404. Use sbomAttachment: 'tag', or leave it unset to pick what the registry supports.`,
+      { details: { repository } },
+    );
   }
   return asked;
 }

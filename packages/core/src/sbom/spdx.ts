@@ -1,4 +1,11 @@
-import { formatPlatform, parseReference, type Digest, type Image, type ImageIndex, type Platform } from '@tsko/registry';
+import {
+  formatPlatform,
+  parseReference,
+  type Digest,
+  type Image,
+  type ImageIndex,
+  type Platform,
+} from '@tsko/registry';
 
 /** One module line of `go version -m`. */
 export interface GoModule {
@@ -74,7 +81,8 @@ function query(pairs: [string, string][]): string {
   const q = new URLSearchParams([...pairs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   return q.toString();
 }
-const ociPurl = (kind: 'image' | 'index', digest: string, pairs: [string, string][]) => `pkg:oci/${kind}@${digest}${pairs.length ? `?${query(pairs)}` : ''}`;
+const ociPurl = (kind: 'image' | 'index', digest: string, pairs: [string, string][]) =>
+  `pkg:oci/${kind}@${digest}${pairs.length ? `?${query(pairs)}` : ''}`;
 
 /** purl-spec for golang lower-cases the first two path elements (ko's goRef). */
 function goPurl(m: GoModule): string {
@@ -84,7 +92,15 @@ function goPurl(m: GoModule): string {
 }
 
 /** A package with ko's fixed fields, keys in the order Go's encoder writes them. */
-function pkg(fields: { SPDXID: string; name: string; versionInfo?: string; downloadLocation?: string; primaryPackagePurpose?: string; checksums?: Package['checksums']; purl: string }): Package {
+function pkg(fields: {
+  SPDXID: string;
+  name: string;
+  versionInfo?: string;
+  downloadLocation?: string;
+  primaryPackagePurpose?: string;
+  checksums?: Package['checksums'];
+  purl: string;
+}): Package {
   const out: Package = {
     SPDXID: fields.SPDXID,
     name: fields.name,
@@ -125,7 +141,9 @@ function document(digest: string, created: string, packages: Package[], relation
     ...(relationships.length ? { relationships } : {}),
   };
   // Go's encoder escapes <, > and & in strings; so do we, for identical bytes.
-  return Buffer.from(`${JSON.stringify(doc, null, 2).replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`)}\n`);
+  return Buffer.from(
+    `${JSON.stringify(doc, null, 2).replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`)}\n`,
+  );
 }
 
 /**
@@ -133,7 +151,10 @@ function document(digest: string, created: string, packages: Package[], relation
  * subject's base annotations; nothing when they are missing or the name is not a registry
  * reference (an `oci-layout://` base).
  */
-function basePackage(annotations: Readonly<Record<string, string>> | undefined, subject: Digest): { pkg: Package; rel: Relationship } | undefined {
+function basePackage(
+  annotations: Readonly<Record<string, string>> | undefined,
+  subject: Digest,
+): { pkg: Package; rel: Relationship } | undefined {
   const name = annotations?.[BASE_NAME];
   const digest = annotations?.[BASE_DIGEST];
   if (!name || !digest) return undefined;
@@ -156,7 +177,13 @@ function basePackage(annotations: Readonly<Record<string, string>> | undefined, 
   if (tag && at === -1) pairs.push(['tag', tag]);
   const id = ociPackageId(digest);
   return {
-    pkg: pkg({ SPDXID: id, name: `${repository}@${digest}`, versionInfo: name, checksums: [{ algorithm: 'SHA256', checksumValue: hex(digest) }], purl: ociPurl('image', digest, pairs) }),
+    pkg: pkg({
+      SPDXID: id,
+      name: `${repository}@${digest}`,
+      versionInfo: name,
+      checksums: [{ algorithm: 'SHA256', checksumValue: hex(digest) }],
+      purl: ociPurl('image', digest, pairs),
+    }),
     rel: { spdxElementId: ociPackageId(subject), relationshipType: 'DESCENDANT_OF', relatedSpdxElement: id },
   };
 }
@@ -170,8 +197,17 @@ function basePackage(annotations: Readonly<Record<string, string>> | undefined, 
 export function imageSpdx(image: Image, buildInfo: string): Buffer {
   const info = parseBuildInfo(buildInfo);
   const id = ociPackageId(image.digest);
-  const packages: Package[] = [pkg({ SPDXID: id, name: image.digest, primaryPackagePurpose: 'CONTAINER', purl: ociPurl('image', image.digest, [['mediaType', image.mediaType]]) })];
-  const relationships: Relationship[] = [{ spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: id }];
+  const packages: Package[] = [
+    pkg({
+      SPDXID: id,
+      name: image.digest,
+      primaryPackagePurpose: 'CONTAINER',
+      purl: ociPurl('image', image.digest, [['mediaType', image.mediaType]]),
+    }),
+  ];
+  const relationships: Relationship[] = [
+    { spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: id },
+  ];
   const base = basePackage(image.manifest.annotations, image.digest);
   if (base) {
     packages.push(base.pkg);
@@ -184,7 +220,13 @@ export function imageSpdx(image: Image, buildInfo: string): Buffer {
   for (const dep of info.deps) {
     const depId = modulePackageId(dep);
     relationships.push({ spdxElementId: mainId, relationshipType: 'DEPENDS_ON', relatedSpdxElement: depId });
-    const fields: Parameters<typeof pkg>[0] = { SPDXID: depId, name: dep.path, versionInfo: dep.version, downloadLocation: `https://proxy.golang.org/${dep.path}/@v/${dep.version}.zip`, purl: goPurl(dep) };
+    const fields: Parameters<typeof pkg>[0] = {
+      SPDXID: depId,
+      name: dep.path,
+      versionInfo: dep.version,
+      downloadLocation: `https://proxy.golang.org/${dep.path}/@v/${dep.version}.zip`,
+      purl: goPurl(dep),
+    };
     if (dep.sum) fields.checksums = [{ algorithm: 'SHA256', checksumValue: h1ToHex(dep.sum) }];
     packages.push(pkg(fields));
   }
@@ -198,7 +240,15 @@ export function imageSpdx(image: Image, buildInfo: string): Buffer {
  */
 export function indexSpdx(index: ImageIndex): Buffer {
   const id = ociPackageId(index.digest);
-  const packages: Package[] = [pkg({ SPDXID: id, name: index.digest, primaryPackagePurpose: 'CONTAINER', checksums: [{ algorithm: 'SHA256', checksumValue: hex(index.digest) }], purl: ociPurl('index', index.digest, [['mediaType', index.mediaType]]) })];
+  const packages: Package[] = [
+    pkg({
+      SPDXID: id,
+      name: index.digest,
+      primaryPackagePurpose: 'CONTAINER',
+      checksums: [{ algorithm: 'SHA256', checksumValue: hex(index.digest) }],
+      purl: ociPurl('index', index.digest, [['mediaType', index.mediaType]]),
+    }),
+  ];
   const relationships: Relationship[] = [];
   const base = basePackage(index.manifest.annotations, index.digest);
   if (base) {
@@ -207,7 +257,11 @@ export function indexSpdx(index: ImageIndex): Buffer {
   }
   for (const d of index.manifest.manifests) {
     const platform = d.platform as Platform | undefined;
-    relationships.push({ spdxElementId: id, relationshipType: 'VARIANT_OF', relatedSpdxElement: ociPackageId(d.digest) });
+    relationships.push({
+      spdxElementId: id,
+      relationshipType: 'VARIANT_OF',
+      relatedSpdxElement: ociPackageId(d.digest),
+    });
     const pairs: [string, string][] = [['mediaType', d.mediaType]];
     if (platform) {
       pairs.push(['arch', platform.architecture], ['os', platform.os]);
@@ -215,7 +269,13 @@ export function indexSpdx(index: ImageIndex): Buffer {
       if (platform['os.version']) pairs.push(['os-version', platform['os.version']]);
       for (const feature of platform['os.features'] ?? []) pairs.push(['os-feature', feature]);
     }
-    const fields: Parameters<typeof pkg>[0] = { SPDXID: ociPackageId(d.digest), name: d.digest, primaryPackagePurpose: 'CONTAINER', checksums: [{ algorithm: 'SHA256', checksumValue: hex(d.digest) }], purl: ociPurl('image', d.digest, pairs) };
+    const fields: Parameters<typeof pkg>[0] = {
+      SPDXID: ociPackageId(d.digest),
+      name: d.digest,
+      primaryPackagePurpose: 'CONTAINER',
+      checksums: [{ algorithm: 'SHA256', checksumValue: hex(d.digest) }],
+      purl: ociPurl('image', d.digest, pairs),
+    };
     if (platform) fields.versionInfo = formatPlatform(platform);
     packages.push(pkg(fields));
   }

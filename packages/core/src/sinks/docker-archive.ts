@@ -4,7 +4,17 @@ import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pack } from 'tar-stream';
-import { fileSystemError, formatPlatform, guarded, hostPlatform, TskoError, platformMatches, type Image, type ImageIndex, type Platform } from '@tsko/registry';
+import {
+  fileSystemError,
+  formatPlatform,
+  guarded,
+  hostPlatform,
+  TskoError,
+  platformMatches,
+  type Image,
+  type ImageIndex,
+  type Platform,
+} from '@tsko/registry';
 
 /** One image of a docker archive and the names (`repo:tag`) it loads as. */
 export interface ArchiveEntry {
@@ -18,7 +28,12 @@ export interface ArchiveEntry {
  * `<tag>-<os>-<arch>[-<variant>]`, and the child for `preferred` (default: this machine's
  * platform, else the first) also gets the plain tags, so `docker run repo:tag` just works.
  */
-export function archiveEntries(node: Image | ImageIndex, repository: string, tags: readonly string[], preferred: Platform = { ...hostPlatform(), os: 'linux' }): ArchiveEntry[] {
+export function archiveEntries(
+  node: Image | ImageIndex,
+  repository: string,
+  tags: readonly string[],
+  preferred: Platform = { ...hostPlatform(), os: 'linux' },
+): ArchiveEntry[] {
   if (node.kind === 'image') return [{ image: node, repoTags: tags.map((t) => `${repository}:${t}`) }];
   const children = node.children.filter((c): c is { image: Image; platform?: Platform } => c.image.kind === 'image');
   const chosen = children.find((c) => platformMatches(preferred, c.platform ?? c.image.platform)) ?? children[0];
@@ -40,7 +55,10 @@ export function dockerArchiveStream(entries: readonly ArchiveEntry[], signal?: A
     try {
       const written = new Set<string>();
       const manifest: { Config: string; RepoTags: string[]; Layers: string[] }[] = [];
-      const add = (name: string, body: Buffer) => new Promise<void>((resolve, reject) => p.entry({ name, mode: 0o644, mtime: new Date(0) }, body, (err) => (err ? reject(err) : resolve())));
+      const add = (name: string, body: Buffer) =>
+        new Promise<void>((resolve, reject) =>
+          p.entry({ name, mode: 0o644, mtime: new Date(0) }, body, (err) => (err ? reject(err) : resolve())),
+        );
       for (const { image, repoTags } of entries) {
         const configName = `${image.manifest.config.digest.slice('sha256:'.length)}.json`;
         if (!written.has(configName)) {
@@ -68,13 +86,25 @@ export function dockerArchiveStream(entries: readonly ArchiveEntry[], signal?: A
 }
 
 /** Writes a docker archive file atomically (a failed write leaves no half file). */
-export function writeDockerArchive(path: string, entries: readonly ArchiveEntry[], signal?: AbortSignal): Promise<void> {
+export function writeDockerArchive(
+  path: string,
+  entries: readonly ArchiveEntry[],
+  signal?: AbortSignal,
+): Promise<void> {
   return guarded(`Writing tarball ${path}`, () => writeArchive(path, entries, signal));
 }
 
-async function writeArchive(path: string, entries: readonly ArchiveEntry[], signal: AbortSignal | undefined): Promise<void> {
+async function writeArchive(
+  path: string,
+  entries: readonly ArchiveEntry[],
+  signal: AbortSignal | undefined,
+): Promise<void> {
   if ((await stat(path).catch(() => undefined))?.isDirectory()) {
-    throw new TskoError('TSKO_PATH_INVALID', `Tarball path ${path} is a folder; name a file such as ${path.replace(/\/+$/, '')}/image.tar.`, { details: { path } });
+    throw new TskoError(
+      'TSKO_PATH_INVALID',
+      `Tarball path ${path} is a folder; name a file such as ${path.replace(/\/+$/, '')}/image.tar.`,
+      { details: { path } },
+    );
   }
   await mkdir(dirname(path), { recursive: true }).catch((err: unknown) => {
     throw fileSystemError(err, 'Tarball folder', dirname(path));

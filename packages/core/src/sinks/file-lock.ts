@@ -21,14 +21,16 @@ const queues = new Map<string, Promise<unknown>>();
 export function withFileLock<T>(lockPath: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
   const key = resolve(lockPath);
   const previous = queues.get(key) ?? Promise.resolve();
-  const run = previous.catch(() => undefined).then(async () => {
-    await acquire(key, signal);
-    try {
-      return await fn();
-    } finally {
-      await rm(key, { force: true });
-    }
-  });
+  const run = previous
+    .catch(() => undefined)
+    .then(async () => {
+      await acquire(key, signal);
+      try {
+        return await fn();
+      } finally {
+        await rm(key, { force: true });
+      }
+    });
   const tail = run.catch(() => undefined);
   queues.set(key, tail);
   void tail.then(() => {
@@ -54,7 +56,11 @@ async function acquire(lockPath: string, signal: AbortSignal | undefined): Promi
       continue;
     }
     if (Date.now() - started > WAIT_MS) {
-      throw new TskoError('TSKO_LOCKED', `${lockPath} has been held by another writer for over ${WAIT_MS / 1000} s. If no tsko process is writing there, delete the file.`, { details: { path: lockPath } });
+      throw new TskoError(
+        'TSKO_LOCKED',
+        `${lockPath} has been held by another writer for over ${WAIT_MS / 1000} s. If no tsko process is writing there, delete the file.`,
+        { details: { path: lockPath } },
+      );
     }
     await sleep(Math.min(100, 5 + attempt * 5) + Math.random() * 10);
   }

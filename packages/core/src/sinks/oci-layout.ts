@@ -4,8 +4,25 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import {
-  canonicalJsonBytes, DigestVerifier, fileSystemError, guarded, Image, type ImageIndex, isForeignLayer, isIndexMediaType, isTskoError, MediaType,
-  parseImageManifest, parseIndexManifest, streamLayer, TskoError, verifyBytes, type Descriptor, type Digest, type ImageIndexManifest, type Layer,
+  canonicalJsonBytes,
+  DigestVerifier,
+  fileSystemError,
+  guarded,
+  Image,
+  type ImageIndex,
+  isForeignLayer,
+  isIndexMediaType,
+  isTskoError,
+  MediaType,
+  parseImageManifest,
+  parseIndexManifest,
+  streamLayer,
+  TskoError,
+  verifyBytes,
+  type Descriptor,
+  type Digest,
+  type ImageIndexManifest,
+  type Layer,
 } from '@tsko/registry';
 import { withFileLock } from './file-lock.js';
 
@@ -33,7 +50,11 @@ async function writeBlob(root: string, digest: string, open: () => Promise<Reada
   const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   try {
     // Verify while copying: a layout must never hold a blob under the wrong name.
-    await pipeline(await open(), new DigestVerifier(digest as Digest, undefined, `Blob ${digest}`), createWriteStream(tmp));
+    await pipeline(
+      await open(),
+      new DigestVerifier(digest as Digest, undefined, `Blob ${digest}`),
+      createWriteStream(tmp),
+    );
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });
@@ -78,13 +99,18 @@ async function existingIndex(root: string): Promise<ImageIndexManifest> {
   try {
     bytes = await readFile(file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { schemaVersion: 2, mediaType: MediaType.OCI_INDEX, manifests: [] };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      return { schemaVersion: 2, mediaType: MediaType.OCI_INDEX, manifests: [] };
     throw fileSystemError(err, 'OCI layout index', file);
   }
   try {
     return parseIndexManifest(bytes, file);
   } catch (cause) {
-    throw new TskoError('TSKO_LAYOUT_INVALID', `${file} is not a valid OCI index (${isTskoError(cause) ? cause.message : String(cause)}); tsko will not replace it, since that would orphan what it lists. Repair or remove it, or write to another folder.`, { cause, details: { file } });
+    throw new TskoError(
+      'TSKO_LAYOUT_INVALID',
+      `${file} is not a valid OCI index (${isTskoError(cause) ? cause.message : String(cause)}); tsko will not replace it, since that would orphan what it lists. Repair or remove it, or write to another folder.`,
+      { cause, details: { file } },
+    );
   }
 }
 
@@ -95,11 +121,21 @@ async function existingIndex(root: string): Promise<ImageIndexManifest> {
  * process or others) each keep their entry: index.json is read, changed and replaced under a
  * lock (`index.json.lock`), by rename from a uniquely named temporary file.
  */
-export function writeOciLayout(root: string, node: Image | ImageIndex, tag?: string, signal?: AbortSignal): Promise<Descriptor> {
+export function writeOciLayout(
+  root: string,
+  node: Image | ImageIndex,
+  tag?: string,
+  signal?: AbortSignal,
+): Promise<Descriptor> {
   return guarded(`Writing OCI layout ${root}`, () => writeLayout(root, node, tag, signal));
 }
 
-async function writeLayout(root: string, node: Image | ImageIndex, tag: string | undefined, signal: AbortSignal | undefined): Promise<Descriptor> {
+async function writeLayout(
+  root: string,
+  node: Image | ImageIndex,
+  tag: string | undefined,
+  signal: AbortSignal | undefined,
+): Promise<Descriptor> {
   try {
     await mkdir(join(root, 'blobs', 'sha256'), { recursive: true });
   } catch (err) {
@@ -110,17 +146,21 @@ async function writeLayout(root: string, node: Image | ImageIndex, tag: string |
   await writeTree(root, node);
   const descriptor: Descriptor = node.descriptor();
   if (tag) descriptor.annotations = { [REF_NAME]: tag };
-  await withFileLock(join(root, 'index.json.lock'), async () => {
-    const marker = join(root, 'oci-layout');
-    if (!(await exists(marker))) await replaceFile(marker, '{"imageLayoutVersion":"1.0.0"}');
-    const index = await existingIndex(root);
-    const manifests = index.manifests.filter((d) => {
-      const name = d.annotations?.[REF_NAME];
-      return tag ? name !== tag : !(name === undefined && d.digest === node.digest);
-    });
-    manifests.push(descriptor);
-    await replaceFile(join(root, 'index.json'), canonicalJsonBytes({ ...index, manifests }));
-  }, signal);
+  await withFileLock(
+    join(root, 'index.json.lock'),
+    async () => {
+      const marker = join(root, 'oci-layout');
+      if (!(await exists(marker))) await replaceFile(marker, '{"imageLayoutVersion":"1.0.0"}');
+      const index = await existingIndex(root);
+      const manifests = index.manifests.filter((d) => {
+        const name = d.annotations?.[REF_NAME];
+        return tag ? name !== tag : !(name === undefined && d.digest === node.digest);
+      });
+      manifests.push(descriptor);
+      await replaceFile(join(root, 'index.json'), canonicalJsonBytes({ ...index, manifests }));
+    },
+    signal,
+  );
   return descriptor;
 }
 
@@ -131,7 +171,13 @@ async function readLayoutIndex(root: string): Promise<ImageIndexManifest> {
 /** An entry of a layout resolved to an image, or to an index whose children load on demand. */
 export type LayoutEntry =
   | { kind: 'image'; image: Image; descriptor: Descriptor }
-  | { kind: 'index'; manifest: ImageIndexManifest; rawManifest: Buffer; descriptor: Descriptor; load(child: Descriptor): Promise<Image> };
+  | {
+      kind: 'index';
+      manifest: ImageIndexManifest;
+      rawManifest: Buffer;
+      descriptor: Descriptor;
+      load(child: Descriptor): Promise<Image>;
+    };
 
 /**
  * Reads an entry of an OCI layout: the one named `tag`, or the only entry when no tag is
@@ -146,17 +192,32 @@ async function readLayout(root: string, tag: string | undefined): Promise<Layout
   try {
     index = await readLayoutIndex(root);
   } catch (cause) {
-    throw new TskoError('TSKO_NOT_FOUND', `${root} is not an OCI image layout (no readable index.json).`, { cause, details: { path: root } });
+    throw new TskoError('TSKO_NOT_FOUND', `${root} is not an OCI image layout (no readable index.json).`, {
+      cause,
+      details: { path: root },
+    });
   }
   const candidates = tag ? index.manifests.filter((d) => d.annotations?.[REF_NAME] === tag) : index.manifests;
   if (candidates.length !== 1) {
     const names = index.manifests.map((d) => d.annotations?.[REF_NAME] ?? d.digest).join(', ');
-    throw new TskoError('TSKO_NOT_FOUND', tag ? `OCI layout ${root} has no entry named "${tag}" (it has: ${names || 'nothing'}).` : `OCI layout ${root} has ${index.manifests.length} entries (${names}); name one with oci-layout://${root}:<tag>.`, { details: { path: root } });
+    throw new TskoError(
+      'TSKO_NOT_FOUND',
+      tag
+        ? `OCI layout ${root} has no entry named "${tag}" (it has: ${names || 'nothing'}).`
+        : `OCI layout ${root} has ${index.manifests.length} entries (${names}); name one with oci-layout://${root}:<tag>.`,
+      { details: { path: root } },
+    );
   }
   const descriptor = candidates[0]!;
   const raw = await readBlob(root, descriptor.digest as Digest);
   if (isIndexMediaType(descriptor.mediaType)) {
-    return { kind: 'index', manifest: parseIndexManifest(raw, `${root} index`), rawManifest: raw, descriptor, load: (child) => loadImage(root, child.digest as Digest) };
+    return {
+      kind: 'index',
+      manifest: parseIndexManifest(raw, `${root} index`),
+      rawManifest: raw,
+      descriptor,
+      load: (child) => loadImage(root, child.digest as Digest),
+    };
   }
   return { kind: 'image', image: await imageFromRaw(root, raw), descriptor };
 }
@@ -180,13 +241,23 @@ async function imageFromRaw(root: string, raw: Buffer): Promise<Image> {
   // Schema first: the config digest becomes a file path next, and must not be sha256:../../x.
   const configDigest = parseImageManifest(raw, `Image in ${root}`).config.digest as Digest;
   const config = await readBlob(root, configDigest);
-  return Image.fromManifest(raw, config, (d, diffId): Layer => {
-    const id: Parameters<typeof streamLayer>[0] = { digest: d.digest as Digest, diffId, size: d.size, mediaType: d.mediaType };
-    if (d.annotations) id.annotations = d.annotations;
-    return streamLayer(id, async () => {
-      const verifier = new DigestVerifier(d.digest as Digest, d.size, `Blob ${d.digest} in ${root}`);
-      pipeline(createReadStream(blobPath(root, d.digest)), verifier).catch(() => undefined);
-      return verifier;
-    });
-  }, `Image in ${root}`);
+  return Image.fromManifest(
+    raw,
+    config,
+    (d, diffId): Layer => {
+      const id: Parameters<typeof streamLayer>[0] = {
+        digest: d.digest as Digest,
+        diffId,
+        size: d.size,
+        mediaType: d.mediaType,
+      };
+      if (d.annotations) id.annotations = d.annotations;
+      return streamLayer(id, async () => {
+        const verifier = new DigestVerifier(d.digest as Digest, d.size, `Blob ${d.digest} in ${root}`);
+        pipeline(createReadStream(blobPath(root, d.digest)), verifier).catch(() => undefined);
+        return verifier;
+      });
+    },
+    `Image in ${root}`,
+  );
 }

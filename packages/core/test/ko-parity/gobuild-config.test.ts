@@ -29,7 +29,8 @@ describe('ko pkg/build/gobuild_test.go: build settings reach go build (real Go)'
   let work: string;
   let app: string;
   let indexBase: string;
-  const git = (...args: string[]) => runOk('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { cwd: app });
+  const git = (...args: string[]) =>
+    runOk('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { cwd: app });
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'tsko-ko-gobuild-'));
     app = join(work, 'printer');
@@ -39,8 +40,16 @@ describe('ko pkg/build/gobuild_test.go: build settings reach go build (real Go)'
     await git('commit', '-qm', 'fixture');
     await git('tag', 'v0.0.1');
     indexBase = join(work, 'index-base');
-    const platforms = [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64' }, { os: 'windows', architecture: 'amd64' }];
-    await writeOciLayout(indexBase, ImageIndex.create(await Promise.all(platforms.map(async (p) => ({ image: await baseImage(p) })))), 'v1');
+    const platforms = [
+      { os: 'linux', architecture: 'amd64' },
+      { os: 'linux', architecture: 'arm64' },
+      { os: 'windows', architecture: 'amd64' },
+    ];
+    await writeOciLayout(
+      indexBase,
+      ImageIndex.create(await Promise.all(platforms.map(async (p) => ({ image: await baseImage(p) })))),
+      'v1',
+    );
   });
   after(() => rm(work, { recursive: true, force: true }));
 
@@ -51,7 +60,14 @@ describe('ko pkg/build/gobuild_test.go: build settings reach go build (real Go)'
     await git('commit', '-qm', 'config', '--allow-empty');
   };
   const env = (extra: NodeJS.ProcessEnv = {}) => testEnvironment({ GOFLAGS: '-mod=mod -buildvcs=false', ...extra });
-  const opts = (extra: Record<string, unknown> = {}) => ({ dir: app, baseImage: 'scratch', platforms: ['linux/amd64'], cacheDir: join(work, 'cache'), environment: env(), ...extra });
+  const opts = (extra: Record<string, unknown> = {}) => ({
+    dir: app,
+    baseImage: 'scratch',
+    platforms: ['linux/amd64'],
+    cacheDir: join(work, 'cache'),
+    environment: env(),
+    ...extra,
+  });
 
   let unpacked = 0;
   /** Extracts the binary layer with GNU tar (an independent reader) and returns its folder. */
@@ -69,15 +85,17 @@ describe('ko pkg/build/gobuild_test.go: build settings reach go build (real Go)'
   };
 
   it('TestCreateTemplateData: git facts, SOURCE_DATE_EPOCH as .Date/.Timestamp, the build env in .Env, the target in .GoEnv', async () => {
-    await koYaml([
-      'defaultEnv: FOO=bar',
-      'defaultLdflags:',
-      '- -X main.a={{.Env.FOO}}|{{.Git.Tag}}|{{.Git.Branch}}|{{.Git.TreeState}}|{{len .Git.FullCommit}}',
-      '- -X main.b={{.Date}}|{{.Timestamp}}',
-      '- -X main.c={{.GoEnv.GOOS}}/{{.GoEnv.GOARCH}}|{{.Env.GOARCH}}|{{.Env.CGO_ENABLED}}|{{.Env.LDFLAGS}}',
-      '- "-X main.d={{if .Git.IsDirty}}dirty{{else}}clean{{end}}  {{- /* trim markers and comments */ -}}"',
-      '',
-    ].join('\n'));
+    await koYaml(
+      [
+        'defaultEnv: FOO=bar',
+        'defaultLdflags:',
+        '- -X main.a={{.Env.FOO}}|{{.Git.Tag}}|{{.Git.Branch}}|{{.Git.TreeState}}|{{len .Git.FullCommit}}',
+        '- -X main.b={{.Date}}|{{.Timestamp}}',
+        '- -X main.c={{.GoEnv.GOOS}}/{{.GoEnv.GOARCH}}|{{.Env.GOARCH}}|{{.Env.CGO_ENABLED}}|{{.Env.LDFLAGS}}',
+        '- "-X main.d={{if .Git.IsDirty}}dirty{{else}}clean{{end}}  {{- /* trim markers and comments */ -}}"',
+        '',
+      ].join('\n'),
+    );
     // 2012-11-01T22:08:00Z, the creation time of ko's test.
     const result = await build('.', opts({ environment: env({ SOURCE_DATE_EPOCH: '1351807680' }) }));
     assert.deepEqual(await printed(result), {
@@ -93,25 +111,34 @@ describe('ko pkg/build/gobuild_test.go: build settings reach go build (real Go)'
     const result = await build('.', opts({ platforms: ['linux/arm64'] }));
     const binary = await readFile(join(await unpack(result.platforms[0]!.image), 'ko-app', 'printer'));
     assert.ok(binary.includes('marker-arm64-arm64-linux-end'), 'the -X value is in the arm64 binary');
-    assert.ok(!binary.includes('marker-amd64'), 'the host\'s GOARCH is not');
+    assert.ok(!binary.includes('marker-amd64'), "the host's GOARCH is not");
   });
 
   it('TestGoBuild_ConfigOverrideDefaults and CLILdflagsOverrideConfig: builds[] replaces the defaults field by field; code ldflags replace both', async () => {
-    await koYaml([
-      'defaultEnv: [FOO=foo, BAR=bar]',
-      'defaultLdflags: ["-X main.b=from-default"]',
-      'builds:',
-      '- main: .',
-      '  env: FOO=baz',
-      '  ldflags: -X main.a={{.Env.FOO}}-{{index .Env "BAR"}}',
-      '',
-    ].join('\n'));
+    await koYaml(
+      [
+        'defaultEnv: [FOO=foo, BAR=bar]',
+        'defaultLdflags: ["-X main.b=from-default"]',
+        'builds:',
+        '- main: .',
+        '  env: FOO=baz',
+        '  ldflags: -X main.a={{.Env.FOO}}-{{index .Env "BAR"}}',
+        '',
+      ].join('\n'),
+    );
     assert.deepEqual(await printed(await build('.', opts())), { a: 'baz-', b: 'unset', c: 'unset', d: 'unset' });
-    assert.deepEqual(await printed(await build('.', opts({ ldflags: ['-X=main.a=cli'] }))), { a: 'cli', b: 'unset', c: 'unset', d: 'unset' });
+    assert.deepEqual(await printed(await build('.', opts({ ldflags: ['-X=main.a=cli'] }))), {
+      a: 'cli',
+      b: 'unset',
+      c: 'unset',
+      d: 'unset',
+    });
   });
 
   it('TestGoBuild_Defaults: defaultEnv, defaultFlags and defaultLdflags apply to a builds[] entry that sets none', async () => {
-    await koYaml('defaultEnv: [FOO=foo]\ndefaultFlags: -tags netgo\ndefaultLdflags: ["-X main.a={{.Env.FOO}}"]\nbuilds:\n- id: empty\n  main: .\n');
+    await koYaml(
+      'defaultEnv: [FOO=foo]\ndefaultFlags: -tags netgo\ndefaultLdflags: ["-X main.a={{.Env.FOO}}"]\nbuilds:\n- id: empty\n  main: .\n',
+    );
     const result = await build('.', opts());
     assert.equal((await printed(result)).a, 'foo');
     assert.match(result.platforms[0]!.buildInfo, /\tbuild\t-tags=netgo\n/);
@@ -124,7 +151,7 @@ describe('ko pkg/build/gobuild_test.go: build settings reach go build (real Go)'
     assert.equal((await printed(result)).a, 'kept');
   });
 
-  it('TestBuildEnv: the caller\'s CGO_ENABLED=1 is respected; .ko.yaml env overrides it', async () => {
+  it("TestBuildEnv: the caller's CGO_ENABLED=1 is respected; .ko.yaml env overrides it", async () => {
     await koYaml('defaultBaseImage: scratch\n');
     const cgo = await build('.', opts({ environment: env({ CGO_ENABLED: '1' }) }));
     assert.match(cgo.platforms[0]!.buildInfo, /\tbuild\tCGO_ENABLED=1\n/);
@@ -135,15 +162,24 @@ describe('ko pkg/build/gobuild_test.go: build settings reach go build (real Go)'
 
   it('resolver.go: with no platforms asked for, GOOS/GOARCH/GOARM from the environment choose linux/arm/v6', async () => {
     await koYaml('defaultBaseImage: scratch\n');
-    const result = await build('.', opts({ platforms: undefined, environment: env({ GOOS: 'linux', GOARCH: 'arm', GOARM: '6' }) }));
-    assert.deepEqual(result.platforms.map((p) => p.platform), [{ os: 'linux', architecture: 'arm', variant: 'v6' }]);
+    const result = await build(
+      '.',
+      opts({ platforms: undefined, environment: env({ GOOS: 'linux', GOARCH: 'arm', GOARM: '6' }) }),
+    );
+    assert.deepEqual(
+      result.platforms.map((p) => p.platform),
+      [{ os: 'linux', architecture: 'arm', variant: 'v6' }],
+    );
     assert.match(result.platforms[0]!.buildInfo, /\tbuild\tGOARM=6\n/);
   });
 
   it('platformMatcher: an OS-only spec (`linux`) builds every Linux image of the base index', async () => {
     await koYaml('defaultPlatforms: linux\n');
     const result = await build('.', opts({ baseImage: `oci-layout://${indexBase}:v1`, platforms: undefined }));
-    assert.deepEqual(result.platforms.map((p) => `${p.platform.os}/${p.platform.architecture}`), ['linux/amd64', 'linux/arm64']);
+    assert.deepEqual(
+      result.platforms.map((p) => `${p.platform.os}/${p.platform.architecture}`),
+      ['linux/amd64', 'linux/arm64'],
+    );
     assert.equal(result.image.kind, 'index');
   });
 
@@ -154,7 +190,8 @@ describe('ko pkg/build/gobuild_test.go: build settings reach go build (real Go)'
     const image = result.platforms[0]!.image;
     await pipeline(await image.layers[image.layers.length - 1]!.open(), createWriteStream(layerFile));
     // Python's tarfile reads PAX records on its own (an independent reader).
-    const script = 'import base64,sys,tarfile\nt=tarfile.open(sys.argv[1])\nfor m in t.getmembers():\n  v=m.pax_headers.get("SCHILY.xattr.security.capability")\n  print(m.name, base64.b64encode(v.encode("utf-8","surrogateescape")).decode() if v is not None else "-")\n';
+    const script =
+      'import base64,sys,tarfile\nt=tarfile.open(sys.argv[1])\nfor m in t.getmembers():\n  v=m.pax_headers.get("SCHILY.xattr.security.capability")\n  print(m.name, base64.b64encode(v.encode("utf-8","surrogateescape")).decode() if v is not None else "-")\n';
     const listing = await runOk('python3', ['-c', script, layerFile]);
     // The bytes are those of ko's caps_dd_test.go row for net_bind_service (p, i, e).
     assert.equal(listing.trim(), 'ko-app -\n/ko-app/printer AQAAAgAEAAAABAAAAAAAAAAAAAA=');

@@ -29,7 +29,10 @@ describe('ko integration_test.sh: Linux capabilities reach the running container
     app = join(work, 'caps');
     await cp(CAPS, app, { recursive: true });
     // ko's caps.ko.yaml, as input: the string shorthand is split into two capabilities.
-    await writeFile(join(work, 'caps.ko.yaml'), 'builds:\n- id: caps-app-with-caps\n  main: .\n  linux_capabilities: net_bind_service chown\n');
+    await writeFile(
+      join(work, 'caps.ko.yaml'),
+      'builds:\n- id: caps-app-with-caps\n  main: .\n  linux_capabilities: net_bind_service chown\n',
+    );
     podman = await startPodman();
   });
   after(async () => {
@@ -39,7 +42,18 @@ describe('ko integration_test.sh: Linux capabilities reach the running container
 
   const runAsUser1 = async (tag: string, extra: Record<string, unknown>): Promise<string> => {
     const tarball = join(work, `${tag}.tar`);
-    await publish('.', { dir: app, repo: 'tsko.test/caps', naming: 'bare', baseImage: 'scratch', platforms: ['linux/amd64'], push: false, tags: [tag], sinks: [{ type: 'tarball', path: tarball }], environment: testEnvironment({ GOFLAGS: '-mod=mod -buildvcs=false' }), ...extra });
+    await publish('.', {
+      dir: app,
+      repo: 'tsko.test/caps',
+      naming: 'bare',
+      baseImage: 'scratch',
+      platforms: ['linux/amd64'],
+      push: false,
+      tags: [tag],
+      sinks: [{ type: 'tarball', path: tarball }],
+      environment: testEnvironment({ GOFLAGS: '-mod=mod -buildvcs=false' }),
+      ...extra,
+    });
     await podman.cmd(['load', '-i', tarball]);
     return (await podman.cmd(['run', '--rm', '--network=host', '--user', '1', `tsko.test/caps:${tag}`])).trim();
   };

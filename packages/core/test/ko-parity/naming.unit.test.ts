@@ -7,7 +7,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseReference } from '@tsko/registry';
-import { baseImageName, baseOverrideFor, checkRepo, formatDaemonRef, formatPublishedRef, formatUnpushedRef, imageRepository, isTskoError, publish } from '@tsko/core';
+import {
+  baseImageName,
+  baseOverrideFor,
+  checkRepo,
+  formatDaemonRef,
+  formatPublishedRef,
+  formatUnpushedRef,
+  imageRepository,
+  isTskoError,
+  publish,
+} from '@tsko/core';
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const D = `sha256:${'c'.repeat(64)}` as const;
@@ -20,7 +30,10 @@ describe('pkg/commands/options/namer_test.go', () => {
     assert.equal(imageRepository(repo, path), 'registry.example.org/foo/bar/example-51d74b7127c5f7495a338df33ecdeb19');
   });
   it('with preserve import paths', () => {
-    assert.equal(imageRepository(repo, path, 'preserveImportPaths'), 'registry.example.org/foo/bar/example.org/sample/cmd/example');
+    assert.equal(
+      imageRepository(repo, path, 'preserveImportPaths'),
+      'registry.example.org/foo/bar/example.org/sample/cmd/example',
+    );
   });
   it('with base import paths', () => {
     assert.equal(imageRepository(repo, path, 'baseImportPaths'), 'registry.example.org/foo/bar/example');
@@ -37,10 +50,16 @@ describe('pkg/publish/default_test.go (naming)', () => {
   // ko publishes github.com/Google/go-containerregistry/cmd/crane under <host>/blah.
   const mixed = 'github.com/Google/go-containerregistry/cmd/crane';
   it('TestDefault: the default (identity) namer lower-cases the import path', () => {
-    assert.equal(imageRepository('127.0.0.1:5000/blah', mixed, 'preserveImportPaths'), '127.0.0.1:5000/blah/github.com/google/go-containerregistry/cmd/crane');
+    assert.equal(
+      imageRepository('127.0.0.1:5000/blah', mixed, 'preserveImportPaths'),
+      '127.0.0.1:5000/blah/github.com/google/go-containerregistry/cmd/crane',
+    );
   });
   it('TestDefaultWithCustomNamer: the md5 is of the lower-cased import path', () => {
-    assert.equal(imageRepository('127.0.0.1:5000/blah', mixed), `127.0.0.1:5000/blah/crane-${md5(mixed.toLowerCase())}`);
+    assert.equal(
+      imageRepository('127.0.0.1:5000/blah', mixed),
+      `127.0.0.1:5000/blah/crane-${md5(mixed.toLowerCase())}`,
+    );
     assert.notEqual(imageRepository('r', mixed), `r/crane-${md5(mixed)}`);
   });
   it('TestDefaultWithReleaseTag: one release tag is in the reference; tag-only drops the digest', () => {
@@ -74,13 +93,19 @@ describe('pkg/commands/resolver.go (nopPublisher: push: false) and publish/daemo
 
 describe('pkg/commands/config.go (baseImageOverrides lookup)', () => {
   it('matches keys case-insensitively, either side, as ko does through viper', () => {
-    const overrides = { 'github.com/googlecloudplatform/foo/cmd/bar': 'base-a', 'ko://example.com/Mixed/cmd': 'base-b' };
+    const overrides = {
+      'github.com/googlecloudplatform/foo/cmd/bar': 'base-a',
+      'ko://example.com/Mixed/cmd': 'base-b',
+    };
     assert.equal(baseOverrideFor(overrides, ['github.com/GoogleCloudPlatform/foo/cmd/bar']), 'base-a');
     assert.equal(baseOverrideFor(overrides, ['example.com/mixed/cmd']), 'base-b');
     assert.equal(baseOverrideFor(overrides, ['example.com/other']), undefined);
   });
   it('a later key wins when two differ only in case', () => {
-    assert.equal(baseOverrideFor({ 'example.com/App': 'first', 'example.com/app': 'second' }, ['example.com/APP']), 'second');
+    assert.equal(
+      baseOverrideFor({ 'example.com/App': 'first', 'example.com/app': 'second' }, ['example.com/APP']),
+      'second',
+    );
   });
 });
 
@@ -94,7 +119,8 @@ describe('pkg/build/gobuild.go (the base name in org.opencontainers.image.base.n
     [`cgr.dev/chainguard/static:latest@${D}`, `cgr.dev/chainguard/static@${D}`],
     ['127.0.0.1:5000/base/static:v1', '127.0.0.1:5000/base/static:v1'],
   ];
-  for (const [given, recorded] of cases) it(`${given} → ${recorded}`, () => assert.equal(baseImageName(parseReference(given)), recorded));
+  for (const [given, recorded] of cases)
+    it(`${given} → ${recorded}`, () => assert.equal(baseImageName(parseReference(given)), recorded));
 });
 
 describe('what ko refuses before building (publish/default.go, commands/resolver.go)', () => {
@@ -106,20 +132,31 @@ describe('what ko refuses before building (publish/default.go, commands/resolver
     await rm(dir, { recursive: true, force: true });
   });
   const refused = async (options: Parameters<typeof publish>[1], code: string, text: RegExp) => {
-    await assert.rejects(publish('./cmd/x', { dir, cacheDir: false, environment: { PATH: process.env.PATH ?? '' }, ...options }), (err: unknown) => {
-      assert.ok(isTskoError(err), String(err));
-      assert.equal(err.code, code);
-      assert.match(err.message, text);
-      return true;
-    });
+    await assert.rejects(
+      publish('./cmd/x', { dir, cacheDir: false, environment: { PATH: process.env.PATH ?? '' }, ...options }),
+      (err: unknown) => {
+        assert.ok(isTskoError(err), String(err));
+        assert.equal(err.code, code);
+        assert.match(err.message, text);
+        return true;
+      },
+    );
   };
   it('an upper-case KO_DOCKER_REPO path is refused, naming the variable', async () => {
-    await refused({ environment: { KO_DOCKER_REPO: 'registry.example.com/Team' } }, 'TSKO_INVALID_REFERENCE', /KO_DOCKER_REPO="registry.example.com\/Team".*lowercase.*"registry.example.com\/team"/);
+    await refused(
+      { environment: { KO_DOCKER_REPO: 'registry.example.com/Team' } },
+      'TSKO_INVALID_REFERENCE',
+      /KO_DOCKER_REPO="registry.example.com\/Team".*lowercase.*"registry.example.com\/team"/,
+    );
     await refused({ repo: 'registry.example.com/Team', push: false }, 'TSKO_INVALID_REFERENCE', /options\.repo/);
   });
   it('a registry alone (any case, as DNS) and a trailing slash are accepted, as in ko', () => {
-    for (const ok of ['Registry.Example.com', '127.0.0.1:5000', '[::1]:5000', 'registry.example.com/team/', 'ko.local']) assert.doesNotThrow(() => checkRepo(ok, 'options.repo'), ok);
-    assert.throws(() => checkRepo('registry.example.com/a b', 'options.repo'), (err: unknown) => isTskoError(err, 'TSKO_INVALID_REFERENCE'));
+    for (const ok of ['Registry.Example.com', '127.0.0.1:5000', '[::1]:5000', 'registry.example.com/team/', 'ko.local'])
+      assert.doesNotThrow(() => checkRepo(ok, 'options.repo'), ok);
+    assert.throws(
+      () => checkRepo('registry.example.com/a b', 'options.repo'),
+      (err: unknown) => isTskoError(err, 'TSKO_INVALID_REFERENCE'),
+    );
   });
   it("tagOnly with 'latest' is refused when pushing (ko: latest tag cannot be used in tag-only references)", async () => {
     await refused({ repo: 'registry.example.com/team', tagOnly: true }, 'TSKO_CONFIG_INVALID', /latest.*tag-only/);
@@ -127,7 +164,7 @@ describe('what ko refuses before building (publish/default.go, commands/resolver
   it('no repo and push is refused (ko: KO_DOCKER_REPO environment variable is unset)', async () => {
     await refused({}, 'TSKO_NO_REPO', /KO_DOCKER_REPO/);
   });
-  it("bare naming without a repo is refused (ko would print an empty name)", async () => {
+  it('bare naming without a repo is refused (ko would print an empty name)', async () => {
     await refused({ push: false, naming: 'bare' }, 'TSKO_NO_REPO', /bare/);
   });
 });

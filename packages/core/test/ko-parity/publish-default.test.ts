@@ -27,9 +27,18 @@ describe('pkg/publish/default_test.go', () => {
     base = (await pushBaseIndex(registry)).ref;
   });
   after(() => registry?.stop());
-  const options = (extra: Record<string, unknown> = {}) => ({ dir: MIXED, repo: `${registry.host}/blah`, baseImage: base, environment: testEnvironment(), ...extra });
+  const options = (extra: Record<string, unknown> = {}) => ({
+    dir: MIXED,
+    repo: `${registry.host}/blah`,
+    baseImage: base,
+    environment: testEnvironment(),
+    ...extra,
+  });
 
-  for (const [kind, platforms] of [['image', ['linux/amd64']], ['index', ['linux/amd64', 'linux/arm64']]] as const) {
+  for (const [kind, platforms] of [
+    ['image', ['linux/amd64']],
+    ['index', ['linux/amd64', 'linux/arm64']],
+  ] as const) {
     it(`TestDefault (${kind}): the identity namer puts it under <repo>/<lower-cased import path>`, async () => {
       const result = await publish(`ko://${IMPORT_PATH}`, options({ naming: 'preserveImportPaths', platforms }));
       const repository = `${registry.host}/blah/${IMPORT_PATH.toLowerCase()}`;
@@ -43,7 +52,14 @@ describe('pkg/publish/default_test.go', () => {
   }
 
   it('TestDefaultWithTags: both tags name the same digest, and the reference carries the digest only', async () => {
-    const result = await publish('./cmd/crane', options({ naming: 'preserveImportPaths', tags: ['notLatest', 'v1.2.3'], platforms: ['linux/amd64', 'linux/arm64'] }));
+    const result = await publish(
+      './cmd/crane',
+      options({
+        naming: 'preserveImportPaths',
+        tags: ['notLatest', 'v1.2.3'],
+        platforms: ['linux/amd64', 'linux/arm64'],
+      }),
+    );
     const repository = `${registry.host}/blah/${IMPORT_PATH.toLowerCase()}`;
     assert.equal(result.ref, `${repository}@${result.digest}`);
     const first = (await skopeoRaw(registry, `${repository}:notLatest`)).toString();
@@ -53,21 +69,48 @@ describe('pkg/publish/default_test.go', () => {
   });
 
   it('TestDefaultWithReleaseTag: one release tag is created and included in the reference; tag-only drops the digest', async () => {
-    const result = await publish('./cmd/crane', options({ naming: 'preserveImportPaths', tags: ['v1.2.3'], platforms: ['linux/amd64'] }));
+    const result = await publish(
+      './cmd/crane',
+      options({ naming: 'preserveImportPaths', tags: ['v1.2.3'], platforms: ['linux/amd64'] }),
+    );
     const repository = `${registry.host}/blah/${IMPORT_PATH.toLowerCase()}`;
     assert.equal(result.ref, `${repository}:v1.2.3@${result.digest}`);
-    const list = (await (await fetch(`http://${registry.host}/v2/blah/${IMPORT_PATH.toLowerCase()}/tags/list`)).json()) as { tags: string[] };
+    const list = (await (
+      await fetch(`http://${registry.host}/v2/blah/${IMPORT_PATH.toLowerCase()}/tags/list`)
+    ).json()) as { tags: string[] };
     assert.ok(list.tags.includes('v1.2.3'));
-    const tagOnly = await publish('./cmd/crane', options({ naming: 'preserveImportPaths', tags: ['v1.2.3'], tagOnly: true, platforms: ['linux/amd64'] }));
+    const tagOnly = await publish(
+      './cmd/crane',
+      options({ naming: 'preserveImportPaths', tags: ['v1.2.3'], tagOnly: true, platforms: ['linux/amd64'] }),
+    );
     assert.equal(tagOnly.ref, `${repository}:v1.2.3`);
     assert.doesNotMatch(tagOnly.ref, /@sha256:/);
   });
 
   it('baseImageOverrides keyed by the lower-cased import path apply to the mixed-case one (ko through viper)', async () => {
-    const result = await publish('./cmd/crane', options({ push: false, baseImage: 'scratch', baseImageOverrides: { [IMPORT_PATH.toLowerCase()]: base }, platforms: ['linux/amd64'] }));
-    const built = await build('./cmd/crane', options({ baseImage: 'scratch', baseImageOverrides: { [IMPORT_PATH.toLowerCase()]: base }, platforms: ['linux/amd64'] }));
+    const result = await publish(
+      './cmd/crane',
+      options({
+        push: false,
+        baseImage: 'scratch',
+        baseImageOverrides: { [IMPORT_PATH.toLowerCase()]: base },
+        platforms: ['linux/amd64'],
+      }),
+    );
+    const built = await build(
+      './cmd/crane',
+      options({
+        baseImage: 'scratch',
+        baseImageOverrides: { [IMPORT_PATH.toLowerCase()]: base },
+        platforms: ['linux/amd64'],
+      }),
+    );
     assert.equal((built.image as Image).manifest.annotations?.['org.opencontainers.image.base.name'], base);
-    assert.equal(result.ref, `${registry.host}/blah/crane-${md5(IMPORT_PATH.toLowerCase())}:latest@${result.digest}`, 'push: false keeps the tag');
+    assert.equal(
+      result.ref,
+      `${registry.host}/blah/crane-${md5(IMPORT_PATH.toLowerCase())}:latest@${result.digest}`,
+      'push: false keeps the tag',
+    );
   });
 });
 
@@ -79,14 +122,33 @@ describe('pkg/publish/tarball_test.go', () => {
       const dir = await mkdtemp(join(tmpdir(), 'tsko-tarball-'));
       try {
         const tarball = join(dir, 'images.tar');
-        const result = await publish('./cmd/crane', { dir: MIXED, repo: 'example.com/blah', baseImage: 'scratch', push: false, tags, platforms: ['linux/amd64'], sinks: [{ type: 'tarball', path: tarball }], environment: testEnvironment() });
+        const result = await publish('./cmd/crane', {
+          dir: MIXED,
+          repo: 'example.com/blah',
+          baseImage: 'scratch',
+          push: false,
+          tags,
+          platforms: ['linux/amd64'],
+          sinks: [{ type: 'tarball', path: tarball }],
+          environment: testEnvironment(),
+        });
         const repository = `example.com/blah/crane-${md5(IMPORT_PATH.toLowerCase())}`;
         assert.ok(result.ref.startsWith(`${repository}`), result.ref);
         const unique = [...new Set(tags)];
-        assert.equal(result.ref, unique.length === 1 && unique[0] !== 'latest' ? `${repository}:${unique[0]}@${result.digest}` : `${repository}@${result.digest}`);
+        assert.equal(
+          result.ref,
+          unique.length === 1 && unique[0] !== 'latest'
+            ? `${repository}:${unique[0]}@${result.digest}`
+            : `${repository}@${result.digest}`,
+        );
         assert.deepEqual(result.tags, unique);
-        const manifest = JSON.parse(await runOk('tar', ['-xOf', tarball, 'manifest.json'])) as { RepoTags: string[] | null }[];
-        assert.deepEqual(manifest.flatMap((m) => m.RepoTags ?? []).sort(), unique.map((t) => `${repository}:${t}`).sort());
+        const manifest = JSON.parse(await runOk('tar', ['-xOf', tarball, 'manifest.json'])) as {
+          RepoTags: string[] | null;
+        }[];
+        assert.deepEqual(
+          manifest.flatMap((m) => m.RepoTags ?? []).sort(),
+          unique.map((t) => `${repository}:${t}`).sort(),
+        );
       } finally {
         await rm(dir, { recursive: true, force: true });
       }

@@ -26,15 +26,27 @@ interface Doc {
   creationInfo: { created: string; creators: string[] };
   documentNamespace: string;
   documentDescribes: string[];
-  packages: { SPDXID: string; name: string; versionInfo?: string; downloadLocation: string; primaryPackagePurpose?: string; checksums?: { algorithm: string; checksumValue: string }[]; externalRefs: { referenceLocator: string }[] }[];
+  packages: {
+    SPDXID: string;
+    name: string;
+    versionInfo?: string;
+    downloadLocation: string;
+    primaryPackagePurpose?: string;
+    checksums?: { algorithm: string; checksumValue: string }[];
+    externalRefs: { referenceLocator: string }[];
+  }[];
   relationships?: { spdxElementId: string; relationshipType: string; relatedSpdxElement: string }[];
 }
 const id = (digest: string) => `SPDXRef-Package-${digest.replace(':', '-')}`;
-const rel = (doc: Doc) => (doc.relationships ?? []).map((r) => `${r.spdxElementId} ${r.relationshipType} ${r.relatedSpdxElement}`);
+const rel = (doc: Doc) =>
+  (doc.relationships ?? []).map((r) => `${r.spdxElementId} ${r.relationshipType} ${r.relatedSpdxElement}`);
 
 function koImage(platform = { os: 'linux', architecture: 'amd64' }): Image {
   const image = withCreated(emptyImage(platform), new Date(5000 * 1000));
-  return withAnnotations(image, { 'org.opencontainers.image.base.name': '127.0.0.1:5000/base/static:v1', 'org.opencontainers.image.base.digest': BASE });
+  return withAnnotations(image, {
+    'org.opencontainers.image.base.name': '127.0.0.1:5000/base/static:v1',
+    'org.opencontainers.image.base.digest': BASE,
+  });
 }
 
 describe('internal/sbom/spdx.go GenerateImageSPDX', () => {
@@ -49,7 +61,10 @@ describe('internal/sbom/spdx.go GenerateImageSPDX', () => {
     assert.equal(doc.creationInfo.created, '1970-01-01T01:23:20Z');
     assert.equal(doc.packages[0]!.SPDXID, id(image.digest));
     assert.equal(doc.packages[0]!.primaryPackagePurpose, 'CONTAINER');
-    assert.equal(doc.packages[0]!.externalRefs[0]!.referenceLocator, `pkg:oci/image@${image.digest}?mediaType=application%2Fvnd.oci.image.manifest.v1%2Bjson`);
+    assert.equal(
+      doc.packages[0]!.externalRefs[0]!.referenceLocator,
+      `pkg:oci/image@${image.digest}?mediaType=application%2Fvnd.oci.image.manifest.v1%2Bjson`,
+    );
   });
 
   it('adds the base image as a package the image is DESCENDANT_OF, from its base annotations', () => {
@@ -57,7 +72,10 @@ describe('internal/sbom/spdx.go GenerateImageSPDX', () => {
     assert.equal(base.name, `127.0.0.1:5000/base/static@${BASE}`);
     assert.equal(base.versionInfo, '127.0.0.1:5000/base/static:v1');
     assert.deepEqual(base.checksums, [{ algorithm: 'SHA256', checksumValue: 'b'.repeat(64) }]);
-    assert.equal(base.externalRefs[0]!.referenceLocator, `pkg:oci/image@${BASE}?repository_url=127.0.0.1%3A5000%2Fbase%2Fstatic&tag=v1`);
+    assert.equal(
+      base.externalRefs[0]!.referenceLocator,
+      `pkg:oci/image@${BASE}?repository_url=127.0.0.1%3A5000%2Fbase%2Fstatic&tag=v1`,
+    );
     assert.ok(rel(doc).includes(`${id(image.digest)} DESCENDANT_OF ${id(BASE)}`));
   });
 
@@ -75,9 +93,21 @@ describe('internal/sbom/spdx.go GenerateImageSPDX', () => {
     assert.equal(mainPkg.downloadLocation, 'https://github.com/google/ko');
     assert.equal(mainPkg.externalRefs[0]!.referenceLocator, 'pkg:golang/github.com/google/ko@(devel)?type=module');
     const ggcr = doc.packages.find((p) => p.name === 'github.com/Google/go-containerregistry')!;
-    assert.equal(ggcr.downloadLocation, 'https://proxy.golang.org/github.com/Google/go-containerregistry/@v/v0.20.0.zip');
-    assert.equal(ggcr.externalRefs[0]!.referenceLocator, 'pkg:golang/github.com/google/go-containerregistry@v0.20.0?type=module', 'first two path elements lower-cased');
-    assert.deepEqual(doc.packages.find((p) => p.name === 'golang.org/x/sync')!.checksums, [{ algorithm: 'SHA256', checksumValue: Buffer.from('3NQrjDixjgGwUOCaF8w2+VYHv0Ve/vGYSbdkTa98gmQ=', 'base64').toString('hex') }]);
+    assert.equal(
+      ggcr.downloadLocation,
+      'https://proxy.golang.org/github.com/Google/go-containerregistry/@v/v0.20.0.zip',
+    );
+    assert.equal(
+      ggcr.externalRefs[0]!.referenceLocator,
+      'pkg:golang/github.com/google/go-containerregistry@v0.20.0?type=module',
+      'first two path elements lower-cased',
+    );
+    assert.deepEqual(doc.packages.find((p) => p.name === 'golang.org/x/sync')!.checksums, [
+      {
+        algorithm: 'SHA256',
+        checksumValue: Buffer.from('3NQrjDixjgGwUOCaF8w2+VYHv0Ve/vGYSbdkTa98gmQ=', 'base64').toString('hex'),
+      },
+    ]);
     assert.ok(!doc.packages.some((p) => p.name === 'stdlib'), 'ko lists no stdlib package');
   });
 
@@ -88,15 +118,23 @@ describe('internal/sbom/spdx.go GenerateImageSPDX', () => {
   });
 
   it('a base named by digest (Docker Hub, as ko names it) has no tag qualifier', () => {
-    const onHub = withAnnotations(emptyImage({ os: 'linux', architecture: 'amd64' }), { 'org.opencontainers.image.base.name': `index.docker.io/library/golang@${BASE}`, 'org.opencontainers.image.base.digest': BASE });
+    const onHub = withAnnotations(emptyImage({ os: 'linux', architecture: 'amd64' }), {
+      'org.opencontainers.image.base.name': `index.docker.io/library/golang@${BASE}`,
+      'org.opencontainers.image.base.digest': BASE,
+    });
     const hubDoc = JSON.parse(imageSpdx(onHub, GO_VERSION_M).toString()) as Doc;
     const base = hubDoc.packages.find((p) => p.SPDXID === id(BASE))!;
     assert.equal(base.name, `index.docker.io/library/golang@${BASE}`);
-    assert.equal(base.externalRefs[0]!.referenceLocator, `pkg:oci/image@${BASE}?repository_url=index.docker.io%2Flibrary%2Fgolang`);
+    assert.equal(
+      base.externalRefs[0]!.referenceLocator,
+      `pkg:oci/image@${BASE}?repository_url=index.docker.io%2Flibrary%2Fgolang`,
+    );
   });
 
   it('without base annotations (a scratch base) there is no base package, and no config time gives the zero time', () => {
-    const bare = JSON.parse(imageSpdx(emptyImage({ os: 'linux', architecture: 'amd64' }), GO_VERSION_M).toString()) as Doc;
+    const bare = JSON.parse(
+      imageSpdx(emptyImage({ os: 'linux', architecture: 'amd64' }), GO_VERSION_M).toString(),
+    ) as Doc;
     assert.ok(!rel(bare).some((r) => r.includes('DESCENDANT_OF')));
     assert.equal(bare.creationInfo.created, '0001-01-01T00:00:00Z');
   });
@@ -105,7 +143,12 @@ describe('internal/sbom/spdx.go GenerateImageSPDX', () => {
 describe('internal/sbom/spdx.go GenerateIndexSPDX', () => {
   const amd = koImage();
   const arm = koImage({ os: 'linux', architecture: 'arm', variant: 'v7' } as never);
-  const index = ImageIndex.create([{ image: amd }, { image: arm }], { annotations: { 'org.opencontainers.image.base.name': '127.0.0.1:5000/base/static:v1', 'org.opencontainers.image.base.digest': BASE_INDEX } });
+  const index = ImageIndex.create([{ image: amd }, { image: arm }], {
+    annotations: {
+      'org.opencontainers.image.base.name': '127.0.0.1:5000/base/static:v1',
+      'org.opencontainers.image.base.digest': BASE_INDEX,
+    },
+  });
   const doc = JSON.parse(indexSpdx(index).toString()) as Doc;
 
   it('the index is VARIANT_OF each platform image (ko uses VARIANT_OF, not CONTAINS) and DESCENDANT_OF the base index', () => {
@@ -119,9 +162,15 @@ describe('internal/sbom/spdx.go GenerateIndexSPDX', () => {
   it('describes each platform image with its platform, media type and checksum; dated by the first image', () => {
     assert.equal(doc.creationInfo.created, '1970-01-01T01:23:20Z');
     assert.deepEqual(doc.packages[0]!.checksums, [{ algorithm: 'SHA256', checksumValue: index.digest.slice(7) }]);
-    assert.equal(doc.packages[0]!.externalRefs[0]!.referenceLocator, `pkg:oci/index@${index.digest}?mediaType=application%2Fvnd.oci.image.index.v1%2Bjson`);
+    assert.equal(
+      doc.packages[0]!.externalRefs[0]!.referenceLocator,
+      `pkg:oci/index@${index.digest}?mediaType=application%2Fvnd.oci.image.index.v1%2Bjson`,
+    );
     const armPkg = doc.packages.find((p) => p.SPDXID === id(arm.digest))!;
     assert.equal(armPkg.versionInfo, 'linux/arm/v7');
-    assert.equal(armPkg.externalRefs[0]!.referenceLocator, `pkg:oci/image@${arm.digest}?arch=arm&mediaType=${encodeURIComponent(MediaType.OCI_MANIFEST)}&os=linux&variant=v7`);
+    assert.equal(
+      armPkg.externalRefs[0]!.referenceLocator,
+      `pkg:oci/image@${arm.digest}?arch=arm&mediaType=${encodeURIComponent(MediaType.OCI_MANIFEST)}&os=linux&variant=v7`,
+    );
   });
 });

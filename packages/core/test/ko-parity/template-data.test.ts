@@ -21,16 +21,28 @@ describe('ko pkg/build/gobuild_test.go: TestCreateTemplateData and TestGoEnv', (
   });
   after(() => rm(work, { recursive: true, force: true }));
 
-  it('no git repository: empty git facts, a clean tree, Go\'s zero time', async () => {
+  it("no git repository: empty git facts, a clean tree, Go's zero time", async () => {
     const dir = await mkdtemp(join(work, 'plain-'));
     assert.deepEqual(await gitInfo(dir), {
-      Branch: '', Tag: '', ShortCommit: '', FullCommit: '', CommitDate: '0001-01-01T00:00:00Z', CommitTimestamp: -62135596800, IsDirty: false, IsClean: true, TreeState: 'clean',
+      Branch: '',
+      Tag: '',
+      ShortCommit: '',
+      FullCommit: '',
+      CommitDate: '0001-01-01T00:00:00Z',
+      CommitTimestamp: -62135596800,
+      IsDirty: false,
+      IsClean: true,
+      TreeState: 'clean',
     });
   });
 
   it('git: branch main, tag v0.0.1, a clean tree; without a tag, v0.0.0; an untracked file makes it dirty', async () => {
     const dir = await mkdtemp(join(work, 'repo-'));
-    const git = (...args: string[]) => runOk('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { cwd: dir, env: { ...process.env, GIT_COMMITTER_DATE: '2012-11-01T22:08:00Z', GIT_AUTHOR_DATE: '2012-11-01T22:08:00Z' } });
+    const git = (...args: string[]) =>
+      runOk('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], {
+        cwd: dir,
+        env: { ...process.env, GIT_COMMITTER_DATE: '2012-11-01T22:08:00Z', GIT_AUTHOR_DATE: '2012-11-01T22:08:00Z' },
+      });
     await git('init', '-q', '-b', 'main');
     await git('remote', 'add', 'origin', 'git@github.com:foo/bar.git');
     await git('commit', '-q', '--allow-empty', '-m', 'commit1');
@@ -40,7 +52,15 @@ describe('ko pkg/build/gobuild_test.go: TestCreateTemplateData and TestGoEnv', (
     const info = await gitInfo(dir);
     const full = (await git('rev-parse', 'HEAD')).trim();
     assert.deepEqual(info, {
-      Branch: 'main', Tag: 'v0.0.1', ShortCommit: full.slice(0, 7), FullCommit: full, CommitDate: '2012-11-01T22:08:00Z', CommitTimestamp: 1351807680, IsDirty: false, IsClean: true, TreeState: 'clean',
+      Branch: 'main',
+      Tag: 'v0.0.1',
+      ShortCommit: full.slice(0, 7),
+      FullCommit: full,
+      CommitDate: '2012-11-01T22:08:00Z',
+      CommitTimestamp: 1351807680,
+      IsDirty: false,
+      IsClean: true,
+      TreeState: 'clean',
     });
     await writeFile(join(dir, 'new.txt'), 'x');
     assert.equal((await gitInfo(dir)).TreeState, 'dirty');

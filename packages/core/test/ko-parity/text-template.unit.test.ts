@@ -16,10 +16,26 @@ import { expandTemplate } from '../../src/config/templates.js';
 
 const run = (text: string, data: Record<string, unknown> = {}) => expandTemplate(text, data, 'test');
 const fails = (text: string, pattern: RegExp, data: Record<string, unknown> = {}) =>
-  assert.throws(() => run(text, data), (e: unknown) => isTskoError(e, 'TSKO_CONFIG_INVALID') && pattern.test(e.message), text);
+  assert.throws(
+    () => run(text, data),
+    (e: unknown) => isTskoError(e, 'TSKO_CONFIG_INVALID') && pattern.test(e.message),
+    text,
+  );
 
 // The data of Go's tests that fits a map: tVal's S, AI and the counters used by the cases.
-const tVal = { S: 'xyz', AI: [3, 4, 5], SI: [3, 4, 5], MSI: { one: 1, two: 2, three: 3 }, Three: 3, Ufour: 4, Uthree: 3, NegOne: -1, True: true, Empty: '', EmptyList: [] };
+const tVal = {
+  S: 'xyz',
+  AI: [3, 4, 5],
+  SI: [3, 4, 5],
+  MSI: { one: 1, two: 2, three: 3 },
+  Three: 3,
+  Ufour: 4,
+  Uthree: 3,
+  NegOne: -1,
+  True: true,
+  Empty: '',
+  EmptyList: [],
+};
 
 describe('Go text/template exec_test.go: execTests', () => {
   const cases: [string, string, string][] = [
@@ -27,7 +43,11 @@ describe('Go text/template exec_test.go: execTests', () => {
     ['text', 'some text', 'some text'],
     ['simple assignment', '{{$x := 2}}{{$x = 3}}{{$x}}', '3'],
     ['nested assignment', '{{$x := 2}}{{if true}}{{$x = 3}}{{end}}{{$x}}', '3'],
-    ['nested assignment changes the last declaration', '{{$x := 1}}{{if true}}{{$x := 2}}{{if true}}{{$x = 3}}{{end}}{{end}}{{$x}}', '1'],
+    [
+      'nested assignment changes the last declaration',
+      '{{$x := 1}}{{if true}}{{$x := 2}}{{if true}}{{$x = 3}}{{end}}{{end}}{{$x}}',
+      '1',
+    ],
     ['$ is the data', '{{$.S}}', 'xyz'],
     ['map .one', '{{.MSI.one}}', '1'],
     ['parenthesized non-function with no args', '{{(1)}}', '1'],
@@ -54,7 +74,11 @@ describe('Go text/template exec_test.go: execTests', () => {
     ['printf var', '{{with $x := "hello"}}{{printf "%s" $x}}{{end}}', 'hello'],
     ['printf lots', '{{printf "%d %s %g %s" 127 "hello" 7.5 .S}}', '127 hello 7.5 xyz'],
     ['html', '{{html "<script>alert(\\"XSS\\");</script>"}}', '&lt;script&gt;alert(&#34;XSS&#34;);&lt;/script&gt;'],
-    ['html pipeline', '{{printf "<script>alert(\\"XSS\\");</script>" | html}}', '&lt;script&gt;alert(&#34;XSS&#34;);&lt;/script&gt;'],
+    [
+      'html pipeline',
+      '{{printf "<script>alert(\\"XSS\\");</script>" | html}}',
+      '&lt;script&gt;alert(&#34;XSS&#34;);&lt;/script&gt;',
+    ],
     ['js', '{{js .S}}{{js "It\'d be nice."}}', "xyzIt\\'d be nice."],
     ['urlquery', '{{"http://www.example.org/"|urlquery}}', 'http%3A%2F%2Fwww.example.org%2F'],
     ['not', '{{not true}} {{not false}}', 'false true'],
@@ -154,17 +178,46 @@ describe('Go text/template exec_test.go: execTests', () => {
 
 describe('Go text/template exec_test.go: cmpTests', () => {
   const cases: [string, string][] = [
-    ['eq true true', 'true'], ['eq true false', 'false'], ['eq 1.5 1.5', 'true'], ['eq 1.5 2.5', 'false'],
-    ['eq 1 1', 'true'], ['eq 1 2', 'false'], ['eq `xy` `xy`', 'true'], ['eq `xy` `xyz`', 'false'],
-    ['eq .Uthree .Uthree', 'true'], ['eq .Uthree .Ufour', 'false'], ['eq 3 4 5 6 3', 'true'], ['eq 3 4 5 6 7', 'false'],
-    ['ne true true', 'false'], ['ne true false', 'true'], ['ne 1.5 1.5', 'false'], ['ne 1.5 2.5', 'true'],
-    ['ne 1 1', 'false'], ['ne 1 2', 'true'], ['ne `xy` `xy`', 'false'], ['ne `xy` `xyz`', 'true'],
-    ['lt 1.5 1.5', 'false'], ['lt 1.5 2.5', 'true'], ['lt 1 1', 'false'], ['lt 1 2', 'true'],
-    ['lt `xy` `xy`', 'false'], ['lt `xy` `xyz`', 'true'], ['le 1.5 1.5', 'true'], ['le 2.5 1.5', 'false'],
-    ['le `xyz` `xy`', 'false'], ['gt 2 1', 'true'], ['gt 1 2', 'false'], ['gt `xy` `xyz`', 'false'],
-    ['ge 1 1', 'true'], ['ge 1 2', 'false'], ['ge `xyz` `xy`', 'true'], ['ge .Ufour .Uthree', 'true'],
-    ['eq .NegOne .Uthree', 'false'], ['lt .NegOne .Uthree', 'true'],
-    ["eq (index `x` 0) 'x'", 'true'], ["eq (index `x` 0) 'y'", 'false'],
+    ['eq true true', 'true'],
+    ['eq true false', 'false'],
+    ['eq 1.5 1.5', 'true'],
+    ['eq 1.5 2.5', 'false'],
+    ['eq 1 1', 'true'],
+    ['eq 1 2', 'false'],
+    ['eq `xy` `xy`', 'true'],
+    ['eq `xy` `xyz`', 'false'],
+    ['eq .Uthree .Uthree', 'true'],
+    ['eq .Uthree .Ufour', 'false'],
+    ['eq 3 4 5 6 3', 'true'],
+    ['eq 3 4 5 6 7', 'false'],
+    ['ne true true', 'false'],
+    ['ne true false', 'true'],
+    ['ne 1.5 1.5', 'false'],
+    ['ne 1.5 2.5', 'true'],
+    ['ne 1 1', 'false'],
+    ['ne 1 2', 'true'],
+    ['ne `xy` `xy`', 'false'],
+    ['ne `xy` `xyz`', 'true'],
+    ['lt 1.5 1.5', 'false'],
+    ['lt 1.5 2.5', 'true'],
+    ['lt 1 1', 'false'],
+    ['lt 1 2', 'true'],
+    ['lt `xy` `xy`', 'false'],
+    ['lt `xy` `xyz`', 'true'],
+    ['le 1.5 1.5', 'true'],
+    ['le 2.5 1.5', 'false'],
+    ['le `xyz` `xy`', 'false'],
+    ['gt 2 1', 'true'],
+    ['gt 1 2', 'false'],
+    ['gt `xy` `xyz`', 'false'],
+    ['ge 1 1', 'true'],
+    ['ge 1 2', 'false'],
+    ['ge `xyz` `xy`', 'true'],
+    ['ge .Ufour .Uthree', 'true'],
+    ['eq .NegOne .Uthree', 'false'],
+    ['lt .NegOne .Uthree', 'true'],
+    ["eq (index `x` 0) 'x'", 'true'],
+    ["eq (index `x` 0) 'y'", 'false'],
   ];
   for (const [expr, want] of cases) it(expr, () => assert.equal(run(`{{${expr}}}`, tVal), want));
 
@@ -218,7 +271,13 @@ describe('Go text/template parse_test.go: trim markers, comments and syntax erro
 });
 
 describe('templates as ko configs write them', () => {
-  const data = { Env: { VERSION: '1.2.3', LDFLAGS: '' }, Git: { IsDirty: true, ShortCommit: 'abc1234', Tag: 'v0.0.0' }, GoEnv: { GOARCH: 'arm64' }, Date: '2023-01-01T00:00:00Z', Timestamp: 1672531200 };
+  const data = {
+    Env: { VERSION: '1.2.3', LDFLAGS: '' },
+    Git: { IsDirty: true, ShortCommit: 'abc1234', Tag: 'v0.0.0' },
+    GoEnv: { GOARCH: 'arm64' },
+    Date: '2023-01-01T00:00:00Z',
+    Timestamp: 1672531200,
+  };
   const cases: [string, string][] = [
     ['-X main.version={{.Env.VERSION}}', '-X main.version=1.2.3'],
     ['-X main.commit={{.Git.ShortCommit}}{{if .Git.IsDirty}}-dirty{{end}}', '-X main.commit=abc1234-dirty'],
@@ -231,7 +290,13 @@ describe('templates as ko configs write them', () => {
   for (const [text, want] of cases) it(text, () => assert.equal(run(text, data), want));
 
   it('names where the template came from and quotes it on error', () => {
-    assert.throws(() => expandTemplate('-X v={{.Env.NOPE}}', data, '/r/.ko.yaml: defaultLdflags[0]'), (e: unknown) => isTskoError(e, 'TSKO_CONFIG_INVALID') && e.message.startsWith('/r/.ko.yaml: defaultLdflags[0]: template error: map has no entry for key "NOPE"') && e.message.includes('-X v={{.Env.NOPE}}'));
+    assert.throws(
+      () => expandTemplate('-X v={{.Env.NOPE}}', data, '/r/.ko.yaml: defaultLdflags[0]'),
+      (e: unknown) =>
+        isTskoError(e, 'TSKO_CONFIG_INVALID') &&
+        e.message.startsWith('/r/.ko.yaml: defaultLdflags[0]: template error: map has no entry for key "NOPE"') &&
+        e.message.includes('-X v={{.Env.NOPE}}'),
+    );
   });
 
   it('stops a runaway range instead of hanging', () => {

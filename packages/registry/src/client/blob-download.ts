@@ -18,7 +18,15 @@ type Get = (offset: number) => Promise<HttpResponse>;
  * from its first byte, so a resumed download is verified like any other. Every error the
  * stream emits is a TskoError.
  */
-export async function downloadBlob(api: DownloadApi, transport: Transport, path: string, scopes: readonly string[], digest: Digest, size: number | undefined, what: string): Promise<Readable> {
+export async function downloadBlob(
+  api: DownloadApi,
+  transport: Transport,
+  path: string,
+  scopes: readonly string[],
+  digest: Digest,
+  size: number | undefined,
+  what: string,
+): Promise<Readable> {
   const get: Get = async (offset) => {
     const req: Parameters<DownloadApi['request']>[0] = { method: 'GET', path, followRedirects: true };
     if (offset > 0) req.headers = { range: `bytes=${offset}-` };
@@ -32,7 +40,12 @@ export async function downloadBlob(api: DownloadApi, transport: Transport, path:
   return verifier;
 }
 
-async function* resumingChunks(first: HttpResponse, get: Get, transport: Transport, what: string): AsyncGenerator<Buffer> {
+async function* resumingChunks(
+  first: HttpResponse,
+  get: Get,
+  transport: Transport,
+  what: string,
+): AsyncGenerator<Buffer> {
   let res = first;
   let offset = 0;
   for (let attempt = 1; ; attempt++) {
@@ -56,7 +69,11 @@ async function* resumingChunks(first: HttpResponse, get: Get, transport: Transpo
       const failure = bodyError(res, err);
       if (failure.code !== 'TSKO_REGISTRY_UNAVAILABLE') throw failure;
       if (!(await transport.beforeRetry({ method: 'GET', url: res.url }, attempt, failure.message.slice(0, 200)))) {
-        throw new TskoError('TSKO_REGISTRY_UNAVAILABLE', `${what} broke off ${attempt} time(s), the last after ${offset} bytes; giving up.`, { cause: failure, details: { offset } });
+        throw new TskoError(
+          'TSKO_REGISTRY_UNAVAILABLE',
+          `${what} broke off ${attempt} time(s), the last after ${offset} bytes; giving up.`,
+          { cause: failure, details: { offset } },
+        );
       }
     }
     res = await get(offset);
@@ -69,14 +86,25 @@ function bytesToSkip(res: HttpResponse, offset: number, what: string): number {
   const range = /^bytes (\d+)-/.exec(String(res.headers['content-range'] ?? ''));
   if (range && Number(range[1]) === offset) return 0;
   res.body.destroy();
-  throw new TskoError('TSKO_REGISTRY_ERROR', `${what}: asked to resume at byte ${offset}, the registry answered Content-Range "${String(res.headers['content-range'] ?? '')}".`, { status: 206 });
+  throw new TskoError(
+    'TSKO_REGISTRY_ERROR',
+    `${what}: asked to resume at byte ${offset}, the registry answered Content-Range "${String(res.headers['content-range'] ?? '')}".`,
+    { status: 206 },
+  );
 }
 
 /**
  * GETs a small document (a manifest, a config) whole, repeating the request when its body
  * breaks off, within the retry policy's attempts.
  */
-export async function fetchWhole(api: DownloadApi, transport: Transport, req: Omit<HttpRequest, 'url'> & { path: string }, scopes: readonly string[], limit: number, what: string): Promise<{ res: HttpResponse; bytes: Buffer }> {
+export async function fetchWhole(
+  api: DownloadApi,
+  transport: Transport,
+  req: Omit<HttpRequest, 'url'> & { path: string },
+  scopes: readonly string[],
+  limit: number,
+  what: string,
+): Promise<{ res: HttpResponse; bytes: Buffer }> {
   for (let attempt = 1; ; attempt++) {
     const res = await api.request(req, scopes);
     if (res.status !== 200) throw await api.fail(res, what);
@@ -85,7 +113,8 @@ export async function fetchWhole(api: DownloadApi, transport: Transport, req: Om
     } catch (err) {
       const failure = bodyError(res, err);
       if (failure.code !== 'TSKO_REGISTRY_UNAVAILABLE') throw failure;
-      if (!(await transport.beforeRetry({ method: req.method, url: res.url }, attempt, failure.message.slice(0, 200)))) throw failure;
+      if (!(await transport.beforeRetry({ method: req.method, url: res.url }, attempt, failure.message.slice(0, 200))))
+        throw failure;
     }
   }
 }

@@ -9,7 +9,10 @@ import type { HttpRequest, HttpResponse, Transport } from './transport.js';
 /** What an upload needs from the registry client (kept narrow so this file stands alone). */
 export interface UploadApi {
   readonly registry: string;
-  request(req: Omit<HttpRequest, 'url'> & { path: string; query?: Record<string, string> }, scopes: readonly string[]): Promise<HttpResponse>;
+  request(
+    req: Omit<HttpRequest, 'url'> & { path: string; query?: Record<string, string> },
+    scopes: readonly string[],
+  ): Promise<HttpResponse>;
   fail(res: HttpResponse, what: string): Promise<TskoError>;
   location(res: HttpResponse): URL;
   hasBlob(repository: string, digest: Digest, actions?: readonly ('pull' | 'push')[]): Promise<boolean>;
@@ -34,7 +37,15 @@ const CLEANUP_GRACE_MS = 150;
  * A restart first HEADs the blob: when the answer to the final PUT is lost, the blob is stored
  * although the client never heard so; the retried PUT then gets 404 BLOB_UPLOAD_UNKNOWN.
  */
-export async function uploadBlob(api: UploadApi, transport: Transport, onEvent: RegistryEventHandler | undefined, repository: string, scopes: readonly string[], blob: UploadableBlob, session?: URL): Promise<void> {
+export async function uploadBlob(
+  api: UploadApi,
+  transport: Transport,
+  onEvent: RegistryEventHandler | undefined,
+  repository: string,
+  scopes: readonly string[],
+  blob: UploadableBlob,
+  session?: URL,
+): Promise<void> {
   const what = `Uploading blob ${blob.digest} to ${api.registry}/${repository}`;
   for (let attempt = 1; ; attempt++) {
     let open: URL | undefined = session;
@@ -45,10 +56,22 @@ export async function uploadBlob(api: UploadApi, transport: Transport, onEvent: 
       if (attempt > 1 && (await api.hasBlob(repository, blob.digest, ['pull', 'push']))) return;
       open ??= await startUpload(api, repository, scopes, what);
       const source = await blob.open(transport.signal);
-      const counted = source.pipe(progressCounter((bytes) => emit(onEvent, { type: 'blob:uploading', repository, digest: blob.digest, size: blob.size, bytes })));
+      const counted = source.pipe(
+        progressCounter((bytes) =>
+          emit(onEvent, { type: 'blob:uploading', repository, digest: blob.digest, size: blob.size, bytes }),
+        ),
+      );
       source.on('error', (err) => counted.destroy(err));
       patching = true;
-      const patch = await api.request({ method: 'PATCH', path: open.href, headers: { 'content-type': 'application/octet-stream', 'content-length': String(blob.size) }, body: counted }, scopes);
+      const patch = await api.request(
+        {
+          method: 'PATCH',
+          path: open.href,
+          headers: { 'content-type': 'application/octet-stream', 'content-length': String(blob.size) },
+          body: counted,
+        },
+        scopes,
+      );
       patching = false;
       if (patch.status !== 202) {
         retryAfter = patch.headers['retry-after'];
@@ -69,7 +92,11 @@ export async function uploadBlob(api: UploadApi, transport: Transport, onEvent: 
         // the registry dropped it. Which one, only the blob itself can tell.
         open = undefined;
         if (await api.hasBlob(repository, blob.digest, ['pull', 'push'])) return;
-        throw new TskoError('TSKO_REGISTRY_UNAVAILABLE', `${what}: the registry lost the upload session (HTTP 404 on the final PUT).`, { status: 404 });
+        throw new TskoError(
+          'TSKO_REGISTRY_UNAVAILABLE',
+          `${what}: the registry lost the upload session (HTTP 404 on the final PUT).`,
+          { status: 404 },
+        );
       }
       retryAfter = put.headers['retry-after'];
       throw await api.fail(put, what);
@@ -79,7 +106,14 @@ export async function uploadBlob(api: UploadApi, transport: Transport, onEvent: 
       if (aborted) throw err instanceof TskoError && err.code === 'TSKO_ABORTED' ? err : abortError(transport.signal!);
       if (!isTransient(err)) throw toTskoError(err, what);
       const reason = (err as Error).message.slice(0, 200);
-      if (!(await transport.beforeRetry({ method: 'PATCH', url: new URL(`http://${api.registry}/v2/${repository}/blobs/uploads/`) }, attempt, reason, retryAfter))) {
+      if (
+        !(await transport.beforeRetry(
+          { method: 'PATCH', url: new URL(`http://${api.registry}/v2/${repository}/blobs/uploads/`) },
+          attempt,
+          reason,
+          retryAfter,
+        ))
+      ) {
         throw toTskoError(err, what);
       }
     }
@@ -87,7 +121,10 @@ export async function uploadBlob(api: UploadApi, transport: Transport, onEvent: 
 }
 
 async function startUpload(api: UploadApi, repository: string, scopes: readonly string[], what: string): Promise<URL> {
-  const res = await api.request({ method: 'POST', path: `/v2/${repository}/blobs/uploads/`, headers: { 'content-length': '0' } }, scopes);
+  const res = await api.request(
+    { method: 'POST', path: `/v2/${repository}/blobs/uploads/`, headers: { 'content-length': '0' } },
+    scopes,
+  );
   await res.body.dump().catch(() => undefined);
   if (res.status !== 202) throw await api.fail(res, what);
   return api.location(res);
@@ -101,12 +138,20 @@ async function startUpload(api: UploadApi, repository: string, scopes: readonly 
  * After cutting a PATCH short, wait a moment first: distribution is still winding that PATCH
  * down, and a DELETE that overtakes it is undone when the PATCH closes the session's files.
  */
-export async function cancelUpload(api: UploadApi, session: URL, scopes: readonly string[], cutShort: boolean): Promise<void> {
+export async function cancelUpload(
+  api: UploadApi,
+  session: URL,
+  scopes: readonly string[],
+  cutShort: boolean,
+): Promise<void> {
   const deadline = Date.now() + CLEANUP_BUDGET_MS;
   if (cutShort) await sleep(CLEANUP_GRACE_MS);
   for (let attempt = 1; attempt <= 2; attempt++) {
     try {
-      const res = await api.request({ method: 'DELETE', path: session.href, attempts: 1, detached: true, deadline }, scopes);
+      const res = await api.request(
+        { method: 'DELETE', path: session.href, attempts: 1, detached: true, deadline },
+        scopes,
+      );
       await res.body.dump().catch(() => undefined);
       if (res.status < 300 || res.status === 404) return;
     } catch {
@@ -118,7 +163,9 @@ export async function cancelUpload(api: UploadApi, session: URL, scopes: readonl
 
 function toTskoError(err: unknown, what: string): TskoError {
   if (err instanceof TskoError) return err;
-  return new TskoError('TSKO_REGISTRY_ERROR', `${what} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+  return new TskoError('TSKO_REGISTRY_ERROR', `${what} failed: ${(err as Error)?.message ?? String(err)}`, {
+    cause: err,
+  });
 }
 
 function progressCounter(report: (bytes: number) => void): Transform {

@@ -23,9 +23,15 @@ export function parseChallenges(header: string | undefined): Challenge[] {
   };
   while (i < n) {
     skipWs();
-    while (i < n && header[i] === ',') { i++; skipWs(); }
+    while (i < n && header[i] === ',') {
+      i++;
+      skipWs();
+    }
     const scheme = token();
-    if (!scheme) { i++; continue; }
+    if (!scheme) {
+      i++;
+      continue;
+    }
     const challenge: Challenge = { scheme: scheme.toLowerCase(), params: {} };
     out.push(challenge);
     for (;;) {
@@ -33,7 +39,10 @@ export function parseChallenges(header: string | undefined): Challenge[] {
       const save = i;
       const key = token();
       skipWs();
-      if (!key || header[i] !== '=') { i = save; break; }
+      if (!key || header[i] !== '=') {
+        i = save;
+        break;
+      }
       i++;
       skipWs();
       let value = '';

@@ -16,7 +16,9 @@ export type Credential =
  * Explicit credentials: a map keyed by registry host (`ghcr.io`, `localhost:5000`) or a
  * function asked per registry. These win over any file on disk.
  */
-export type CredentialSource = Record<string, Credential> | ((registry: string) => Credential | undefined | Promise<Credential | undefined>);
+export type CredentialSource =
+  | Record<string, Credential>
+  | ((registry: string) => Credential | undefined | Promise<Credential | undefined>);
 
 export interface CredentialLookupOptions {
   credentials?: CredentialSource;
@@ -39,7 +41,13 @@ interface DockerConfigFile {
   credsStore?: string;
 }
 
-const HUB_KEYS = ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', 'registry-1.docker.io', 'https://index.docker.io/v1'];
+const HUB_KEYS = [
+  'https://index.docker.io/v1/',
+  'index.docker.io',
+  'docker.io',
+  'registry-1.docker.io',
+  'https://index.docker.io/v1',
+];
 
 /** `https://host:port/v1/` → `host:port`, the way docker matches `auths` keys. */
 export function normaliseAuthKey(key: string): string {
@@ -53,10 +61,14 @@ export function normaliseAuthKey(key: string): string {
  * (else `~/.docker/config.json`): `credHelpers`, then `auths`, then `credsStore`; then
  * `REGISTRY_AUTH_FILE` or the containers `auth.json`. Returns undefined for anonymous access.
  */
-export async function lookupCredential(registry: string, options: CredentialLookupOptions = {}): Promise<Credential | undefined> {
+export async function lookupCredential(
+  registry: string,
+  options: CredentialLookupOptions = {},
+): Promise<Credential | undefined> {
   const env = options.env ?? process.env;
   if (options.credentials) {
-    const explicit = typeof options.credentials === 'function' ? await options.credentials(registry) : options.credentials[registry];
+    const explicit =
+      typeof options.credentials === 'function' ? await options.credentials(registry) : options.credentials[registry];
     if (explicit) return explicit;
   }
   const home = env.HOME ?? homedir();
@@ -69,7 +81,10 @@ export async function lookupCredential(registry: string, options: CredentialLook
   }
   const authFiles = env.REGISTRY_AUTH_FILE
     ? [env.REGISTRY_AUTH_FILE]
-    : [env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'containers', 'auth.json') : '', join(home, '.config', 'containers', 'auth.json')].filter(Boolean);
+    : [
+        env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'containers', 'auth.json') : '',
+        join(home, '.config', 'containers', 'auth.json'),
+      ].filter(Boolean);
   for (const file of authFiles) {
     const containers = await readJsonFile<DockerConfigFile>(file);
     const entry = containers && findAuthEntry(registry, containers.auths);
@@ -78,7 +93,13 @@ export async function lookupCredential(registry: string, options: CredentialLook
   return undefined;
 }
 
-async function fromDockerConfig(registry: string, config: DockerConfigFile, path: string, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<Credential | undefined> {
+async function fromDockerConfig(
+  registry: string,
+  config: DockerConfigFile,
+  path: string,
+  env: NodeJS.ProcessEnv,
+  signal?: AbortSignal,
+): Promise<Credential | undefined> {
   const helpers = config.credHelpers ?? {};
   const helperKey = Object.keys(helpers).find((k) => normaliseAuthKey(k) === registry);
   if (helperKey && helpers[helperKey]) return runCredentialHelper(helpers[helperKey], registry, env, signal);
@@ -91,7 +112,10 @@ async function fromDockerConfig(registry: string, config: DockerConfigFile, path
   return undefined;
 }
 
-function findAuthEntry(registry: string, auths: Record<string, DockerAuthEntry> | undefined): DockerAuthEntry | undefined {
+function findAuthEntry(
+  registry: string,
+  auths: Record<string, DockerAuthEntry> | undefined,
+): DockerAuthEntry | undefined {
   if (!auths) return undefined;
   if (auths[registry]) return auths[registry];
   for (const [key, value] of Object.entries(auths)) {
@@ -101,14 +125,20 @@ function findAuthEntry(registry: string, auths: Record<string, DockerAuthEntry> 
 }
 
 function decodeEntry(entry: DockerAuthEntry, file: string, registry: string): Credential | undefined {
-  if (entry.identitytoken) return entry.username ? { identityToken: entry.identitytoken, username: entry.username } : { identityToken: entry.identitytoken };
+  if (entry.identitytoken)
+    return entry.username
+      ? { identityToken: entry.identitytoken, username: entry.username }
+      : { identityToken: entry.identitytoken };
   if (entry.registrytoken) return { registryToken: entry.registrytoken };
   if (entry.username && entry.password !== undefined) return { username: entry.username, password: entry.password };
   if (entry.auth) {
     const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon <= 0) {
-      throw new TskoError('TSKO_CREDENTIALS', `The "auth" entry for ${registry} in ${file} is not base64 of "user:password". Run docker login again or fix the file.`);
+      throw new TskoError(
+        'TSKO_CREDENTIALS',
+        `The "auth" entry for ${registry} in ${file} is not base64 of "user:password". Run docker login again or fix the file.`,
+      );
     }
     return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
   }
@@ -125,9 +155,19 @@ function helperServerUrl(registry: string): string {
  * that says it has no credentials means anonymous; any other failure is `TSKO_CREDENTIALS`
  * (its output is not echoed, since it may contain a secret).
  */
-export async function runCredentialHelper(name: string, registry: string, env: NodeJS.ProcessEnv = process.env, signal?: AbortSignal): Promise<Credential | undefined> {
+export async function runCredentialHelper(
+  name: string,
+  registry: string,
+  env: NodeJS.ProcessEnv = process.env,
+  signal?: AbortSignal,
+): Promise<Credential | undefined> {
   const program = `docker-credential-${name}`;
-  const { code, stdout, stderr, spawnError } = await new Promise<{ code: number | null; stdout: string; stderr: string; spawnError?: NodeJS.ErrnoException }>((resolve) => {
+  const { code, stdout, stderr, spawnError } = await new Promise<{
+    code: number | null;
+    stdout: string;
+    stderr: string;
+    spawnError?: NodeJS.ErrnoException;
+  }>((resolve) => {
     const child = spawn(program, ['get'], { env, stdio: ['pipe', 'pipe', 'pipe'], ...(signal ? { signal } : {}) });
     // Our own timer, not spawn's `timeout`: that one is never cleared when the spawn itself
     // fails (ENOENT), which would hold the caller's process open for its full length.
@@ -137,8 +177,12 @@ export async function runCredentialHelper(name: string, registry: string, env: N
     child.on('error', () => clearTimeout(timer));
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { if (stdout.length < 1 << 20) stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { if (stderr.length < 4096) stderr += d; });
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      if (stdout.length < 1 << 20) stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      if (stderr.length < 4096) stderr += d;
+    });
     child.on('error', (spawnError: NodeJS.ErrnoException) => resolve({ code: null, stdout, stderr, spawnError }));
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.on('error', () => undefined);
@@ -146,20 +190,33 @@ export async function runCredentialHelper(name: string, registry: string, env: N
   });
   if (spawnError) {
     const why = spawnError.code === 'ENOENT' ? `${program} is not on PATH` : spawnError.message;
-    throw new TskoError('TSKO_CREDENTIALS', `The docker config names credential helper "${name}" for ${registry}, but ${why}. Install it or remove it from the docker config.`, { cause: spawnError });
+    throw new TskoError(
+      'TSKO_CREDENTIALS',
+      `The docker config names credential helper "${name}" for ${registry}, but ${why}. Install it or remove it from the docker config.`,
+      { cause: spawnError },
+    );
   }
   if (code !== 0) {
     if (/credentials not found/i.test(stdout + stderr)) return undefined;
-    throw new TskoError('TSKO_CREDENTIALS', `Credential helper ${program} failed for ${registry} (exit ${code}). Run "echo ${helperServerUrl(registry)} | ${program} get" to see why.`);
+    throw new TskoError(
+      'TSKO_CREDENTIALS',
+      `Credential helper ${program} failed for ${registry} (exit ${code}). Run "echo ${helperServerUrl(registry)} | ${program} get" to see why.`,
+    );
   }
   let parsed: { Username?: unknown; Secret?: unknown };
   try {
     parsed = JSON.parse(stdout) as typeof parsed;
   } catch {
-    throw new TskoError('TSKO_CREDENTIALS', `Credential helper ${program} printed something that is not JSON for ${registry}.`);
+    throw new TskoError(
+      'TSKO_CREDENTIALS',
+      `Credential helper ${program} printed something that is not JSON for ${registry}.`,
+    );
   }
   if (typeof parsed.Secret !== 'string' || typeof parsed.Username !== 'string') {
-    throw new TskoError('TSKO_CREDENTIALS', `Credential helper ${program} answered without Username and Secret for ${registry}.`);
+    throw new TskoError(
+      'TSKO_CREDENTIALS',
+      `Credential helper ${program} answered without Username and Secret for ${registry}.`,
+    );
   }
   // Docker's convention: the username "<token>" marks an identity (refresh) token.
   if (parsed.Username === '<token>') return { identityToken: parsed.Secret };
@@ -176,6 +233,9 @@ async function readJsonFile<T>(path: string): Promise<T | undefined> {
   try {
     return JSON.parse(text) as T;
   } catch (cause) {
-    throw new TskoError('TSKO_CREDENTIALS', `${path} is not valid JSON; fix or remove it.`, { cause, details: { file: path } });
+    throw new TskoError('TSKO_CREDENTIALS', `${path} is not valid JSON; fix or remove it.`, {
+      cause,
+      details: { file: path },
+    });
   }
 }

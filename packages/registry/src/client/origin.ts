@@ -41,9 +41,13 @@ export function checkNextUrl(from: URL, next: URL, what: string): void {
     throw new TskoError('TSKO_REGISTRY_ERROR', `${what} points to a ${next.protocol} URL; only http(s) is followed.`);
   }
   if (from.protocol === 'https:' && next.protocol !== 'https:') {
-    throw new TskoError('TSKO_INSECURE_REGISTRY', `${what} points from HTTPS to plain HTTP (${next.host}); refusing to follow, so nothing is sent in clear.`, {
-      details: { from: from.host, to: next.host },
-    });
+    throw new TskoError(
+      'TSKO_INSECURE_REGISTRY',
+      `${what} points from HTTPS to plain HTTP (${next.host}); refusing to follow, so nothing is sent in clear.`,
+      {
+        details: { from: from.host, to: next.host },
+      },
+    );
   }
 }
 
@@ -65,8 +69,12 @@ export function resolveLocation(location: string, responseUrl: URL, what: string
  * the registry's credentials nor its tokens may go there.
  */
 export function foreignChallengeError(what: string, registry: string, at: URL): TskoError {
-  return new TskoError('TSKO_UNAUTHORIZED', `${what} failed: ${registry} pointed the request to ${at.host}, which asks for authentication. tsko never sends a registry's credentials to another host; configure the registry to serve or redirect to content that needs none.`, {
-    status: 401,
-    details: { host: at.host },
-  });
+  return new TskoError(
+    'TSKO_UNAUTHORIZED',
+    `${what} failed: ${registry} pointed the request to ${at.host}, which asks for authentication. tsko never sends a registry's credentials to another host; configure the registry to serve or redirect to content that needs none.`,
+    {
+      status: 401,
+      details: { host: at.host },
+    },
+  );
 }

@@ -13,7 +13,15 @@ import { checkNextUrl, foreignChallengeError, originOf, resolveLocation } from '
 import { responseError } from './registry-errors.js';
 import { credentialPlaces, unauthorizedError } from './unauthorized.js';
 import { SecretSet } from './secrets.js';
-import { describeUrl, networkErrorCode, readText, type Transport, type HttpRequest, type HttpResponse, type TransportOptions } from './transport.js';
+import {
+  describeUrl,
+  networkErrorCode,
+  readText,
+  type Transport,
+  type HttpRequest,
+  type HttpResponse,
+  type TransportOptions,
+} from './transport.js';
 
 /** Settings shared by every registry a push or pull talks to. */
 export interface RegistryOptions extends TransportOptions {
@@ -53,7 +61,12 @@ export class RegistryClient {
   private readonly options: RegistryOptions;
 
   /** `secrets` is shared by a session, whose transport events it also guards. */
-  constructor(registry: string, private readonly transport: Transport, options: RegistryOptions = {}, private readonly secrets = new SecretSet()) {
+  constructor(
+    registry: string,
+    private readonly transport: Transport,
+    options: RegistryOptions = {},
+    private readonly secrets = new SecretSet(),
+  ) {
     this.registry = registry;
     const onEvent = secrets.guardEvents(options.onEvent);
     this.options = onEvent ? { ...options, onEvent } : options;
@@ -104,7 +117,11 @@ export class RegistryClient {
         if (res.status === 401) {
           this.auth.setChallenge(parseChallenges(headerString(res, 'www-authenticate'))[0], url);
         } else if (res.status !== 200) {
-          throw new TskoError('TSKO_REGISTRY_ERROR', `${host} answered HTTP ${res.status} to GET /v2/; it does not look like an OCI registry.`, { status: res.status });
+          throw new TskoError(
+            'TSKO_REGISTRY_ERROR',
+            `${host} answered HTTP ${res.status} to GET /v2/; it does not look like an OCI registry.`,
+            { status: res.status },
+          );
         }
         return new URL(`${scheme}://${host}/`);
       } catch (err) {
@@ -118,7 +135,11 @@ export class RegistryClient {
       }
     }
     if (!this.insecure && PLAIN_HTTP_CODES.has(networkErrorCode((lastError as { cause?: unknown }).cause) ?? '')) {
-      throw new TskoError('TSKO_INSECURE_REGISTRY', `${this.registry} does not speak HTTPS. Plain HTTP is only used for loopback registries or those listed in the \`insecure\` option.`, { cause: lastError });
+      throw new TskoError(
+        'TSKO_INSECURE_REGISTRY',
+        `${this.registry} does not speak HTTPS. Plain HTTP is only used for loopback registries or those listed in the \`insecure\` option.`,
+        { cause: lastError },
+      );
     }
     throw lastError;
   }
@@ -129,7 +150,10 @@ export class RegistryClient {
    * distribution grammar first; an absolute one (an upload Location) may not downgrade HTTPS.
    * Whatever fails comes out with every credential scrubbed.
    */
-  async request(req: Omit<HttpRequest, 'url'> & { path: string; query?: Record<string, string> }, scopes: readonly string[]): Promise<HttpResponse> {
+  async request(
+    req: Omit<HttpRequest, 'url'> & { path: string; query?: Record<string, string> },
+    scopes: readonly string[],
+  ): Promise<HttpResponse> {
     try {
       return await this.sendScoped(req, scopes);
     } catch (err) {
@@ -137,7 +161,10 @@ export class RegistryClient {
     }
   }
 
-  private async sendScoped(req: Omit<HttpRequest, 'url'> & { path: string; query?: Record<string, string> }, scopes: readonly string[]): Promise<HttpResponse> {
+  private async sendScoped(
+    req: Omit<HttpRequest, 'url'> & { path: string; query?: Record<string, string> },
+    scopes: readonly string[],
+  ): Promise<HttpResponse> {
     const base = await this.baseUrl();
     let url: URL;
     if (/^https?:/i.test(req.path)) {
@@ -153,7 +180,11 @@ export class RegistryClient {
       // Credentials are only ever computed for the registry's origin; the transport checks
       // each hop again (origin.ts).
       const header = home ? await this.auth.header(scopes) : undefined;
-      return this.transport.send({ ...req, url, ...(header ? { authorization: { header, origin: originOf(base) } } : {}) });
+      return this.transport.send({
+        ...req,
+        url,
+        ...(header ? { authorization: { header, origin: originOf(base) } } : {}),
+      });
     };
     let res = await send();
     const replayable = req.body === undefined || Buffer.isBuffer(req.body);
@@ -180,11 +211,22 @@ export class RegistryClient {
     if (res.status === 401 && originOf(res.url) !== originOf(base)) {
       err = foreignChallengeError(what, this.registry, res.url);
     } else if (res.status === 401 && challenge?.params.error === 'insufficient_scope') {
-      err = new TskoError('TSKO_DENIED', `${what} was denied: the registry granted no ${challenge.params.scope ?? 'such'} access. Use credentials that may do this.`, { status: 401, registryErrors: [{ code: 'insufficient_scope' }] });
+      err = new TskoError(
+        'TSKO_DENIED',
+        `${what} was denied: the registry granted no ${challenge.params.scope ?? 'such'} access. Use credentials that may do this.`,
+        { status: 401, registryErrors: [{ code: 'insufficient_scope' }] },
+      );
     } else if (res.status === 401) {
       const found = (await this.credential().catch(() => undefined)) !== undefined;
       const errors = responseError(res.status, body, what).registryErrors ?? [];
-      err = unauthorizedError(this.registry, what, found, this.credentialPlaces(), 401, errors.map((e) => e.code).join(', '));
+      err = unauthorizedError(
+        this.registry,
+        what,
+        found,
+        this.credentialPlaces(),
+        401,
+        errors.map((e) => e.code).join(', '),
+      );
     } else {
       err = responseError(res.status, body, what);
     }
@@ -198,41 +240,78 @@ export class RegistryClient {
   /** GETs a manifest by tag or digest; the bytes are verified against the digest. */
   async getManifest(repository: string, identifier: string, accept = MANIFEST_ACCEPT): Promise<FetchedManifest> {
     const what = `Fetching manifest ${this.registry}/${repository}:${identifier}`;
-    const { res, bytes: raw } = await fetchWhole(this, this.transport, { method: 'GET', path: `/v2/${repository}/manifests/${identifier}`, headers: { accept }, followRedirects: true }, this.scopes(repository, ['pull']), MANIFEST_LIMIT, what);
+    const { res, bytes: raw } = await fetchWhole(
+      this,
+      this.transport,
+      { method: 'GET', path: `/v2/${repository}/manifests/${identifier}`, headers: { accept }, followRedirects: true },
+      this.scopes(repository, ['pull']),
+      MANIFEST_LIMIT,
+      what,
+    );
     const digest = verifiedManifestDigest(raw, identifier, headerString(res, 'docker-content-digest'), what);
     // The media type is the registry's text and may end up in a message: scrubbed like a body.
     return { raw, digest, mediaType: this.secrets.scrub(manifestMediaType(raw, headerString(res, 'content-type'))) };
   }
 
   /** HEADs a manifest: its digest and media type, or undefined if absent. */
-  async headManifest(repository: string, identifier: string): Promise<{ digest: Digest; mediaType: string; size: number } | undefined> {
-    const res = await this.request({ method: 'HEAD', path: `/v2/${repository}/manifests/${identifier}`, headers: { accept: MANIFEST_ACCEPT }, followRedirects: true }, this.scopes(repository, ['pull']));
+  async headManifest(
+    repository: string,
+    identifier: string,
+  ): Promise<{ digest: Digest; mediaType: string; size: number } | undefined> {
+    const res = await this.request(
+      {
+        method: 'HEAD',
+        path: `/v2/${repository}/manifests/${identifier}`,
+        headers: { accept: MANIFEST_ACCEPT },
+        followRedirects: true,
+      },
+      this.scopes(repository, ['pull']),
+    );
     await res.body.dump().catch(() => undefined);
     if (res.status === 404) return undefined;
-    if (res.status !== 200) throw await this.fail(res, `Checking manifest ${this.registry}/${repository}:${identifier}`);
+    if (res.status !== 200)
+      throw await this.fail(res, `Checking manifest ${this.registry}/${repository}:${identifier}`);
     const digest = headerString(res, 'docker-content-digest');
     // The header is the registry's word; it must be a digest before anyone builds a URL from it.
     if (!digest || !isDigest(digest)) return undefined;
-    return { digest: digest as Digest, mediaType: headerString(res, 'content-type') ?? '', size: Number(headerString(res, 'content-length') ?? 0) };
+    return {
+      digest: digest as Digest,
+      mediaType: headerString(res, 'content-type') ?? '',
+      size: Number(headerString(res, 'content-length') ?? 0),
+    };
   }
 
   /** PUTs manifest bytes under a tag or digest; checks the registry agrees on the digest. */
   async putManifest(repository: string, identifier: string, raw: Buffer, mediaType: string): Promise<Digest> {
     const digest = sha256(raw);
     const what = `Pushing manifest ${this.registry}/${repository}:${identifier}`;
-    const res = await this.request({ method: 'PUT', path: `/v2/${repository}/manifests/${identifier}`, headers: { 'content-type': mediaType }, body: raw }, this.scopes(repository, ['pull', 'push']));
+    const res = await this.request(
+      {
+        method: 'PUT',
+        path: `/v2/${repository}/manifests/${identifier}`,
+        headers: { 'content-type': mediaType },
+        body: raw,
+      },
+      this.scopes(repository, ['pull', 'push']),
+    );
     if (res.status !== 201 && res.status !== 200) throw await this.fail(res, what);
     await res.body.dump().catch(() => undefined);
     const echoed = headerString(res, 'docker-content-digest');
     if (echoed?.startsWith('sha256:') && echoed !== digest) {
-      throw new TskoError('TSKO_DIGEST_MISMATCH', `${what}: the registry stored it as ${echoed} but its bytes hash to ${digest}.`);
+      throw new TskoError(
+        'TSKO_DIGEST_MISMATCH',
+        `${what}: the registry stored it as ${echoed} but its bytes hash to ${digest}.`,
+      );
     }
     return digest;
   }
 
   /** True if the blob exists in the repository. */
   async hasBlob(repository: string, digest: Digest, actions: readonly Action[] = ['pull']): Promise<boolean> {
-    const res = await this.request({ method: 'HEAD', path: `/v2/${repository}/blobs/${digest}`, followRedirects: true }, this.scopes(repository, actions));
+    const res = await this.request(
+      { method: 'HEAD', path: `/v2/${repository}/blobs/${digest}`, followRedirects: true },
+      this.scopes(repository, actions),
+    );
     await res.body.dump().catch(() => undefined);
     if (res.status === 200) return true;
     if (res.status === 404) return false;
@@ -244,13 +323,28 @@ export class RegistryClient {
    * breaks mid-body is resumed (see downloadBlob).
    */
   getBlob(repository: string, digest: Digest, size?: number): Promise<Readable> {
-    return downloadBlob(this, this.transport, `/v2/${repository}/blobs/${digest}`, this.scopes(repository, ['pull']), digest, size, `Blob ${digest} from ${this.registry}/${repository}`);
+    return downloadBlob(
+      this,
+      this.transport,
+      `/v2/${repository}/blobs/${digest}`,
+      this.scopes(repository, ['pull']),
+      digest,
+      size,
+      `Blob ${digest} from ${this.registry}/${repository}`,
+    );
   }
 
   /** Reads a small blob (a config) into memory, verified. */
   async getSmallBlob(repository: string, digest: Digest, limit = 16 * 1024 * 1024): Promise<Buffer> {
     const what = `Fetching blob ${digest} from ${this.registry}/${repository}`;
-    const { bytes } = await fetchWhole(this, this.transport, { method: 'GET', path: `/v2/${repository}/blobs/${digest}`, followRedirects: true }, this.scopes(repository, ['pull']), limit, what);
+    const { bytes } = await fetchWhole(
+      this,
+      this.transport,
+      { method: 'GET', path: `/v2/${repository}/blobs/${digest}`, followRedirects: true },
+      this.scopes(repository, ['pull']),
+      limit,
+      what,
+    );
     verifyBytes(bytes, digest, `Blob ${digest} from ${this.registry}/${repository}`);
     return bytes;
   }
@@ -273,13 +367,25 @@ export class RegistryClient {
 
   /** Uploads a blob (see blob-upload.ts): restarts heal, abandoned sessions are DELETEd. */
   uploadBlob(repository: string, blob: UploadableBlob, session?: URL): Promise<void> {
-    return uploadBlob(this, this.transport, this.options.onEvent, repository, this.scopes(repository, ['pull', 'push']), blob, session);
+    return uploadBlob(
+      this,
+      this.transport,
+      this.options.onEvent,
+      repository,
+      this.scopes(repository, ['pull', 'push']),
+      blob,
+      session,
+    );
   }
 
   /** The upload URL a response points to. */
   location(res: HttpResponse): URL {
     const location = headerString(res, 'location');
-    if (!location) throw new TskoError('TSKO_REGISTRY_ERROR', `${describeUrl(res.url)} answered ${res.status} without a Location header.`);
+    if (!location)
+      throw new TskoError(
+        'TSKO_REGISTRY_ERROR',
+        `${describeUrl(res.url)} answered ${res.status} without a Location header.`,
+      );
     // Relative locations resolve against the request; the query (upload state) is kept.
     return resolveLocation(location, res.url, `The upload location from ${this.registry}`);
   }
@@ -307,7 +413,10 @@ function verifiedManifestDigest(raw: Buffer, identifier: string, header: string 
   }
   const digest = sha256(raw);
   if (header?.startsWith('sha256:') && header !== digest) {
-    throw new TskoError('TSKO_DIGEST_MISMATCH', `${what}: the registry says ${header} but the bytes hash to ${digest}.`);
+    throw new TskoError(
+      'TSKO_DIGEST_MISMATCH',
+      `${what}: the registry says ${header} but the bytes hash to ${digest}.`,
+    );
   }
   return digest;
 }

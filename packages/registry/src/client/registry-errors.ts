@@ -6,7 +6,10 @@ export function parseRegistryErrors(body: string): RegistryErrorDetail[] {
     const parsed = JSON.parse(body) as { errors?: unknown };
     if (!Array.isArray(parsed.errors)) return [];
     return parsed.errors
-      .filter((e): e is { code: string; message?: unknown } => typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string')
+      .filter(
+        (e): e is { code: string; message?: unknown } =>
+          typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string',
+      )
       .map((e) => {
         const detail: RegistryErrorDetail = { code: e.code };
         if (typeof e.message === 'string') detail.message = e.message.slice(0, 500);

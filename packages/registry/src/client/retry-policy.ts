@@ -38,9 +38,20 @@ export const RETRY_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 
 /** Network failures worth another try. */
 export const RETRY_CODES = new Set([
-  'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH',
-  'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED',
-  'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
+  'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH',
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
 ]);
 
 /** The error code of a network error, looking through undici's wrappers. */
@@ -67,7 +78,11 @@ export function isTransient(err: unknown): boolean {
 function positive(value: number | undefined, field: string, fallback: number, min: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw new TskoError('TSKO_INVALID_ARGUMENT', `options.${field} must be a finite number ≥ ${min}; got ${String(value)}.`, { details: { field } });
+    throw new TskoError(
+      'TSKO_INVALID_ARGUMENT',
+      `options.${field} must be a finite number ≥ ${min}; got ${String(value)}.`,
+      { details: { field } },
+    );
   }
   return value;
 }
@@ -94,7 +109,11 @@ export function registryTimeouts(timeouts: RegistryTimeouts | undefined): Requir
  * The wait before retry number `attempt` (1 = after the first failure): exponential with
  * jitter, or the registry's `Retry-After`; never more than `maxDelayMs`.
  */
-export function backoffDelay(policy: Required<RetryPolicy>, attempt: number, retryAfter: string | string[] | undefined): number {
+export function backoffDelay(
+  policy: Required<RetryPolicy>,
+  attempt: number,
+  retryAfter: string | string[] | undefined,
+): number {
   const fromHeader = parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
   if (fromHeader !== undefined) return Math.min(policy.maxDelayMs, fromHeader);
   const delay = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));

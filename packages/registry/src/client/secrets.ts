@@ -19,7 +19,12 @@ export class SecretSet {
   /** Adds a secret and the forms it travels in (base64, URL-encoded, JSON-escaped). */
   add(secret: string | undefined): void {
     if (!secret || secret.length < MIN_SECRET) return;
-    const forms = [secret, encodeURIComponent(secret), new URLSearchParams({ x: secret }).toString().slice(2), JSON.stringify(secret).slice(1, -1)];
+    const forms = [
+      secret,
+      encodeURIComponent(secret),
+      new URLSearchParams({ x: secret }).toString().slice(2),
+      JSON.stringify(secret).slice(1, -1),
+    ];
     let added = false;
     for (const form of forms) {
       if (form.length >= MIN_SECRET && !this.secrets.has(form)) {
@@ -47,7 +52,13 @@ export class SecretSet {
   scrub(text: string): string {
     if (this.secrets.size === 0 || !text) return text;
     // Longest first, so a secret that contains another is removed whole.
-    this.pattern ??= new RegExp([...this.secrets].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g');
+    this.pattern ??= new RegExp(
+      [...this.secrets]
+        .sort((a, b) => b.length - a.length)
+        .map(escapeRegExp)
+        .join('|'),
+      'g',
+    );
     return text.replace(this.pattern, REDACTED);
   }
 

@@ -6,8 +6,14 @@ import { abortError, TskoError } from '../errors.js';
 import { emit, type RegistryEventHandler } from '../events.js';
 import { authorizationFor, resolveLocation, withoutAuthorization, type ScopedAuthorization } from './origin.js';
 import {
-  backoffDelay, networkErrorCode, registryTimeouts, retryPolicy, RETRY_CODES, RETRY_STATUS,
-  type RegistryTimeouts, type RetryPolicy,
+  backoffDelay,
+  networkErrorCode,
+  registryTimeouts,
+  retryPolicy,
+  RETRY_CODES,
+  RETRY_STATUS,
+  type RegistryTimeouts,
+  type RetryPolicy,
 } from './retry-policy.js';
 
 export { networkErrorCode, parseRetryAfter } from './retry-policy.js';
@@ -50,8 +56,13 @@ export interface HttpResponse {
 }
 
 const TLS_VERIFY_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_NOT_YET_VALID',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_NOT_YET_VALID',
 ]);
 
 export function isTlsVerifyError(err: unknown): boolean {
@@ -136,17 +147,31 @@ export class Transport {
         if (caller?.aborted) throw abortError(caller);
         const code = budget.signal.aborted ? 'timed out' : networkErrorCode(err);
         if (isTlsVerifyError(err)) {
-          throw new TskoError('TSKO_TLS', `TLS verification failed for ${req.url.host} (${code}). Pass the registry's CA certificate with the \`ca\` option (or NODE_EXTRA_CA_CERTS); verification is never turned off silently.`, { cause: err });
+          throw new TskoError(
+            'TSKO_TLS',
+            `TLS verification failed for ${req.url.host} (${code}). Pass the registry's CA certificate with the \`ca\` option (or NODE_EXTRA_CA_CERTS); verification is never turned off silently.`,
+            { cause: err },
+          );
         }
         const retriable = replayable && code !== undefined && RETRY_CODES.has(code);
         const delay = retriable ? this.retryDelay(attempt, attempts, deadline, undefined) : undefined;
-        if (delay === undefined) throw unavailable(req, attempt, code ?? (err as Error).message, err, budget.signal.aborted || TIMEOUT_CODES.has(code ?? ''));
+        if (delay === undefined)
+          throw unavailable(
+            req,
+            attempt,
+            code ?? (err as Error).message,
+            err,
+            budget.signal.aborted || TIMEOUT_CODES.has(code ?? ''),
+          );
         await this.wait(req, attempt, code ?? 'network error', delay, caller);
         continue;
       } finally {
         clearTimeout(timer);
       }
-      const delay = RETRY_STATUS.has(res.status) && replayable ? this.retryDelay(attempt, attempts, deadline, res.headers['retry-after']) : undefined;
+      const delay =
+        RETRY_STATUS.has(res.status) && replayable
+          ? this.retryDelay(attempt, attempts, deadline, res.headers['retry-after'])
+          : undefined;
       // Out of attempts or time, the last answer goes to the caller, which maps its status.
       if (delay === undefined) return res;
       await res.body.dump().catch(() => undefined);
@@ -159,7 +184,12 @@ export class Transport {
    * session, a download), as `send` does between its own attempts. False when the attempts
    * are spent: the caller then gives up with its own error.
    */
-  async beforeRetry(what: { method: HttpRequest['method']; url: URL }, attempt: number, reason: string, retryAfter?: string | string[]): Promise<boolean> {
+  async beforeRetry(
+    what: { method: HttpRequest['method']; url: URL },
+    attempt: number,
+    reason: string,
+    retryAfter?: string | string[],
+  ): Promise<boolean> {
     const delay = this.retryDelay(attempt, this.retry.attempts, Infinity, retryAfter);
     if (delay === undefined) return false;
     await this.wait(what, attempt, reason, delay, this.options.signal);
@@ -167,15 +197,33 @@ export class Transport {
   }
 
   /** The back-off before another attempt, or undefined when attempts or time are spent. */
-  private retryDelay(attempt: number, attempts: number, deadline: number, retryAfter: string | string[] | undefined): number | undefined {
+  private retryDelay(
+    attempt: number,
+    attempts: number,
+    deadline: number,
+    retryAfter: string | string[] | undefined,
+  ): number | undefined {
     if (attempt >= attempts) return undefined;
     const delay = backoffDelay(this.retry, attempt, retryAfter);
     // Never sleep past the budget only to fail at once on waking.
     return Date.now() + delay >= deadline ? undefined : delay;
   }
 
-  private async wait(req: Pick<HttpRequest, 'method' | 'url'>, attempt: number, reason: string, delay: number, signal: AbortSignal | undefined): Promise<void> {
-    emit(this.options.onEvent, { type: 'request:retry', method: req.method, path: describeUrl(req.url), attempt, reason, delayMs: delay });
+  private async wait(
+    req: Pick<HttpRequest, 'method' | 'url'>,
+    attempt: number,
+    reason: string,
+    delay: number,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    emit(this.options.onEvent, {
+      type: 'request:retry',
+      method: req.method,
+      path: describeUrl(req.url),
+      attempt,
+      reason,
+      delayMs: delay,
+    });
     try {
       await sleep(delay, undefined, signal ? { signal } : undefined);
     } catch {
@@ -219,18 +267,30 @@ export class Transport {
  */
 function settleOnAbort(pending: Promise<HttpResponse>, signal: AbortSignal): Promise<HttpResponse> {
   if (signal.aborted) {
-    pending.then((res) => res.body.destroy(), () => undefined);
+    pending.then(
+      (res) => res.body.destroy(),
+      () => undefined,
+    );
     return Promise.reject(signal.reason);
   }
   return new Promise((resolve, reject) => {
     const onAbort = () => {
-      pending.then((res) => res.body.destroy(), () => undefined);
+      pending.then(
+        (res) => res.body.destroy(),
+        () => undefined,
+      );
       reject(signal.reason);
     };
     signal.addEventListener('abort', onAbort, { once: true });
     pending.then(
-      (res) => { signal.removeEventListener('abort', onAbort); resolve(res); },
-      (err: unknown) => { signal.removeEventListener('abort', onAbort); reject(err); },
+      (res) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(res);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
     );
   });
 }
@@ -239,7 +299,11 @@ const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEO
 
 function unavailable(req: HttpRequest, attempts: number, reason: string, cause: unknown, timedOut: boolean): TskoError {
   const why = timedOut ? `no answer in time (${reason}; see the timeouts option)` : reason;
-  return new TskoError('TSKO_REGISTRY_UNAVAILABLE', `${req.method} ${describeUrl(req.url)} failed after ${attempts} attempt(s): ${why}. Is the registry running and reachable?`, { cause, details: { code: reason, timedOut } });
+  return new TskoError(
+    'TSKO_REGISTRY_UNAVAILABLE',
+    `${req.method} ${describeUrl(req.url)} failed after ${attempts} attempt(s): ${why}. Is the registry running and reachable?`,
+    { cause, details: { code: reason, timedOut } },
+  );
 }
 
 /** Reads a whole (small) response body, bounded so a hostile server cannot exhaust memory. */
@@ -271,7 +335,10 @@ export function bodyError(res: Pick<HttpResponse, 'url'>, err: unknown): TskoErr
     return new TskoError('TSKO_ABORTED', 'The operation was aborted by its AbortSignal.', { cause: err });
   }
   const code = networkErrorCode(err) ?? (err as Error | undefined)?.message ?? String(err);
-  return new TskoError('TSKO_REGISTRY_UNAVAILABLE', `The answer from ${describeUrl(res.url)} broke off: ${code}.`, { cause: err, details: { code } });
+  return new TskoError('TSKO_REGISTRY_UNAVAILABLE', `The answer from ${describeUrl(res.url)} broke off: ${code}.`, {
+    cause: err,
+    details: { code },
+  });
 }
 
 export async function readText(res: HttpResponse, limit = 64 * 1024): Promise<string> {

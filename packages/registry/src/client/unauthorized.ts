@@ -22,7 +22,14 @@ export function credentialPlaces(env: NodeJS.ProcessEnv, explicit: boolean): str
  * A 401 that says which of the two it is: no credentials were found for the host (and where
  * tsko looked), or the credentials it found were rejected.
  */
-export function unauthorizedError(registry: string, what: string, found: boolean, places: readonly string[], status = 401, summary = ''): TskoError {
+export function unauthorizedError(
+  registry: string,
+  what: string,
+  found: boolean,
+  places: readonly string[],
+  status = 401,
+  summary = '',
+): TskoError {
   const detail = summary ? ` (${summary})` : '';
   const message = found
     ? `${what} failed: credentials for ${registry} were rejected${detail}. Log in again (docker login ${registry}) or pass other options.credentials.`

@@ -61,8 +61,15 @@ export interface FolderLayerOptions extends LayerOptions {
  * });
  * ```
  */
-export async function filesLayer(files: Readonly<Record<string, LayerFile>>, options: LayerOptions = {}): Promise<Layer> {
-  if (typeof files !== 'object' || files === null) throw new TskoError('TSKO_INVALID_ARGUMENT', 'filesLayer(files): expected an object mapping paths in the image to contents.');
+export async function filesLayer(
+  files: Readonly<Record<string, LayerFile>>,
+  options: LayerOptions = {},
+): Promise<Layer> {
+  if (typeof files !== 'object' || files === null)
+    throw new TskoError(
+      'TSKO_INVALID_ARGUMENT',
+      'filesLayer(files): expected an object mapping paths in the image to contents.',
+    );
   const entries: LayerTarEntry[] = [];
   for (const [key, value] of Object.entries(files)) {
     const name = imagePath(key, `filesLayer: path "${key.slice(0, 200)}"`);
@@ -79,19 +86,33 @@ export async function filesLayer(files: Readonly<Record<string, LayerFile>>, opt
  * file (sockets, FIFOs, devices) are refused with `TSKO_PATH_INVALID`.
  */
 export async function folderLayer(dir: string, options: FolderLayerOptions = {}): Promise<Layer> {
-  const info = await stat(dir).catch((err: unknown) => { throw fileSystemError(err, 'folderLayer folder', dir); });
-  if (!info.isDirectory()) throw new TskoError('TSKO_PATH_INVALID', `folderLayer: ${dir} is not a folder.`, { details: { path: dir } });
+  const info = await stat(dir).catch((err: unknown) => {
+    throw fileSystemError(err, 'folderLayer folder', dir);
+  });
+  if (!info.isDirectory())
+    throw new TskoError('TSKO_PATH_INVALID', `folderLayer: ${dir} is not a folder.`, { details: { path: dir } });
   const root = options.into === undefined || options.into === '/' ? '' : imagePath(options.into, 'folderLayer: into');
   const base = defaults(options);
   const entries: LayerTarEntry[] = [];
   const walk = async (from: string, to: string): Promise<void> => {
-    const names = (await readdir(from).catch((err: unknown) => { throw fileSystemError(err, 'folderLayer folder', from); })).sort();
+    const names = (
+      await readdir(from).catch((err: unknown) => {
+        throw fileSystemError(err, 'folderLayer folder', from);
+      })
+    ).sort();
     for (const name of names) {
       const path = join(from, name);
       const inImage = to ? `${to}/${name}` : name;
-      const s = await lstat(path).catch((err: unknown) => { throw fileSystemError(err, 'folderLayer file', path); });
+      const s = await lstat(path).catch((err: unknown) => {
+        throw fileSystemError(err, 'folderLayer file', path);
+      });
       const kind = s.isDirectory() ? 'directory' : s.isFile() ? 'file' : s.isSymbolicLink() ? 'symlink' : undefined;
-      if (!kind) throw new TskoError('TSKO_PATH_INVALID', `folderLayer: ${path} is neither a file, a folder nor a symbolic link; remove it or build the layer with filesLayer.`, { details: { path } });
+      if (!kind)
+        throw new TskoError(
+          'TSKO_PATH_INVALID',
+          `folderLayer: ${path} is neither a file, a folder nor a symbolic link; remove it or build the layer with filesLayer.`,
+          { details: { path } },
+        );
       const mode = options.mode ? options.mode(`/${inImage}`, kind, s.mode & 0o7777) : s.mode & 0o7777;
       const meta = { ...base, mode, name: inImage };
       if (kind === 'directory') {
@@ -120,18 +141,27 @@ function own(o: LayerEntryOptions): Partial<{ uid: number; gid: number; mtime: D
 
 function id(v: unknown, what: string): number {
   if (v === undefined) return 0;
-  if (!Number.isSafeInteger(v) || (v as number) < 0) throw new TskoError('TSKO_INVALID_ARGUMENT', `Layer ${what} ${String(v)} must be a non-negative integer.`);
+  if (!Number.isSafeInteger(v) || (v as number) < 0)
+    throw new TskoError('TSKO_INVALID_ARGUMENT', `Layer ${what} ${String(v)} must be a non-negative integer.`);
   return v as number;
 }
 
 function time(v: unknown): Date {
   if (v === undefined) return new Date(0);
-  if (!(v instanceof Date) || Number.isNaN(v.getTime()) || v.getTime() < 0) throw new TskoError('TSKO_INVALID_ARGUMENT', `Layer mtime ${String(v)} must be a valid Date at or after 1970-01-01.`);
+  if (!(v instanceof Date) || Number.isNaN(v.getTime()) || v.getTime() < 0)
+    throw new TskoError(
+      'TSKO_INVALID_ARGUMENT',
+      `Layer mtime ${String(v)} must be a valid Date at or after 1970-01-01.`,
+    );
   return v;
 }
 
 function modeOf(v: unknown): number {
-  if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 0o7777) throw new TskoError('TSKO_INVALID_ARGUMENT', `Layer mode ${String(v)} must be permission bits between 0 and 0o7777 (e.g. 0o755).`);
+  if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 0o7777)
+    throw new TskoError(
+      'TSKO_INVALID_ARGUMENT',
+      `Layer mode ${String(v)} must be permission bits between 0 and 0o7777 (e.g. 0o755).`,
+    );
   return v as number;
 }
 
@@ -141,11 +171,20 @@ function imagePath(path: string, what: string): string {
     throw new TskoError('TSKO_INVALID_ARGUMENT', `${what}: a path in the image must not contain ".." or NUL.`);
   }
   const name = posix.normalize(`/${path}`).replace(/^\/+|\/+$/g, '');
-  if (!name) throw new TskoError('TSKO_INVALID_ARGUMENT', `${what}: the path names the root; give a file path such as /app/config.json.`);
+  if (!name)
+    throw new TskoError(
+      'TSKO_INVALID_ARGUMENT',
+      `${what}: the path names the root; give a file path such as /app/config.json.`,
+    );
   return name;
 }
 
-async function fileEntry(name: string, content: LayerFileContent, meta: { uid: number; gid: number; mtime: Date; mode?: number }, key: string): Promise<LayerTarEntry> {
+async function fileEntry(
+  name: string,
+  content: LayerFileContent,
+  meta: { uid: number; gid: number; mtime: Date; mode?: number },
+  key: string,
+): Promise<LayerTarEntry> {
   const base = { name, uid: meta.uid, gid: meta.gid, mtime: meta.mtime };
   if (typeof content === 'string' || content instanceof Uint8Array) {
     const bytes = typeof content === 'string' ? Buffer.from(content) : content;
@@ -155,11 +194,19 @@ async function fileEntry(name: string, content: LayerFileContent, meta: { uid: n
     return { ...base, mode: meta.mode ?? 0o777, type: 'symlink', target: content.symlink };
   }
   if (content && typeof content === 'object' && 'path' in content && typeof content.path === 'string') {
-    const s = await stat(content.path).catch((err: unknown) => { throw fileSystemError(err, `filesLayer "${key}" source`, content.path); });
-    if (!s.isFile()) throw new TskoError('TSKO_PATH_INVALID', `filesLayer "${key}": source ${content.path} is not a regular file.`, { details: { path: content.path } });
-    return { ...base, mode: meta.mode ?? (s.mode & 0o7777), type: 'file', size: s.size, content: { path: content.path } };
+    const s = await stat(content.path).catch((err: unknown) => {
+      throw fileSystemError(err, `filesLayer "${key}" source`, content.path);
+    });
+    if (!s.isFile())
+      throw new TskoError('TSKO_PATH_INVALID', `filesLayer "${key}": source ${content.path} is not a regular file.`, {
+        details: { path: content.path },
+      });
+    return { ...base, mode: meta.mode ?? s.mode & 0o7777, type: 'file', size: s.size, content: { path: content.path } };
   }
-  throw new TskoError('TSKO_INVALID_ARGUMENT', `filesLayer "${key}": content must be a string, bytes, { path } or { symlink }.`);
+  throw new TskoError(
+    'TSKO_INVALID_ARGUMENT',
+    `filesLayer "${key}": content must be a string, bytes, { path } or { symlink }.`,
+  );
 }
 
 /**
@@ -197,7 +244,13 @@ class Hashing extends Transform {
       done();
       return;
     }
-    done(new TskoError('TSKO_DIGEST_MISMATCH', `A layer built from files now has digest ${actual} (${this.size} bytes), not ${this.expected.digest} (${this.expected.size} bytes): a source file changed after the layer was made. Build the layer again.`, { details: { expected: this.expected.digest, actual } }));
+    done(
+      new TskoError(
+        'TSKO_DIGEST_MISMATCH',
+        `A layer built from files now has digest ${actual} (${this.size} bytes), not ${this.expected.digest} (${this.expected.size} bytes): a source file changed after the layer was made. Build the layer again.`,
+        { details: { expected: this.expected.digest, actual } },
+      ),
+    );
   }
   override _transform(chunk: Buffer, _e: BufferEncoding, done: TransformCallback): void {
     this.hash.update(chunk);
@@ -222,13 +275,19 @@ async function layerOf(given: readonly LayerTarEntry[], o: LayerOptions): Promis
   const entries = given.map((e) => (e.type === 'directory' ? { ...e, name: `${e.name}/` } : e));
   const diff = new Hashing();
   const compressed = new Hashing();
-  const drain = async (source: AsyncIterable<Buffer>) => { for await (const chunk of source) void chunk; };
-  if (o.signal) await pipeline(Readable.from(tarChunks(entries)), diff, gzip(), compressed, drain, { signal: o.signal });
+  const drain = async (source: AsyncIterable<Buffer>) => {
+    for await (const chunk of source) void chunk;
+  };
+  if (o.signal)
+    await pipeline(Readable.from(tarChunks(entries)), diff, gzip(), compressed, drain, { signal: o.signal });
   else await pipeline(Readable.from(tarChunks(entries)), diff, gzip(), compressed, drain);
   const digest = compressed.digest();
   const size = compressed.size;
-  return streamLayer({ digest, diffId: diff.digest(), size, mediaType: o.mediaType ?? MediaType.OCI_LAYER_GZIP }, async () => {
-    // The callback form hands back the last stream, which then carries any error of the chain.
-    return pipelineCb(Readable.from(tarChunks(entries)), gzip(), new Hashing({ digest, size }), () => {});
-  });
+  return streamLayer(
+    { digest, diffId: diff.digest(), size, mediaType: o.mediaType ?? MediaType.OCI_LAYER_GZIP },
+    async () => {
+      // The callback form hands back the last stream, which then carries any error of the chain.
+      return pipelineCb(Readable.from(tarChunks(entries)), gzip(), new Hashing({ digest, size }), () => {});
+    },
+  );
 }

@@ -53,7 +53,11 @@ export async function* tarChunks(entries: readonly LayerTarEntry[]): AsyncGenera
     }
     if (written !== size) {
       const where = e.content instanceof Uint8Array ? e.name : e.content.path;
-      throw new TskoError('TSKO_FILESYSTEM', `${where} changed size while being archived into a layer (${size} → ${written} bytes or more); build the layer again.`, { details: { path: where } });
+      throw new TskoError(
+        'TSKO_FILESYSTEM',
+        `${where} changed size while being archived into a layer (${size} → ${written} bytes or more); build the layer again.`,
+        { details: { path: where } },
+      );
     }
     if (size % BLOCK) yield Buffer.alloc(BLOCK - (size % BLOCK));
   }
@@ -70,7 +74,15 @@ function headerBlocks(e: LayerTarEntry, size: number): Buffer[] {
   if (e.uid > MAX_OCTAL_8) records.uid = Buffer.from(String(e.uid));
   if (e.gid > MAX_OCTAL_8) records.gid = Buffer.from(String(e.gid));
   if (!isAscii(link) || Buffer.byteLength(link) > 100) records.linkpath = Buffer.from(link);
-  const base = { link: truncateBytes(link, 100), typeflag: TYPEFLAG[e.type], mode: e.mode, size, seconds, uid: Math.min(e.uid, MAX_OCTAL_8), gid: Math.min(e.gid, MAX_OCTAL_8) };
+  const base = {
+    link: truncateBytes(link, 100),
+    typeflag: TYPEFLAG[e.type],
+    mode: e.mode,
+    size,
+    seconds,
+    uid: Math.min(e.uid, MAX_OCTAL_8),
+    gid: Math.min(e.gid, MAX_OCTAL_8),
+  };
   const fits = isAscii(e.name) && Buffer.byteLength(e.name) <= 100;
   if (Object.keys(records).length === 0) {
     if (fits) return [ustarHeader({ ...base, name: e.name, prefix: '' })];
@@ -79,7 +91,17 @@ function headerBlocks(e: LayerTarEntry, size: number): Buffer[] {
   }
   if (!fits) records.path = Buffer.from(e.name);
   const body = paxRecords(records);
-  const pax = ustarHeader({ name: truncateBytes(paxHeaderName(e.name), 100), prefix: '', link: '', typeflag: 'x', mode: 0, size: body.length, seconds: 0, uid: 0, gid: 0 });
+  const pax = ustarHeader({
+    name: truncateBytes(paxHeaderName(e.name), 100),
+    prefix: '',
+    link: '',
+    typeflag: 'x',
+    mode: 0,
+    size: body.length,
+    seconds: 0,
+    uid: 0,
+    gid: 0,
+  });
   const padding = Buffer.alloc((BLOCK - (body.length % BLOCK)) % BLOCK);
   return [pax, body, padding, ustarHeader({ ...base, name: truncateBytes(e.name, 100), prefix: '' })];
 }
@@ -103,7 +125,17 @@ function splitPrefix(name: string): { prefix: string; name: string } | undefined
   return { prefix: name.slice(0, i), name: name.slice(i + 1) };
 }
 
-function ustarHeader(h: { name: string; prefix: string; link: string; typeflag: string; mode: number; size: number; seconds: number; uid: number; gid: number }): Buffer {
+function ustarHeader(h: {
+  name: string;
+  prefix: string;
+  link: string;
+  typeflag: string;
+  mode: number;
+  size: number;
+  seconds: number;
+  uid: number;
+  gid: number;
+}): Buffer {
   const b = Buffer.alloc(BLOCK);
   b.write(h.name, 0, 100, 'utf8');
   octal(b, 100, 8, h.mode & 0o7777);
@@ -129,19 +161,27 @@ function ustarHeader(h: { name: string; prefix: string; link: string; typeflag: 
 /** Zero-padded octal filling the field but its last byte, which is NUL (Go's formatOctal). */
 function octal(b: Buffer, offset: number, length: number, value: number): void {
   const digits = value.toString(8).padStart(length - 1, '0');
-  if (digits.length > length - 1) throw new TskoError('TSKO_INVALID_ARGUMENT', `A tar header value (${value}) is too large for its field; files of 8 GiB or more are not supported in a layer.`);
+  if (digits.length > length - 1)
+    throw new TskoError(
+      'TSKO_INVALID_ARGUMENT',
+      `A tar header value (${value}) is too large for its field; files of 8 GiB or more are not supported in a layer.`,
+    );
   b.write(digits, offset, length - 1, 'ascii');
   b[offset + length - 1] = 0;
 }
 
 /** PAX records `"<len> <key>=<value>\n"`, sorted by key as Go writes them; len counts the whole record. */
 function paxRecords(records: Readonly<Record<string, Uint8Array>>): Buffer {
-  return Buffer.concat(Object.keys(records).sort().map((key) => {
-    const body = Buffer.concat([Buffer.from(` ${key}=`), records[key]!, Buffer.from('\n')]);
-    let length = body.length + 1;
-    while (String(length).length + body.length !== length) length = String(length).length + body.length;
-    return Buffer.concat([Buffer.from(String(length)), body]);
-  }));
+  return Buffer.concat(
+    Object.keys(records)
+      .sort()
+      .map((key) => {
+        const body = Buffer.concat([Buffer.from(` ${key}=`), records[key]!, Buffer.from('\n')]);
+        let length = body.length + 1;
+        while (String(length).length + body.length !== length) length = String(length).length + body.length;
+        return Buffer.concat([Buffer.from(String(length)), body]);
+      }),
+  );
 }
 
 function truncateBytes(s: string, max: number): string {

@@ -5,7 +5,9 @@ import { goType, isMap, printValue, TemplateExecError, truth, type Value } from 
 const MISSING = Symbol('no final value');
 type Final = Value | typeof MISSING;
 
-class BreakSignal { constructor(readonly kind: 'break' | 'continue') {} }
+class BreakSignal {
+  constructor(readonly kind: 'break' | 'continue') {}
+}
 
 /** A build flag is short; a template that writes more than this is a mistake or an attack. */
 export const MAX_OUTPUT = 1 << 20;
@@ -17,7 +19,10 @@ export const MAX_OUTPUT = 1 << 20;
 class Executor {
   private readonly vars: { name: string; value: Value }[];
   private out = '';
-  constructor(root: Value, private readonly budget = { steps: 100_000 }) {
+  constructor(
+    root: Value,
+    private readonly budget = { steps: 100_000 },
+  ) {
     this.vars = [{ name: '$', value: root }];
   }
 
@@ -28,7 +33,8 @@ class Executor {
 
   private write(text: string): void {
     this.out += text;
-    if (this.out.length > MAX_OUTPUT) throw new TemplateExecError(`template output exceeds ${MAX_OUTPUT} characters`, 0);
+    if (this.out.length > MAX_OUTPUT)
+      throw new TemplateExecError(`template output exceeds ${MAX_OUTPUT} characters`, 0);
   }
 
   private walkList(nodes: Node[], dot: Value): void {
@@ -38,14 +44,19 @@ class Executor {
   private walk(node: Node, dot: Value): void {
     if (--this.budget.steps < 0) throw new TemplateExecError('template runs too long (more than 100000 steps)', 0);
     switch (node.kind) {
-      case 'text': this.write(node.text); return;
+      case 'text':
+        this.write(node.text);
+        return;
       case 'action': {
         const v = this.pipe(dot, node.pipe);
         if (node.pipe.decl.length === 0) this.write(printValue(v));
         return;
       }
-      case 'break': case 'continue': throw new BreakSignal(node.kind);
-      case 'if': case 'with': {
+      case 'break':
+      case 'continue':
+        throw new BreakSignal(node.kind);
+      case 'if':
+      case 'with': {
         const mark = this.vars.length;
         const v = this.pipe(dot, node.pipe);
         if (truth(v)) this.walkList(node.list, node.kind === 'with' ? v : dot);
@@ -64,8 +75,12 @@ class Executor {
     const v = this.pipe(dot, { ...node.pipe, decl: [] });
     let items: [Value, Value][];
     if (Array.isArray(v)) items = v.map((x, i) => [i, x]);
-    else if (isMap(v)) items = Object.keys(v).sort().map((k) => [k, v[k]]);
-    else if (typeof v === 'number' && Number.isInteger(v)) items = Array.from({ length: Math.max(0, v) }, (_x, i) => [i, i]);
+    else if (isMap(v))
+      items = Object.keys(v)
+        .sort()
+        .map((k) => [k, v[k]]);
+    else if (typeof v === 'number' && Number.isInteger(v))
+      items = Array.from({ length: Math.max(0, v) }, (_x, i) => [i, i]);
     else if (v === null || v === undefined) items = [];
     else throw new TemplateExecError(`range can't iterate over ${printValue(v)}`, node.pipe.pos);
     const [first, second] = node.pipe.decl;
@@ -87,7 +102,11 @@ class Executor {
 
   private setVar(name: string, value: Value, assign: boolean): void {
     if (assign) {
-      for (let i = this.vars.length - 1; i >= 0; i--) if (this.vars[i]!.name === name) { this.vars[i]!.value = value; return; }
+      for (let i = this.vars.length - 1; i >= 0; i--)
+        if (this.vars[i]!.name === name) {
+          this.vars[i]!.value = value;
+          return;
+        }
     }
     this.vars.push({ name, value });
   }
@@ -108,13 +127,22 @@ class Executor {
     const [first, ...rest] = cmd.args as [Arg, ...Arg[]];
     const hasArgs = rest.length > 0 || final !== MISSING;
     switch (first.kind) {
-      case 'field': return this.fields(dot, first.path, hasArgs, first.pos);
-      case 'variable': return this.fields(this.variable(first.name, first.pos), first.path, hasArgs, first.pos);
-      case 'chain': return this.fields(this.arg(dot, first.node), first.path, hasArgs, first.pos);
-      case 'ident': return this.call(dot, first.name, rest, final, first.pos);
-      case 'nil': throw new TemplateExecError('nil is not a command', first.pos);
+      case 'field':
+        return this.fields(dot, first.path, hasArgs, first.pos);
+      case 'variable':
+        return this.fields(this.variable(first.name, first.pos), first.path, hasArgs, first.pos);
+      case 'chain':
+        return this.fields(this.arg(dot, first.node), first.path, hasArgs, first.pos);
+      case 'ident':
+        return this.call(dot, first.name, rest, final, first.pos);
+      case 'nil':
+        throw new TemplateExecError('nil is not a command', first.pos);
       default:
-        if (hasArgs) throw new TemplateExecError(`can't give argument to non-function ${printValue(this.arg(dot, first))}`, first.pos);
+        if (hasArgs)
+          throw new TemplateExecError(
+            `can't give argument to non-function ${printValue(this.arg(dot, first))}`,
+            first.pos,
+          );
         return this.arg(dot, first);
     }
   }
@@ -140,13 +168,22 @@ class Executor {
   /** An argument: like a command, but a field may not take arguments and a function gets none. */
   private arg(dot: Value, a: Arg): Value {
     switch (a.kind) {
-      case 'dot': return dot;
-      case 'nil': return undefined;
-      case 'bool': case 'number': case 'string': return a.value;
-      case 'field': return this.fields(dot, a.path, false, a.pos);
-      case 'variable': return this.fields(this.variable(a.name, a.pos), a.path, false, a.pos);
-      case 'chain': return this.fields(this.arg(dot, a.node), a.path, false, a.pos);
-      case 'ident': return this.call(dot, a.name, [], MISSING, a.pos);
+      case 'dot':
+        return dot;
+      case 'nil':
+        return undefined;
+      case 'bool':
+      case 'number':
+      case 'string':
+        return a.value;
+      case 'field':
+        return this.fields(dot, a.path, false, a.pos);
+      case 'variable':
+        return this.fields(this.variable(a.name, a.pos), a.path, false, a.pos);
+      case 'chain':
+        return this.fields(this.arg(dot, a.node), a.path, false, a.pos);
+      case 'ident':
+        return this.call(dot, a.name, [], MISSING, a.pos);
       case 'pipe': {
         const mark = this.vars.length;
         const v = this.pipe(dot, a.pipe);
@@ -160,7 +197,8 @@ class Executor {
     let v = receiver;
     path.forEach((name, i) => {
       if (isMap(v)) {
-        if (hasArgs && i === path.length - 1) throw new TemplateExecError(`${name} is not a method but has arguments`, pos);
+        if (hasArgs && i === path.length - 1)
+          throw new TemplateExecError(`${name} is not a method but has arguments`, pos);
         // Object.hasOwn: `.Env.__proto__` is a missing key, not Object.prototype.
         if (!Object.hasOwn(v, name)) throw new TemplateExecError(`map has no entry for key "${name}"`, pos);
         v = v[name];

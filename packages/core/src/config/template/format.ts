@@ -13,19 +13,35 @@ export function sprintf(format: string, args: readonly Value[]): string {
   let i = 0;
   while (i < format.length) {
     const pct = format.indexOf('%', i);
-    if (pct === -1) { out += format.slice(i); break; }
+    if (pct === -1) {
+      out += format.slice(i);
+      break;
+    }
     out += format.slice(i, pct);
     const m = /^%([-+# 0]*)(\d+|\*)?(?:\.(\d*|\*))?(.?)/su.exec(format.slice(pct))!;
     i = pct + m[0].length;
     const verb = m[4]!;
-    if (verb === '%') { out += '%'; continue; }
-    if (verb === '') { out += '%!(NOVERB)'; continue; }
+    if (verb === '%') {
+      out += '%';
+      continue;
+    }
+    if (verb === '') {
+      out += '%!(NOVERB)';
+      continue;
+    }
     const flags = m[1]!;
     // Go would pad to any width; a flag value never needs more than this, and memory is finite.
-    if (Number(m[2]) > MAX_WIDTH || Number(m[3]) > MAX_WIDTH) { out += `%!${verb}(BADWIDTH)`; argIndex++; continue; }
+    if (Number(m[2]) > MAX_WIDTH || Number(m[3]) > MAX_WIDTH) {
+      out += `%!${verb}(BADWIDTH)`;
+      argIndex++;
+      continue;
+    }
     let width = m[2] === '*' ? Number(args[argIndex++]) : m[2] ? Number(m[2]) : undefined;
     const precision = m[3] === '*' ? Number(args[argIndex++]) : m[3] !== undefined ? Number(m[3] || 0) : undefined;
-    if (argIndex >= args.length) { out += `%!${verb}(MISSING)`; continue; }
+    if (argIndex >= args.length) {
+      out += `%!${verb}(MISSING)`;
+      continue;
+    }
     const arg = args[argIndex++];
     let text = formatOne(verb, arg, flags, precision);
     if (width !== undefined && Number.isFinite(width)) {
@@ -42,7 +58,10 @@ export function sprintf(format: string, args: readonly Value[]): string {
     out += text;
   }
   if (argIndex < args.length) {
-    out += `%!(EXTRA ${args.slice(argIndex).map((a) => `${goType(a)}=${printValue(a, false)}`).join(', ')})`;
+    out += `%!(EXTRA ${args
+      .slice(argIndex)
+      .map((a) => `${goType(a)}=${printValue(a, false)}`)
+      .join(', ')})`;
   }
   return out;
 }
@@ -68,7 +87,8 @@ function formatOne(verb: string, arg: Value, flags: string, precision: number | 
       if (Array.isArray(arg) || isMap(arg)) return printValue(arg, false);
       return bad(verb, arg);
     case 'q':
-      if (typeof arg === 'string') return flags.includes('#') && !arg.includes('`') ? `\`${arg}\`` : JSON.stringify(arg);
+      if (typeof arg === 'string')
+        return flags.includes('#') && !arg.includes('`') ? `\`${arg}\`` : JSON.stringify(arg);
       if (isInt) return `'${String.fromCodePoint(arg as number)}'`;
       return bad(verb, arg);
     case 'T':
@@ -77,14 +97,19 @@ function formatOne(verb: string, arg: Value, flags: string, precision: number | 
       return typeof arg === 'boolean' ? String(arg) : bad(verb, arg);
     case 'c':
       return isInt ? String.fromCodePoint(arg as number) : bad(verb, arg);
-    case 'd': case 'o': case 'b': case 'x': case 'X': {
+    case 'd':
+    case 'o':
+    case 'b':
+    case 'x':
+    case 'X': {
       if (isInt) {
         const n = arg as number;
         const radix = { d: 10, o: 8, b: 2, x: 16, X: 16 }[verb]!;
         let digits = Math.abs(n).toString(radix);
         if (verb === 'X') digits = digits.toUpperCase();
         if (precision !== undefined) digits = digits.padStart(precision, '0');
-        if (flags.includes('#')) digits = (({ o: '0', x: '0x', X: '0X', b: '0b' } as Record<string, string>)[verb] ?? '') + digits;
+        if (flags.includes('#'))
+          digits = (({ o: '0', x: '0x', X: '0X', b: '0b' } as Record<string, string>)[verb] ?? '') + digits;
         return signed((n < 0 ? '-' : '') + digits, n, flags);
       }
       if (typeof arg === 'string' && (verb === 'x' || verb === 'X')) {
@@ -93,7 +118,12 @@ function formatOne(verb: string, arg: Value, flags: string, precision: number | 
       }
       return bad(verb, arg);
     }
-    case 'f': case 'F': case 'e': case 'E': case 'g': case 'G': {
+    case 'f':
+    case 'F':
+    case 'e':
+    case 'E':
+    case 'g':
+    case 'G': {
       if (typeof arg !== 'number') return bad(verb, arg);
       const v = verb.toLowerCase();
       let text: string;

@@ -5,8 +5,24 @@
  * actions fields, variables, identifiers, strings, numbers and punctuation.
  */
 export type TokenType =
-  | 'text' | 'left' | 'right' | 'field' | 'ident' | 'variable' | 'dot' | 'string' | 'char' | 'number'
-  | 'lparen' | 'rparen' | 'pipe' | 'declare' | 'assign' | 'comma' | 'space' | 'eof';
+  | 'text'
+  | 'left'
+  | 'right'
+  | 'field'
+  | 'ident'
+  | 'variable'
+  | 'dot'
+  | 'string'
+  | 'char'
+  | 'number'
+  | 'lparen'
+  | 'rparen'
+  | 'pipe'
+  | 'declare'
+  | 'assign'
+  | 'comma'
+  | 'space'
+  | 'eof';
 
 export interface Token {
   type: TokenType;
@@ -18,7 +34,10 @@ export interface Token {
 
 /** A template syntax error, with its offset; the caller adds the file and field. */
 export class TemplateSyntaxError extends Error {
-  constructor(message: string, readonly pos: number) {
+  constructor(
+    message: string,
+    readonly pos: number,
+  ) {
     super(message);
   }
 }
@@ -29,12 +48,18 @@ const ALNUM = /[\p{L}\p{N}_]/u;
 function unquote(raw: string, pos: number): string {
   try {
     // Go's interpreted strings use the same escapes as JSON apart from \a \b \f \v \x \' and octal.
-    const converted = raw.slice(1, -1).replace(/\\(x[0-9a-fA-F]{2}|[0-7]{3}|[abfv']|U[0-9a-fA-F]{8})/g, (_m, e: string) => {
-      if (e[0] === 'x') return `\\u00${e.slice(1)}`;
-      if (e[0] === 'U') return String.fromCodePoint(parseInt(e.slice(1), 16)).replace(/[\s\S]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-      if (/^[0-7]{3}$/.test(e)) return `\\u00${parseInt(e, 8).toString(16).padStart(2, '0')}`;
-      return { a: '\\u0007', b: '\\b', f: '\\f', v: '\\u000b', "'": "'" }[e]!;
-    });
+    const converted = raw
+      .slice(1, -1)
+      .replace(/\\(x[0-9a-fA-F]{2}|[0-7]{3}|[abfv']|U[0-9a-fA-F]{8})/g, (_m, e: string) => {
+        if (e[0] === 'x') return `\\u00${e.slice(1)}`;
+        if (e[0] === 'U')
+          return String.fromCodePoint(parseInt(e.slice(1), 16)).replace(
+            /[\s\S]/g,
+            (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+          );
+        if (/^[0-7]{3}$/.test(e)) return `\\u00${parseInt(e, 8).toString(16).padStart(2, '0')}`;
+        return { a: '\\u0007', b: '\\b', f: '\\f', v: '\\u000b', "'": "'" }[e]!;
+      });
     return JSON.parse(`"${converted}"`) as string;
   } catch {
     throw new TemplateSyntaxError(`bad string syntax: ${raw}`, pos);
@@ -99,17 +124,38 @@ function lexAction(input: string, start: number, tokens: Token[]): number {
       tokens.push({ type: 'right', value: '}}', pos });
       return i + 2;
     }
-    if (c === '|') { tokens.push({ type: 'pipe', value: c, pos }); i++; continue; }
-    if (c === ',') { tokens.push({ type: 'comma', value: c, pos }); i++; continue; }
-    if (c === '(') { parens++; tokens.push({ type: 'lparen', value: c, pos }); i++; continue; }
+    if (c === '|') {
+      tokens.push({ type: 'pipe', value: c, pos });
+      i++;
+      continue;
+    }
+    if (c === ',') {
+      tokens.push({ type: 'comma', value: c, pos });
+      i++;
+      continue;
+    }
+    if (c === '(') {
+      parens++;
+      tokens.push({ type: 'lparen', value: c, pos });
+      i++;
+      continue;
+    }
     if (c === ')') {
       if (--parens < 0) throw new TemplateSyntaxError('unexpected right paren', i);
       tokens.push({ type: 'rparen', value: c, pos });
       i++;
       continue;
     }
-    if (input.startsWith(':=', i)) { tokens.push({ type: 'declare', value: ':=', pos }); i += 2; continue; }
-    if (c === '=') { tokens.push({ type: 'assign', value: '=', pos }); i++; continue; }
+    if (input.startsWith(':=', i)) {
+      tokens.push({ type: 'declare', value: ':=', pos });
+      i += 2;
+      continue;
+    }
+    if (c === '=') {
+      tokens.push({ type: 'assign', value: '=', pos });
+      i++;
+      continue;
+    }
     if (c === '"') {
       let j = i + 1;
       while (j < input.length && input[j] !== '"') {
@@ -136,20 +182,27 @@ function lexAction(input: string, start: number, tokens: Token[]): number {
       i += m[0].length;
       continue;
     }
-    if (c === '$' || c === '.' && ALNUM.test(input[i + 1] ?? '') && !/[0-9]/.test(input[i + 1]!)) {
+    if (c === '$' || (c === '.' && ALNUM.test(input[i + 1] ?? '') && !/[0-9]/.test(input[i + 1]!))) {
       let j = i + 1;
       while (j < input.length && ALNUM.test(input[j]!)) j++;
       tokens.push({ type: c === '$' ? 'variable' : 'field', value: input.slice(i, j), pos });
       i = j;
       continue;
     }
-    const num = /^[+-]?(0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|(\d[\d_]*)?\.?\d*([eE][+-]?\d+)?)(?![\p{L}\p{N}_.])/u.exec(input.slice(i));
+    const num =
+      /^[+-]?(0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|(\d[\d_]*)?\.?\d*([eE][+-]?\d+)?)(?![\p{L}\p{N}_.])/u.exec(
+        input.slice(i),
+      );
     if (num && /[0-9]/.test(num[0])) {
       tokens.push({ type: 'number', value: num[0], pos });
       i += num[0].length;
       continue;
     }
-    if (c === '.') { tokens.push({ type: 'dot', value: c, pos }); i++; continue; }
+    if (c === '.') {
+      tokens.push({ type: 'dot', value: c, pos });
+      i++;
+      continue;
+    }
     if (ALNUM.test(c)) {
       let j = i;
       while (j < input.length && ALNUM.test(input[j]!)) j++;

@@ -13,9 +13,22 @@ export type Arg =
   | { kind: 'chain'; node: Arg; path: string[]; pos: number }
   | { kind: 'pipe'; pipe: Pipe; pos: number };
 
-export interface Command { args: Arg[]; pos: number }
-export interface ControlNode { kind: 'if' | 'with' | 'range'; pipe: Pipe; list: Node[]; elseList: Node[] | undefined }
-export interface Pipe { decl: string[]; assign: boolean; cmds: Command[]; pos: number }
+export interface Command {
+  args: Arg[];
+  pos: number;
+}
+export interface ControlNode {
+  kind: 'if' | 'with' | 'range';
+  pipe: Pipe;
+  list: Node[];
+  elseList: Node[] | undefined;
+}
+export interface Pipe {
+  decl: string[];
+  assign: boolean;
+  cmds: Command[];
+  pos: number;
+}
 
 export type Node =
   | { kind: 'text'; text: string }
@@ -24,7 +37,27 @@ export type Node =
   | { kind: 'break' | 'continue'; pos: number };
 
 /** Functions a template may call: Go's builtins. Anything else fails to parse, as in Go. */
-export const BUILTINS = new Set(['and', 'or', 'not', 'len', 'index', 'slice', 'print', 'printf', 'println', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'html', 'js', 'urlquery', 'call']);
+export const BUILTINS = new Set([
+  'and',
+  'or',
+  'not',
+  'len',
+  'index',
+  'slice',
+  'print',
+  'printf',
+  'println',
+  'eq',
+  'ne',
+  'lt',
+  'le',
+  'gt',
+  'ge',
+  'html',
+  'js',
+  'urlquery',
+  'call',
+]);
 const UNSUPPORTED = new Set(['define', 'template', 'block']);
 
 class Parser {
@@ -35,8 +68,12 @@ class Parser {
   private rangeDepth = 0;
   constructor(private readonly tokens: Token[]) {}
 
-  private peek(): Token { return this.tokens[this.i]!; }
-  private next(): Token { return this.tokens[this.i++]!; }
+  private peek(): Token {
+    return this.tokens[this.i]!;
+  }
+  private next(): Token {
+    return this.tokens[this.i++]!;
+  }
   private peekNonSpace(): Token {
     while (this.peek().type === 'space') this.i++;
     return this.peek();
@@ -56,7 +93,10 @@ class Parser {
         if (stopAt) throw new TemplateSyntaxError('unexpected EOF', t.pos);
         return { nodes, stop: 'eof' };
       }
-      if (t.type === 'text') { nodes.push({ kind: 'text', text: t.value }); continue; }
+      if (t.type === 'text') {
+        nodes.push({ kind: 'text', text: t.value });
+        continue;
+      }
       // t is `left`
       const word = this.peekNonSpace();
       if (word.type === 'ident' && (word.value === 'end' || word.value === 'else')) {
@@ -82,7 +122,8 @@ class Parser {
         this.expect('right', `{{${t.value}}}`);
         return { kind: t.value, pos: t.pos };
       }
-      if (UNSUPPORTED.has(t.value)) throw new TemplateSyntaxError(`{{${t.value}}} (named templates) is not supported in ko build settings`, t.pos);
+      if (UNSUPPORTED.has(t.value))
+        throw new TemplateSyntaxError(`{{${t.value}}} (named templates) is not supported in ko build settings`, t.pos);
     }
     return { kind: 'action', pipe: this.pipeline('command', 'right') };
   }
@@ -108,7 +149,11 @@ class Parser {
       } else {
         this.expect('right', '{{else}}');
         const rest = this.list(true);
-        if (rest.stop !== 'end') throw new TemplateSyntaxError(`expected {{end}} after {{else}} of {{${kind}}}, found another {{else}}`, this.peek().pos);
+        if (rest.stop !== 'end')
+          throw new TemplateSyntaxError(
+            `expected {{end}} after {{else}} of {{${kind}}}, found another {{else}}`,
+            this.peek().pos,
+          );
         elseList = rest.nodes;
       }
     }
@@ -148,7 +193,8 @@ class Parser {
       pipe.cmds.push(this.command(end));
       if (this.peekNonSpace().type === 'pipe') {
         const bar = this.next();
-        if ([end, 'pipe'].includes(this.peekNonSpace().type)) throw new TemplateSyntaxError('missing command after |', bar.pos);
+        if ([end, 'pipe'].includes(this.peekNonSpace().type))
+          throw new TemplateSyntaxError('missing command after |', bar.pos);
       }
     }
   }
@@ -158,10 +204,17 @@ class Parser {
     for (;;) {
       const t = this.peekNonSpace();
       if (t.type === end || t.type === 'pipe') break;
-      if (t.type === 'right' || t.type === 'eof' || t.type === 'rparen') throw new TemplateSyntaxError(`unexpected ${describe(t)} in operand`, t.pos);
+      if (t.type === 'right' || t.type === 'eof' || t.type === 'rparen')
+        throw new TemplateSyntaxError(`unexpected ${describe(t)} in operand`, t.pos);
       cmd.args.push(this.operand());
       const after = this.peek();
-      if (after.type !== 'space' && after.type !== end && after.type !== 'pipe' && after.type !== 'rparen' && after.type !== 'right') {
+      if (
+        after.type !== 'space' &&
+        after.type !== end &&
+        after.type !== 'pipe' &&
+        after.type !== 'rparen' &&
+        after.type !== 'right'
+      ) {
         throw new TemplateSyntaxError(`missing space before ${describe(after)}`, after.pos);
       }
     }
@@ -185,11 +238,17 @@ class Parser {
   private term(): Arg {
     const t = this.next();
     switch (t.type) {
-      case 'field': return { kind: 'field', path: [t.value.slice(1)], pos: t.pos };
-      case 'variable': this.lookupVar(t.value, t.pos); return { kind: 'variable', name: t.value, path: [], pos: t.pos };
-      case 'dot': return { kind: 'dot', pos: t.pos };
-      case 'string': return { kind: 'string', value: t.value, pos: t.pos };
-      case 'char': return { kind: 'number', value: Number(t.value), text: t.value, pos: t.pos };
+      case 'field':
+        return { kind: 'field', path: [t.value.slice(1)], pos: t.pos };
+      case 'variable':
+        this.lookupVar(t.value, t.pos);
+        return { kind: 'variable', name: t.value, path: [], pos: t.pos };
+      case 'dot':
+        return { kind: 'dot', pos: t.pos };
+      case 'string':
+        return { kind: 'string', value: t.value, pos: t.pos };
+      case 'char':
+        return { kind: 'number', value: Number(t.value), text: t.value, pos: t.pos };
       case 'number': {
         const text = t.value.replace(/_/g, '');
         const sign = text.startsWith('-') ? -1 : 1;
@@ -208,7 +267,8 @@ class Parser {
       case 'ident':
         if (t.value === 'true' || t.value === 'false') return { kind: 'bool', value: t.value === 'true', pos: t.pos };
         if (t.value === 'nil') return { kind: 'nil', pos: t.pos };
-        if (!BUILTINS.has(t.value)) throw new TemplateSyntaxError(`function ${JSON.stringify(t.value)} not defined`, t.pos);
+        if (!BUILTINS.has(t.value))
+          throw new TemplateSyntaxError(`function ${JSON.stringify(t.value)} not defined`, t.pos);
         return { kind: 'ident', name: t.value, pos: t.pos };
       default:
         throw new TemplateSyntaxError(`unexpected ${describe(t)} in operand`, t.pos);
@@ -216,7 +276,8 @@ class Parser {
   }
 
   private lookupVar(name: string, pos: number): void {
-    if (!this.vars.some((scope) => scope.includes(name))) throw new TemplateSyntaxError(`undefined variable ${JSON.stringify(name)}`, pos);
+    if (!this.vars.some((scope) => scope.includes(name)))
+      throw new TemplateSyntaxError(`undefined variable ${JSON.stringify(name)}`, pos);
   }
 }
 

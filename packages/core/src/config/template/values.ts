@@ -7,7 +7,10 @@ export type Value = unknown;
 
 /** An error while executing a template (a missing key, a wrong type), with its offset. */
 export class TemplateExecError extends Error {
-  constructor(message: string, readonly pos: number) {
+  constructor(
+    message: string,
+    readonly pos: number,
+  ) {
     super(message);
   }
 }
@@ -23,7 +26,8 @@ export function goType(v: Value): string {
   if (typeof v === 'boolean') return 'bool';
   if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float64';
   if (Array.isArray(v)) return '[]interface {}';
-  if (isMap(v)) return Object.values(v).every((x) => typeof x === 'string') ? 'map[string]string' : 'map[string]interface {}';
+  if (isMap(v))
+    return Object.values(v).every((x) => typeof x === 'string') ? 'map[string]string' : 'map[string]interface {}';
   return typeof v;
 }
 
@@ -57,7 +61,11 @@ export function printValue(v: Value, top = true): string {
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : goFloatText(v);
   if (typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) return `[${v.map((x) => printValue(x, false)).join(' ')}]`;
-  if (isMap(v)) return `map[${Object.keys(v).sort().map((k) => `${k}:${printValue(v[k], false)}`).join(' ')}]`;
+  if (isMap(v))
+    return `map[${Object.keys(v)
+      .sort()
+      .map((k) => `${k}:${printValue(v[k], false)}`)
+      .join(' ')}]`;
   return String(v);
 }
 

@@ -12,6 +12,7 @@ import {
   type Descriptor,
   type Digest,
   type Image,
+  type Layer,
   type Platform,
 } from '@tsko/registry';
 import { effectiveBuild, expandBuild, matchBuildConfigs, usesTemplates } from './config/build-configs.js';
@@ -26,6 +27,7 @@ import { resolveBase, scratchImage, type BasePlatform, type ResolvedBase } from 
 import { koImage, layerMediaTypeFor } from './image/ko-image.js';
 import { binaryLayer } from './layers/binary-layer.js';
 import { kodataLayer } from './layers/kodata-layer.js';
+import { debugSupported, delveBinary } from './go/delve.js';
 import { splitOptions, type ExecutionOptions, type PublishOptions } from './options.js';
 import { removeTempDir } from './temp-dirs.js';
 
@@ -194,6 +196,50 @@ async function binaryDir(
 }
 
 /**
+ * The Delve layer of a `debug` build (`/ko-app/dlv`, with the program's capabilities, as ko
+ * builds it), or nothing on a platform Delve does not support there.
+ */
+async function debuggerLayer(
+  ctx: BuildContext,
+  importPath: string,
+  platform: Platform,
+  capabilities: Uint8Array | undefined,
+  mediaType: string,
+): Promise<Layer | undefined> {
+  const platformText = formatPlatform(platform);
+  if (!debugSupported(platform)) {
+    ctx.emit({ type: 'build:debug-unsupported', importPath, platform: platformText });
+    return undefined;
+  }
+  const { settings } = ctx;
+  const dlv = await delveBinary({
+    platform,
+    cacheRoot: settings.store.root,
+    goBinary: settings.goBinary,
+    env: settings.env,
+    signal: ctx.exec.signal,
+    onOutput: (line) => ctx.emit({ type: 'build:output', importPath, platform: platformText, line }),
+  });
+  const built = await binaryLayer({
+    binaryPath: dlv,
+    appName: 'dlv',
+    platform,
+    mediaType,
+    store: settings.store,
+    ...(capabilities ? { capabilities } : {}),
+  });
+  ctx.emit({
+    type: built.cached ? 'layer:cached' : 'layer:built',
+    importPath,
+    platform: platformText,
+    layer: 'delve',
+    digest: built.layer.digest,
+    size: built.layer.size,
+  });
+  return built.layer;
+}
+
+/**
  * The base override for an import path. Keys match case-insensitively, as in ko: viper hands
  * ko its `.ko.yaml` keys lower-cased, so ko lower-cases the import path to look them up
  * (`github.com/GoogleCloudPlatform/x` matches a key written either way). A later key wins.
@@ -279,6 +325,7 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
             mediaType,
             store: settings.store,
             allowedRoot: settings.env.KO_DATA_PATH_ALLOWED_ROOT,
+            platform: target.platform,
             ...(settings.kodataDate ? { mtime: settings.kodataDate } : {}),
           });
           ctx.emit({
@@ -305,10 +352,15 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
             digest: bin.layer.digest,
             size: bin.layer.size,
           } as CoreEvent);
+          const delve = settings.debug
+            ? await debuggerLayer(ctx, pkg.importPath, target.platform, how.capabilities, mediaType)
+            : undefined;
           const parts: Parameters<typeof koImage>[0] = {
             base: baseImage,
             kodata,
             binary: bin.layer,
+            ...(delve ? { debugger: delve } : {}),
+            platform: target.platform,
             appName: binary.appName,
             importPath: pkg.importPath,
             labels: settings.labels,

@@ -11,15 +11,24 @@ export type CoreEvent =
   /** One line go build wrote to stderr while it ran (module downloads, warnings, compile errors). */
   | { type: 'build:output'; importPath: string; platform: string; line: string }
   | { type: 'build:done'; importPath: string; platform: string; durationMs: number }
+  /** `debug: true`, but Delve does not run on this platform: the image is built without it (as ko). */
+  | { type: 'build:debug-unsupported'; importPath: string; platform: string }
   | {
       type: 'layer:built';
       importPath: string;
       platform: string;
-      layer: 'binary' | 'kodata';
+      layer: 'binary' | 'kodata' | 'delve';
       digest: Digest;
       size: number;
     }
-  | { type: 'layer:cached'; importPath: string; platform: string; layer: 'binary'; digest: Digest; size: number }
+  | {
+      type: 'layer:cached';
+      importPath: string;
+      platform: string;
+      layer: 'binary' | 'delve';
+      digest: Digest;
+      size: number;
+    }
   | { type: 'image:built'; importPath: string; digest: Digest; mediaType: string }
   | { type: 'sbom:attached'; importPath: string; subject: Digest; reference: string }
   | { type: 'sink:written'; importPath: string; sink: 'layout' | 'tarball' | 'daemon'; target: string }

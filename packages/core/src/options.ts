@@ -56,6 +56,13 @@ export const buildPlanSchema = z.strictObject({
    * `--disable-optimizations`. Linker flags are left as they are.
    */
   disableOptimizations: z.boolean().optional(),
+  /**
+   * Put the Delve debugger in the image at `/ko-app/dlv` and start the program under it,
+   * listening on port 40000 (ko's `--debug`). linux/amd64 and linux/arm64 only; other
+   * platforms are built without it (a `build:debug-unsupported` event says so). Combine with
+   * `disableOptimizations` for a useful session.
+   */
+  debug: z.boolean().optional(),
   /** Refuse a `.ko.yaml` with keys ko does not know (else each is a `config:unknown-key` event). */
   strictConfig: z.boolean().optional(),
   /** Container user (else the base's). */

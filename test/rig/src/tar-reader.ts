@@ -11,6 +11,8 @@ export interface TarEntryRead {
   gid: number;
   mtime: number;
   body: string;
+  /** PAX records of the entry (e.g. `MSWINDOWS.rawsd`), if it had any. */
+  pax?: Record<string, string>;
 }
 
 /** Reads a gzipped layer stream back into its entries, in order (small layers only). */
@@ -32,6 +34,7 @@ export async function readTarLayer(gz: Readable): Promise<TarEntryRead[]> {
           gid: h.gid ?? -1,
           mtime: h.mtime?.getTime() ?? -1,
           body: Buffer.concat(parts).toString(),
+          ...(h.pax && Object.keys(h.pax).length ? { pax: { ...h.pax } } : {}),
         });
         next();
       });

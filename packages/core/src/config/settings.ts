@@ -45,6 +45,8 @@ export interface Settings {
   code: { env: string[]; flags: string[] | undefined; ldflags: string[] | undefined };
   /** Build with `-gcflags all=-N -l` (ko's `--disable-optimizations`). */
   disableOptimizations: boolean;
+  /** Delve in the image, the program started under it (ko's `--debug`). */
+  debug: boolean;
   /** Whether build settings may name programs (`allowBuildPrograms`). */
   allowBuildPrograms: boolean;
   /** Config `created` from SOURCE_DATE_EPOCH. */
@@ -177,6 +179,7 @@ export async function resolveSettings(plan: BuildPlan, exec: ExecutionOptions): 
     builds: y.builds ?? [],
     code: { env: plan.env ?? [], flags: plan.flags, ldflags: plan.ldflags },
     disableOptimizations: plan.disableOptimizations ?? false,
+    debug: plan.debug ?? false,
     allowBuildPrograms: plan.allowBuildPrograms ?? false,
     created,
     kodataDate,

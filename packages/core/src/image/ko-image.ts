@@ -8,9 +8,12 @@ import {
   type Image,
   type ImageConfig,
   type Layer,
+  type Platform,
 } from '@tsko/registry';
+import { DELVE_ARGS, DELVE_PATH } from '../go/delve.js';
 import { APP_DIR } from '../layers/binary-layer.js';
 import { KODATA_ROOT } from '../layers/kodata-layer.js';
+import { isWindows, windowsPath } from '../layers/windows-layout.js';
 
 /** What goes on top of a base to make a ko image. */
 export interface KoImageParts {
@@ -20,7 +23,11 @@ export interface KoImageParts {
   baseDigest?: Digest;
   kodata: Layer;
   binary: Layer;
+  /** The Delve layer of a `debug` build: the entrypoint then starts the program under Delve. */
+  debugger?: Layer;
   appName: string;
+  /** The image's platform; Windows images name paths as `C:\ko-app\<name>`. */
+  platform?: Platform;
   importPath: string;
   /** Config `created` (SOURCE_DATE_EPOCH); else the base's stays. */
   created?: Date;
@@ -44,19 +51,24 @@ function rfc3339(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** `PATH` gains `/ko-app` at the end, or becomes it (ko's updatePath). */
-function withAppOnPath(env: readonly string[]): string[] {
+/**
+ * `PATH` gains the app folder at the end, or becomes it (ko's updatePath). On Windows the
+ * separator is `;`: ko appends with `:` there too, which breaks the last folder of a Windows
+ * PATH (README, deliberate differences).
+ */
+function withAppOnPath(env: readonly string[], appDir: string, separator: string): string[] {
   const out = [...env];
   const i = out.findIndex((e) => e.startsWith('PATH='));
-  if (i === -1) out.push(`PATH=${APP_DIR}`);
-  else out[i] = `${out[i]}:${APP_DIR}`;
+  if (i === -1) out.push(`PATH=${appDir}`);
+  else out[i] = `${out[i]}${separator}${appDir}`;
   return out;
 }
 
 /**
- * Builds the image ko would: base + kodata layer + binary layer (in that order, each with a
- * history entry), Entrypoint `/ko-app/<name>`, Cmd cleared, `/ko-app` on PATH,
- * `KO_DATA_PATH=/var/run/ko`, user and labels, `created`, and the OCI base-image annotations
+ * Builds the image ko would: base + kodata layer + binary layer (+ the Delve layer of a debug
+ * build; in that order, each with a history entry), Entrypoint `/ko-app/<name>` (under
+ * `/ko-app/dlv exec … --` when debugging), Cmd cleared, `/ko-app` on PATH,
+ * `KO_DATA_PATH=/var/run/ko` (`C:\ko-app\<name>` and `C:\var\run\ko` on Windows), user and labels, `created`, and the OCI base-image annotations
  * plus the caller's annotations on the manifest (OCI and Docker schema 2 alike, as ko).
  */
 export function koImage(parts: KoImageParts): Image {
@@ -83,12 +95,29 @@ export function koImage(parts: KoImageParts): Image {
         comment: `go build output, at ${appPath}`,
       },
     },
+    ...(parts.debugger
+      ? [
+          {
+            layer: parts.debugger,
+            history: {
+              author: 'tsko',
+              created: historyTime(parts.created),
+              created_by: createdBy,
+              comment: `Delve debugger, at ${DELVE_PATH}`,
+            },
+          },
+        ]
+      : []),
   ]);
+  const windows = isWindows(parts.platform);
+  const program = windows ? windowsPath(appPath) : appPath;
   image = withConfig(image, (config): ImageConfig => {
     const container = { ...(config.config ?? {}) };
-    container.Entrypoint = [appPath];
+    container.Entrypoint = parts.debugger ? [DELVE_PATH, ...DELVE_ARGS, program] : [program];
     delete container.Cmd;
-    container.Env = [...withAppOnPath(container.Env ?? []), `KO_DATA_PATH=${KODATA_ROOT}`];
+    container.Env = windows
+      ? [...withAppOnPath(container.Env ?? [], windowsPath(APP_DIR), ';'), `KO_DATA_PATH=${windowsPath(KODATA_ROOT)}`]
+      : [...withAppOnPath(container.Env ?? [], APP_DIR, ':'), `KO_DATA_PATH=${KODATA_ROOT}`];
     if (parts.user !== undefined) container.User = parts.user;
     if (parts.labels && Object.keys(parts.labels).length)
       container.Labels = { ...(container.Labels ?? {}), ...parts.labels };

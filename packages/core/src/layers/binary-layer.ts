@@ -4,7 +4,8 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { MediaType, type Layer, type Platform } from '@tsko/registry';
 import type { BlobStore } from './blob-store.js';
-import { tarStream } from './tar-entries.js';
+import { tarStream, type TarEntry } from './tar-entries.js';
+import { isWindows, WINDOWS_FILE_PAX, WINDOWS_LAYER_DIRS, windowsLayerPath } from './windows-layout.js';
 
 export interface BinaryLayerOptions {
   /** The built executable on disk. */
@@ -25,8 +26,8 @@ export interface BinaryLayerOptions {
 /** Where ko puts binaries in the image. */
 export const APP_DIR = '/ko-app';
 const EPOCH = new Date(0);
-// v2: tar headers as Go's archive/tar writes them (equal diffIDs with ko).
-const FORMAT_VERSION = 'binary-layer-v2';
+// v2: tar headers as Go's archive/tar writes them (equal diffIDs with ko); v3: Windows layout.
+const FORMAT_VERSION = 'binary-layer-v3';
 
 /** Result of building a layer: the layer, and whether the store already had it. */
 export interface BuiltLayer {
@@ -36,7 +37,8 @@ export interface BuiltLayer {
 
 /**
  * ko's binary layer: the `ko-app` directory and `/ko-app/<name>`, both 0555, owned by root,
- * mtime 0. Keyed by the binary's content hash and the layer options, so an unchanged binary
+ * mtime 0; for a Windows platform `Hives`, `Files`, `Files/ko-app` and `Files/ko-app/<name>`
+ * with the security descriptor Windows needs to run it (see windows-layout.ts). Keyed by the binary's content hash and the layer options, so an unchanged binary
  * is not re-tarred or re-gzipped.
  */
 export async function binaryLayer(options: BinaryLayerOptions): Promise<BuiltLayer> {
@@ -50,20 +52,34 @@ export async function binaryLayer(options: BinaryLayerOptions): Promise<BuiltLay
   const hit = await options.store.lookup(key);
   if (hit) return { layer: options.store.layer(hit, mediaType), cached: true };
   const { size } = await stat(options.binaryPath);
-  const dir = { type: 'directory', name: 'ko-app', mode: 0o555, mtime: EPOCH } as const;
-  const file = {
-    type: 'file',
-    name: `${APP_DIR}/${options.appName}`,
-    mode: 0o555,
-    mtime: EPOCH,
-    size,
-    source: options.binaryPath,
-  } as const;
   const blob = await options.store.writeTarGz(
-    tarStream([dir, caps ? { ...file, pax: { 'SCHILY.xattr.security.capability': caps } } : file]),
+    tarStream(binaryEntries(options.binaryPath, size, options.appName, options.platform, caps)),
   );
   await options.store.remember(key, blob);
   return { layer: options.store.layer(blob, mediaType), cached: false };
+}
+
+function binaryEntries(
+  source: string,
+  size: number,
+  appName: string,
+  platform: Platform | undefined,
+  caps: Buffer | undefined,
+): TarEntry[] {
+  const file = { type: 'file', mode: 0o555, mtime: EPOCH, size, source } as const;
+  const dir = (name: string) => ({ type: 'directory', name, mode: 0o555, mtime: EPOCH }) as const;
+  const inImage = `${APP_DIR}/${appName}`;
+  if (isWindows(platform)) {
+    return [
+      ...WINDOWS_LAYER_DIRS.map(dir),
+      dir(windowsLayerPath(APP_DIR)),
+      { ...file, name: windowsLayerPath(inImage), pax: WINDOWS_FILE_PAX },
+    ];
+  }
+  return [
+    dir('ko-app'),
+    { ...file, name: inImage, ...(caps ? { pax: { 'SCHILY.xattr.security.capability': caps } } : {}) },
+  ];
 }
 
 /**

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import { realpath, stat } from 'node:fs/promises';
-import { MediaType, type Layer } from '@tsko/registry';
+import { MediaType, type Layer, type Platform } from '@tsko/registry';
 import type { BlobStore } from './blob-store.js';
 import { kodataAllowedRoot, kodataItems, type KodataItem } from './kodata-tree.js';
 import { tarStream, type TarEntry } from './tar-entries.js';
+import { isWindows, WINDOWS_FILE_PAX, WINDOWS_LAYER_DIRS, windowsLayerPath } from './windows-layout.js';
 
 /** Where kodata lives in the image, and the value of KO_DATA_PATH. */
 export const KODATA_ROOT = '/var/run/ko';
-const FORMAT_VERSION = 'kodata-layer-v2';
+const FORMAT_VERSION = 'kodata-layer-v3';
 
 export interface KodataLayerOptions {
   /** The `kodata/` folder beside the main package (it may not exist: the layer then holds only the folders). */
@@ -20,6 +21,8 @@ export interface KodataLayerOptions {
    */
   allowedRoot?: string;
   mediaType?: string;
+  /** The image's platform: a Windows one gets the Windows layout (`Files/var/run/ko/…`). */
+  platform?: Platform;
   store: BlobStore;
 }
 
@@ -27,26 +30,42 @@ export interface KodataLayerOptions {
  * ko's kodata layer: `/var`, `/var/run`, `/var/run/ko`, then every folder and file under
  * `kodata/` at `/var/run/ko/<path>` (all 0555, root-owned, fixed mtime), in ko's walk order.
  * Symlinks are followed within the allowed root (see {@link KodataLayerOptions.allowedRoot}).
+ * For Windows, as ko: `Hives`, `Files`, `Files/var`, … `Files/var/run/ko/<path>`, each file
+ * with the security descriptor Windows needs, and symlinks skipped (a cross-built Windows
+ * image cannot carry them).
  * Cached by what the host says about each file (inode, size, mtime, ctime) and the entry
  * list, so an unchanged tree is neither re-tarred nor re-gzipped.
  */
 export async function kodataLayer(options: KodataLayerOptions): Promise<Layer> {
   const mtime = options.mtime ?? new Date(0);
   const mediaType = options.mediaType ?? MediaType.OCI_LAYER_GZIP;
-  const entries: TarEntry[] = ['/var', '/var/run', KODATA_ROOT].map((name) => ({
-    type: 'directory',
-    name,
-    mode: 0o555,
-    mtime,
-  }));
+  const windows = isWindows(options.platform);
+  const inImage = windows ? windowsLayerPath(KODATA_ROOT) : KODATA_ROOT;
+  const dirs = windows
+    ? [...WINDOWS_LAYER_DIRS, ...['/var', '/var/run', KODATA_ROOT].map(windowsLayerPath)]
+    : ['/var', '/var/run', KODATA_ROOT];
+  const entries: TarEntry[] = dirs.map((name) => ({ type: 'directory', name, mode: 0o555, mtime }));
   const root = await realpathIfDir(options.kodataDir);
+  const walk = windows ? { skipSymlinks: true, filePax: WINDOWS_FILE_PAX } : {};
   const items: KodataItem[] = root
-    ? await kodataItems(root, KODATA_ROOT, mtime, await kodataAllowedRoot(root, options.allowedRoot), options.kodataDir)
+    ? await kodataItems(
+        root,
+        inImage,
+        mtime,
+        await kodataAllowedRoot(root, options.allowedRoot),
+        options.kodataDir,
+        walk,
+      )
     : [];
   entries.push(...items.map((i) => i.entry));
   const key = createHash('sha256')
     .update(
-      JSON.stringify([FORMAT_VERSION, mtime.getTime(), items.map((i) => [i.entry.type, i.entry.name, i.stamp ?? ''])]),
+      JSON.stringify([
+        FORMAT_VERSION,
+        windows,
+        mtime.getTime(),
+        items.map((i) => [i.entry.type, i.entry.name, i.stamp ?? '']),
+      ]),
     )
     .digest('hex');
   const hit = await options.store.lookup(key);

@@ -10,6 +10,12 @@ export interface KodataItem {
   stamp?: string;
 }
 
+/** How the walk differs per target OS: Windows images skip symlinks and mark every file. */
+export interface KodataWalkOptions {
+  skipSymlinks?: boolean;
+  filePax?: Readonly<Record<string, Uint8Array>>;
+}
+
 /**
  * The entries of `realRoot` (a resolved kodata folder) as ko writes them: a pre-order walk in
  * byte order of names (Go's filepath.Walk), a directory entry for each folder before its
@@ -23,12 +29,15 @@ export async function kodataItems(
   mtime: Date,
   allowedRoot: string,
   shownRoot: string,
+  how: KodataWalkOptions = {},
 ): Promise<KodataItem[]> {
   const out: KodataItem[] = [];
-  const where = { allowedRoot, shownRoot };
+  const where = { allowedRoot, shownRoot, ...how };
   await walk(realRoot, inImage, mtime, out, new Set([realRoot]), where);
   return out;
 }
+
+type Where = { allowedRoot: string; shownRoot: string } & KodataWalkOptions;
 
 async function walk(
   dir: string,
@@ -36,13 +45,14 @@ async function walk(
   mtime: Date,
   out: KodataItem[],
   visiting: Set<string>,
-  where: { allowedRoot: string; shownRoot: string },
+  where: Where,
 ): Promise<void> {
   const names = (await readdir(dir)).sort(byteOrder);
   for (const name of names) {
     const hostPath = join(dir, name);
     const imagePath = `${inImage}/${name}`;
     const link = await lstat(hostPath);
+    if (link.isSymbolicLink() && where.skipSymlinks) continue;
     const target = link.isSymbolicLink() ? await resolveLink(hostPath, where) : hostPath;
     const info = await stat(target, { bigint: true });
     if (info.isDirectory()) {
@@ -60,7 +70,15 @@ async function walk(
     } else if (info.isFile()) {
       const stamp = [info.dev, info.ino, info.size, info.mtimeNs, info.ctimeNs].join(':');
       out.push({
-        entry: { type: 'file', name: imagePath, mode: 0o555, mtime, size: Number(info.size), source: target },
+        entry: {
+          type: 'file',
+          name: imagePath,
+          mode: 0o555,
+          mtime,
+          size: Number(info.size),
+          source: target,
+          ...(where.filePax ? { pax: where.filePax } : {}),
+        },
         stamp,
       });
     }

@@ -106,6 +106,8 @@ function render(e: ReporterEvent, totals: Omit<ReporterTotals, 'durationMs'>, go
     case 'layer:built':
     case 'layer:cached':
       return `layer     ${e.importPath} ${e.platform} ${e.layer} ${shortDigest(e.digest)} ${formatBytes(e.size)}${e.type === 'layer:cached' ? ' (cached)' : ''}`;
+    case 'build:debug-unsupported':
+      return `warning   ${e.importPath} ${e.platform}: Delve does not run here; built without the debugger`;
     case 'build:done':
       totals.platformBuilds++;
       return `built     ${e.importPath} ${e.platform} in ${formatDuration(e.durationMs)}`;

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -20,6 +22,7 @@ import { jsonDiffPaths } from './json-diff.js';
 const PEER = fileURLToPath(new URL('./fixtures/peer', import.meta.url));
 const MIXED_CASE = fileURLToPath(new URL('../go-projects/fixtures/mixedcase', import.meta.url));
 const DEPS = fileURLToPath(new URL('../go-projects/fixtures/deps', import.meta.url));
+const CAPS = fileURLToPath(new URL('../../packages/core/test/ko-parity/fixtures/caps', import.meta.url));
 
 interface Manifest {
   mediaType: string;
@@ -143,6 +146,26 @@ describe('ko and tsko side by side', () => {
     assert.deepEqual(tc!.config.Entrypoint, ['/ko-app/MixedCase']);
     assert.deepEqual(tc!.config.Entrypoint, kc!.config.Entrypoint);
     assert.deepEqual(tc!.rootfs.diff_ids, kc!.rootfs.diff_ids);
+  });
+
+  it('linux_capabilities: the binary layer with its PAX capability record is byte-equal to ko’s', async () => {
+    // The caps program of packages/core/test/ko-parity, with ko's caps.ko.yaml as .ko.yaml.
+    const dir = await mkdtemp(join(tmpdir(), 'tsko-peer-caps-'));
+    try {
+      await cp(CAPS, dir, { recursive: true });
+      await writeFile(
+        join(dir, '.ko.yaml'),
+        'builds:\n- id: caps-app-with-caps\n  main: .\n  linux_capabilities: net_bind_service chown\n',
+      );
+      const koRef = (await koRun(dir, ['build', '--sbom=none', '--platform=linux/amd64', '.'])).trim();
+      const ours = await publish('.', { ...tskoOptions(dir), platforms: ['linux/amd64'], sbom: 'none' });
+      const [kc, tc] = [await skopeoConfig(registry, koRef), await skopeoConfig(registry, ours.ref)] as {
+        rootfs: { diff_ids: string[] };
+      }[];
+      assert.deepEqual(tc!.rootfs.diff_ids, kc!.rootfs.diff_ids);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('tags: the same printed reference for one non-latest tag, and the same tags in the registry', async () => {

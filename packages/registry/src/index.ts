@@ -94,7 +94,7 @@ export { RegistrySession } from './client/session.js';
 export { pull, pullImage, selectDescriptor, type PullOptions, type Pulled, type RemoteIndex } from './pull.js';
 export { pushImage, type PushOptions, type PushResult } from './push.js';
 export { listReferrers } from './referrers.js';
-export { tarChunks, type LayerTarEntry } from './layers/tar-writer.js';
+export { tarChunks, TAR_WRITER_VERSION, type LayerTarEntry } from './layers/tar-writer.js';
 export {
   filesLayer,
   folderLayer,

@@ -1,6 +1,7 @@
 import { Image } from './image.js';
 import type { Layer } from './layer.js';
 import type { Descriptor, History, ImageConfig } from './schemas.js';
+import type { Platform } from './platform.js';
 
 type ContainerConfig = NonNullable<ImageConfig['config']>;
 
@@ -80,11 +81,8 @@ export function withCreated(image: Image, created: Date): Image {
   return withConfig(image, (c) => ({ ...c, created: created.toISOString().replace(/\.\d{3}Z$/, 'Z') }));
 }
 
-/** An empty image (no layers) for a platform: the `scratch` base. */
-export function emptyImage(
-  platform: { os: string; architecture: string; variant?: string },
-  mediaType?: string,
-): Image {
+/** An empty image (no layers) for a platform (os.version included): the `scratch` base. */
+export function emptyImage(platform: Platform, mediaType?: string): Image {
   const config: ImageConfig = {
     architecture: platform.architecture,
     os: platform.os,
@@ -92,6 +90,8 @@ export function emptyImage(
     config: {},
   };
   if (platform.variant) config.variant = platform.variant;
+  // Windows images are told apart by os.version (index entries carry it from the config).
+  if (platform['os.version']) config['os.version'] = platform['os.version'];
   const parts: Parameters<typeof Image.create>[0] = { config, layers: [] };
   if (mediaType) parts.mediaType = mediaType;
   return Image.create(parts);

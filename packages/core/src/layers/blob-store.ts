@@ -5,15 +5,16 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable } from 'node:stream';
-import { fileLayer, type Digest, type Layer } from '@tsko/registry';
+import { fileLayer, TAR_WRITER_VERSION, type Digest, type Layer } from '@tsko/registry';
 import { GZIP_CHUNK_SIZE, GZIP_LEVEL, parallelGzip } from './parallel-gzip.js';
 
 /**
- * Names the key index after the compression that made its blobs: a change of level, chunking
- * or header changes every layer digest, and a key recorded by the old compressor must not
- * hand back a blob the new one would not make (keys/ held level-6 single-thread gzip).
+ * Names the key index after the tar writer and the compression that made its blobs: a change
+ * of tar bytes, level, chunking or header changes every layer digest, and a key recorded by
+ * the old writer must not hand back a blob the new one would not make (keys/ held level-6
+ * single-thread gzip).
  */
-const KEY_DIR = `keys-gzip${GZIP_LEVEL}-chunk${GZIP_CHUNK_SIZE}`;
+const KEY_DIR = `keys-tar${TAR_WRITER_VERSION}-gzip${GZIP_LEVEL}-chunk${GZIP_CHUNK_SIZE}`;
 
 /** Identity of a gzipped layer blob. */
 export interface LayerBlob {

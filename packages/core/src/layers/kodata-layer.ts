@@ -8,7 +8,7 @@ import { isWindows, WINDOWS_FILE_PAX, WINDOWS_LAYER_DIRS, windowsLayerPath } fro
 
 /** Where kodata lives in the image, and the value of KO_DATA_PATH. */
 export const KODATA_ROOT = '/var/run/ko';
-const FORMAT_VERSION = 'kodata-layer-v3';
+const FORMAT_VERSION = 'kodata-layer-v3'; // v3: Windows layout
 
 export interface KodataLayerOptions {
   /** The `kodata/` folder beside the main package (it may not exist: the layer then holds only the folders). */

@@ -5,6 +5,12 @@ import { TskoError } from '../errors.js';
  * One entry of a layer tar with every header field given, so the bytes are reproducible.
  * Names are written as given (Go's archive/tar does not add a `/` to directories either).
  */
+/**
+ * Changes whenever the bytes this writer produces for the same entries change (2: no device
+ * numbers in PAX extended headers, as Go). Caches keyed by entries must include it.
+ */
+export const TAR_WRITER_VERSION = 2;
+
 export type LayerTarEntry = {
   name: string;
   mode: number;
@@ -101,6 +107,8 @@ function headerBlocks(e: LayerTarEntry, size: number): Buffer[] {
     seconds: 0,
     uid: 0,
     gid: 0,
+    // Go writes the extended header with its V7 fields only (writeRawFile): no device numbers.
+    devices: false,
   });
   const padding = Buffer.alloc((BLOCK - (body.length % BLOCK)) % BLOCK);
   return [pax, body, padding, ustarHeader({ ...base, name: truncateBytes(e.name, 100), prefix: '' })];
@@ -135,6 +143,7 @@ function ustarHeader(h: {
   seconds: number;
   uid: number;
   gid: number;
+  devices?: boolean;
 }): Buffer {
   const b = Buffer.alloc(BLOCK);
   b.write(h.name, 0, 100, 'utf8');
@@ -146,8 +155,10 @@ function ustarHeader(h: {
   b.write(h.typeflag, 156, 1, 'ascii');
   b.write(h.link, 157, 100, 'utf8');
   b.write('ustar\u000000', 257, 8, 'ascii');
-  octal(b, 329, 8, 0); // devmajor
-  octal(b, 337, 8, 0); // devminor
+  if (h.devices !== false) {
+    octal(b, 329, 8, 0); // devmajor
+    octal(b, 337, 8, 0); // devminor
+  }
   b.write(h.prefix, 345, 155, 'utf8');
   b.fill(' ', 148, 156);
   let sum = 0;

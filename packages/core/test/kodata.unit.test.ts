@@ -31,6 +31,37 @@ async function repo(opts: { git?: 'dir' | 'file' } = {}): Promise<{ root: string
 
 const entriesOf = async (layer: Awaited<ReturnType<typeof kodataLayer>>) => readTarLayer(await layer.open());
 
+describe('kodata for a Windows image, as ko writes it', () => {
+  it('puts the tree under Files/var/run/ko after Hives and Files, marks files, and skips symlinks (even escaping ones)', async () => {
+    const { kodata, store } = await repo();
+    await writeFile(join(kodata, 'a.txt'), 'a');
+    await mkdir(join(kodata, 'sub'));
+    await writeFile(join(kodata, 'sub', 'b.txt'), 'b');
+    await symlink(join(kodata, 'a.txt'), join(kodata, 'link.txt'));
+    await symlink('/etc/passwd', join(kodata, 'escape'));
+    const windows = { os: 'windows', architecture: 'amd64' };
+    const entries = await entriesOf(await kodataLayer({ kodataDir: kodata, store, platform: windows }));
+    const sid = { 'MSWINDOWS.rawsd': 'AQAAgBQAAAAkAAAAAAAAAAAAAAABAgAAAAAABSAAAAAhAgAAAQIAAAAAAAUgAAAAIQIAAA==' };
+    assert.deepEqual(
+      entries.map((e) => [e.name, e.type, e.pax]),
+      [
+        ['Hives', 'directory', undefined],
+        ['Files', 'directory', undefined],
+        ['Files/var', 'directory', undefined],
+        ['Files/var/run', 'directory', undefined],
+        ['Files/var/run/ko', 'directory', undefined],
+        ['Files/var/run/ko/a.txt', 'file', sid],
+        ['Files/var/run/ko/sub', 'directory', undefined],
+        ['Files/var/run/ko/sub/b.txt', 'file', sid],
+      ],
+    );
+    // The same tree for Linux is a different layer (and the escaping link is refused there).
+    await rm(join(kodata, 'escape'));
+    const linux = await kodataLayer({ kodataDir: kodata, store });
+    assert.ok((await entriesOf(linux)).some((e) => e.name === '/var/run/ko/link.txt'));
+  });
+});
+
 describe('kodata symlinks, as ko bounds them', () => {
   it('refuses a symlink to a file outside the project (ko: TestWalkRecursiveSymlinkTraversal)', async () => {
     const { kodata, store } = await repo();

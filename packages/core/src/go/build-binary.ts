@@ -3,6 +3,7 @@ import { formatPlatform, guarded, TskoError, type Platform } from '@tsko/registr
 import { makeTempDir, removeTempDir } from '../temp-dirs.js';
 import { resolveImportPath, type GoPackage } from './import-path.js';
 import { checkBuildEnv, checkGoFlags, checkLdflags } from './program-policy.js';
+import { readBuildInfo } from './build-info.js';
 import { goProgram, runGo } from './run-go.js';
 
 export interface GoBuildRequest {
@@ -167,11 +168,17 @@ async function runBuild(
       },
     );
   }
-  const version = await runGo(program, ['version', '-m', out], { cwd: dir, env, signal: request.signal });
-  if (version.code !== 0) {
-    throw new TskoError('TSKO_BUILD_FAILED', `go version -m ${out} failed: ${version.stderr.trim().slice(0, 2000)}`);
+  // Read from the binary itself: one process fewer per build. `go version -m` stays the answer
+  // for what the reader does not know (a Go older than 1.18 behind goBinary).
+  let printed = await readBuildInfo(out);
+  if (printed === undefined) {
+    const version = await runGo(program, ['version', '-m', out], { cwd: dir, env, signal: request.signal });
+    if (version.code !== 0) {
+      throw new TskoError('TSKO_BUILD_FAILED', `go version -m ${out} failed: ${version.stderr.trim().slice(0, 2000)}`);
+    }
+    printed = version.stdout;
   }
   // Deterministic SBOM input: the temporary path becomes the path inside the image (as ko).
-  const buildInfo = version.stdout.replace(out, `/ko-app/${appName}`);
+  const buildInfo = printed.replace(out, `/ko-app/${appName}`);
   return { path: out, appName, importPath: pkg.importPath, packageDir: pkg.dir, platform: request.platform, buildInfo };
 }

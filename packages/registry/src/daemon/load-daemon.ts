@@ -1,6 +1,10 @@
 import { Agent, request } from 'undici';
-import { formatPlatform, guarded, TskoError, type Image, type ImageIndex, type Platform } from '@tsko/registry';
-import { archiveEntries, dockerArchiveStream } from './docker-archive.js';
+import { archiveEntries, dockerArchiveStream } from '../archive/docker-archive.js';
+import { guarded } from '../error-wrapping.js';
+import { TskoError } from '../errors.js';
+import type { Image } from '../image.js';
+import type { ImageIndex } from '../image-index.js';
+import { formatPlatform, type Platform } from '../platform.js';
 
 /** The daemon socket: `socket`, else DOCKER_HOST (unix:// only), else /var/run/docker.sock. */
 export function daemonSocket(socket: string | undefined, env: NodeJS.ProcessEnv): string {

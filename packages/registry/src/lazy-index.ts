@@ -77,6 +77,13 @@ export function lazyIndex(raw: Uint8Array, source: LazyIndexSource): LazyIndex {
           details: { digest: which.digest },
         });
       }
+      if (!isImageManifestMediaType(entry.mediaType)) {
+        throw new TskoError(
+          'TSKO_UNSUPPORTED_MEDIA_TYPE',
+          `Entry ${entry.digest} of index ${source.name} is a "${entry.mediaType}", not an image manifest.`,
+          { details: { digest: entry.digest } },
+        );
+      }
       return source.loadImage(entry);
     },
   };

@@ -43,7 +43,13 @@ describe('a lazy index is the same whether pulled, read from a layout or held in
     ];
     // An attestation entry (BuildKit lists them as unknown/unknown) is no platform to build on.
     const attestation = emptyImage({ os: 'unknown', architecture: 'unknown' });
-    index = ImageIndex.create([...children.map((image) => ({ image })), { image: attestation }]);
+    // A nested index is no image to build on either, even with a platform.
+    const nested = ImageIndex.create([{ image: children[0]! }]);
+    index = ImageIndex.create([
+      ...children.map((image) => ({ image })),
+      { image: attestation },
+      { image: nested, platform: { os: 'linux', architecture: 'amd64' } },
+    ]);
     await pushImage(index, `${registry.host}/base/multi:v1`, optionsFor(registry));
     await writeOciLayout(join(work, 'layout'), index, 'v1');
     const pulled = await pull(`${registry.host}/base/multi:v1`, optionsFor(registry));
@@ -60,7 +66,7 @@ describe('a lazy index is the same whether pulled, read from a layout or held in
     await rm(work, { recursive: true, force: true });
   });
 
-  it('lists the same platforms in index order, attestations left out', () => {
+  it('lists the same platforms in index order, attestations and nested indexes left out', () => {
     const expected = index.manifest.manifests.slice(0, 3);
     for (const [where, lazy] of sources) {
       assert.equal(lazy.kind, 'lazy-index', where);
@@ -82,7 +88,7 @@ describe('a lazy index is the same whether pulled, read from a layout or held in
     }
   });
 
-  it('names what exists when a platform is missing, and refuses a descriptor that is not an entry', async () => {
+  it('names what exists when a platform is missing; refuses a descriptor that is not an entry or not an image', async () => {
     for (const [where, lazy] of sources) {
       await assert.rejects(lazy.image({ os: 'linux', architecture: 's390x' }), (err: unknown) => {
         assert.ok(isTskoError(err, 'TSKO_PLATFORM_NOT_FOUND'), `${where}: ${err}`);
@@ -91,6 +97,12 @@ describe('a lazy index is the same whether pulled, read from a layout or held in
       });
       const stranger = emptyImage({ os: 'linux', architecture: 'amd64' }).descriptor();
       await assert.rejects(lazy.image(stranger), (err: unknown) => isTskoError(err, 'TSKO_NOT_FOUND'), where);
+      const nested = lazy.manifest.manifests[4]!;
+      await assert.rejects(
+        lazy.image(nested),
+        (err: unknown) => isTskoError(err, 'TSKO_UNSUPPORTED_MEDIA_TYPE') && err.message.includes(nested.digest),
+        where,
+      );
     }
   });
 

@@ -29,14 +29,11 @@ export async function pushRows(dir: string): Promise<{ rows: Row[]; rss: { skope
   await writeOciLayout(layout, image, 'big');
   const pushScript = join(dir, 'push.mjs');
   const registryUrl = new URL('../packages/registry/dist/index.js', import.meta.url).href;
-  const coreUrl = new URL('../packages/core/dist/index.js', import.meta.url).href;
   writeFileSync(
     pushScript,
     `
-import { pushImage } from '${registryUrl}';
-import { readOciLayout } from '${coreUrl}';
-const entry = await readOciLayout(process.argv[2], 'big');
-await pushImage(entry.image, process.argv[3]);
+import { pushImage, readOciLayout } from '${registryUrl}';
+await pushImage(await readOciLayout(process.argv[2], 'big'), process.argv[3]);
 `,
   );
   const rss = { skopeo: [] as number[], tsko: [] as number[] };

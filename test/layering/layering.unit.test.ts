@@ -37,7 +37,7 @@ describe('imports follow the house direction (resolve → core → registry; cor
   const edgesOf = (...edges: ImportEdge[]) => layeringViolations(edges).map((v) => v.edge);
 
   it('fails on an import up the package stack', () => {
-    assert.deepEqual(edgesOf(edge('packages/registry/src/push.ts', '@tsko/core')), ['registry -> core']);
+    assert.deepEqual(edgesOf(edge('packages/registry/src/remote/push.ts', '@tsko/core')), ['registry -> core']);
     assert.deepEqual(edgesOf(edge('packages/registry/src/client/x.ts', '@tsko/resolve/dist/index.js')), [
       'registry -> resolve',
     ]);
@@ -63,6 +63,30 @@ describe('imports follow the house direction (resolve → core → registry; cor
     ]);
   });
 
+  it("fails on registry's image model importing a source or sink, and on one I/O folder importing another", () => {
+    assert.deepEqual(edgesOf(edge('packages/registry/src/image.ts', './layout/read-layout.js')), [
+      'registry:model -> layout',
+    ]);
+    assert.deepEqual(edgesOf(edge('packages/registry/src/lazy-index.ts', './remote/pull.js')), [
+      'registry:model -> remote',
+    ]);
+    assert.deepEqual(edgesOf(edge('packages/registry/src/layout/read-layout.ts', '../remote/pull.js')), [
+      'registry:layout -> remote',
+    ]);
+    assert.deepEqual(edgesOf(edge('packages/registry/src/archive/docker-archive.ts', '../daemon/load-daemon.js')), [
+      'registry:archive -> daemon',
+    ]);
+    assert.deepEqual(edgesOf(edge('packages/registry/src/tarball/x.ts', '../image.js')), [
+      'registry:tarball (no rule) -> model',
+    ]);
+  });
+
+  it('core has no sinks folder any more: image I/O is imported from @tsko/registry', () => {
+    assert.deepEqual(edgesOf(edge('packages/core/src/image/base-image.ts', '../sinks/oci-layout.js')), [
+      'core:image -> sinks',
+    ]);
+  });
+
   it('accepts the allowed directions', () => {
     assert.deepEqual(
       edgesOf(
@@ -72,8 +96,14 @@ describe('imports follow the house direction (resolve → core → registry; cor
         edge('packages/core/src/go/build-binary.ts', './run-go.js'),
         edge('packages/core/src/config/settings.ts', '../layers/blob-store.js'),
         edge('packages/core/src/index.ts', './publish.js'),
-        edge('packages/registry/src/push.ts', 'undici'),
-        edge('packages/registry/src/push.ts', 'node:fs'),
+        edge('packages/registry/src/remote/push.ts', 'undici'),
+        edge('packages/registry/src/remote/push.ts', 'node:fs'),
+        edge('packages/registry/src/remote/pull.ts', '../client/session.js'),
+        edge('packages/registry/src/remote/pull.ts', '../lazy-index.js'),
+        edge('packages/registry/src/layout/read-layout.ts', '../image-from-manifest.js'),
+        edge('packages/registry/src/daemon/load-daemon.ts', '../archive/docker-archive.js'),
+        edge('packages/registry/src/image.ts', './schemas.js'),
+        edge('packages/registry/src/index.ts', './layout/read-layout.js'),
       ),
       [],
     );

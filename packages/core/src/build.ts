@@ -23,7 +23,7 @@ import { hostFacts, templateData } from './config/template-data.js';
 import { emitCore, type CoreEvent } from './events.js';
 import { appFilename, buildGoBinary, goBuildEnv } from './go/build-binary.js';
 import { resolveImportPath, stripKoPrefix } from './go/import-path.js';
-import { resolveBase, scratchImage, type BasePlatform, type ResolvedBase } from './image/base-image.js';
+import { resolveBase, scratchImage, type ResolvedBase } from './image/base-image.js';
 import { koImage, layerMediaTypeFor } from './image/ko-image.js';
 import { binaryLayer } from './layers/binary-layer.js';
 import { kodataLayer } from './layers/kodata-layer.js';
@@ -131,8 +131,9 @@ function targetsFor(base: ResolvedBase, settings: Settings, importPath: string):
       return { platform, load: async () => scratchImage(platform) };
     });
   }
-  if (base.kind === 'image') {
-    const own = base.image.platform;
+  const node = base.node;
+  if (node.kind === 'image') {
+    const own = node.platform;
     if (
       settings.platformsExplicit &&
       (wanted === 'all' ? false : wanted.length !== 1 || !specMatches(wanted[0]!, own))
@@ -144,13 +145,11 @@ function targetsFor(base: ResolvedBase, settings: Settings, importPath: string):
         { details: { base: base.name } },
       );
     }
-    return [{ platform: own, load: async () => base.image, baseDigest: (i) => i.digest }];
+    return [{ platform: own, load: async () => node, baseDigest: (i) => i.digest }];
   }
-  const matching = base.platforms.filter(
-    (p: BasePlatform) => wanted === 'all' || wanted.some((w) => specMatches(w, p.platform)),
-  );
+  const matching = node.platforms.filter((d) => wanted === 'all' || wanted.some((w) => specMatches(w, d.platform)));
   if (matching.length === 0) {
-    const have = base.platforms.map((p) => formatPlatform(p.platform)).join(', ');
+    const have = node.platforms.map((d) => formatPlatform(d.platform)).join(', ');
     const asked = wanted === 'all' ? 'all' : wanted.map(formatSpec).join(', ');
     throw new TskoError(
       'TSKO_PLATFORM_NOT_FOUND',
@@ -158,11 +157,12 @@ function targetsFor(base: ResolvedBase, settings: Settings, importPath: string):
       { details: { base: base.name } },
     );
   }
-  return matching.map((p) => {
-    const t: Target = { platform: p.platform, load: p.load, baseDigest: () => p.descriptor!.digest as Digest };
-    if (p.descriptor) t.descriptor = p.descriptor;
-    return t;
-  });
+  return matching.map((d) => ({
+    platform: d.platform,
+    load: () => node.image(d),
+    descriptor: d,
+    baseDigest: () => d.digest as Digest,
+  }));
 }
 
 /**
@@ -366,7 +366,7 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
             labels: settings.labels,
             annotations: settings.annotations,
           };
-          if (base.kind !== 'scratch' && target.baseDigest) {
+          if (base.kind === 'base' && target.baseDigest) {
             parts.baseName = base.name;
             parts.baseDigest = target.baseDigest(baseImage);
           }
@@ -390,14 +390,15 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
   if (built.length === 1) {
     image = built[0]!.image;
   } else {
-    const mediaType = base.kind === 'index' ? base.mediaType : MediaType.OCI_INDEX;
+    const baseIndex = base.kind === 'base' && base.node.kind === 'lazy-index' ? base.node : undefined;
+    const mediaType = baseIndex ? baseIndex.mediaType : MediaType.OCI_INDEX;
     const options: Parameters<typeof ImageIndex.create>[1] = { mediaType };
     // ko's index (gobuild.go buildAll) is a new one: the caller's annotations plus the base
     // index's name and digest, not the base index's own annotations (OCI and Docker lists alike).
     const annotations: Record<string, string> = { ...settings.annotations };
-    if (base.kind === 'index') {
+    if (baseIndex) {
       annotations['org.opencontainers.image.base.name'] = base.name;
-      annotations['org.opencontainers.image.base.digest'] = base.digest;
+      annotations['org.opencontainers.image.base.digest'] = baseIndex.digest;
     }
     if (Object.keys(annotations).length) options.annotations = annotations;
     image = ImageIndex.create(

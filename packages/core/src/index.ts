@@ -41,14 +41,10 @@ export {
   SCRATCH,
   LAYOUT_PREFIX,
   type ResolvedBase,
-  type BasePlatform,
 } from './image/base-image.js';
 export { loadKoYaml, parseKoYaml, type KoYaml, type KoBuildConfig, type KoYamlRead } from './config/ko-yaml.js';
 export { expandTemplate } from './config/templates.js';
 export { resolveSettings, DEFAULT_BASE_IMAGE, type Settings } from './config/settings.js';
-export { writeOciLayout, readOciLayout, REF_NAME, type LayoutEntry } from './sinks/oci-layout.js';
-export { archiveEntries, dockerArchiveStream, writeDockerArchive, type ArchiveEntry } from './sinks/docker-archive.js';
-export { loadIntoDaemon, daemonSocket } from './sinks/daemon.js';
 export { imageSpdx, indexSpdx, parseBuildInfo, type GoBuildInfo, type GoModule } from './sbom/spdx.js';
 export { sbomArtifact, sbomTag, chooseAttachment, type SbomAttachment } from './sbom/attach.js';
 // Re-exported so one import serves most programs.
@@ -64,6 +60,18 @@ export {
   ImageIndex,
   pullImage,
   pushImage,
+  // Image I/O lives in @tsko/registry beside pull and push; these names stay importable from core.
+  writeOciLayout,
+  readOciLayout,
+  REF_NAME,
+  archiveEntries,
+  dockerArchiveStream,
+  writeDockerArchive,
+  loadIntoDaemon,
+  daemonSocket,
+  isLazyIndex,
+  type ArchiveEntry,
+  type LazyIndex,
 } from '@tsko/registry';
 export {
   consoleReporter,

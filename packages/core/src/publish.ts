@@ -1,15 +1,21 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
+  archiveEntries,
   asTskoError,
+  daemonImage,
+  daemonSocket,
   fileSystemError,
   formatPlatform,
   guarded,
   listReferrers,
+  loadIntoDaemon,
   parseRepository,
   pushImage,
   referenceName,
   TskoError,
+  writeDockerArchive,
+  writeOciLayout,
   type Digest,
   type Image,
   type ImageIndex,
@@ -22,9 +28,6 @@ import { checkRepo, formatDaemonRef, formatPublishedRef, formatUnpushedRef, imag
 import type { PublishOptions, SinkSpec } from './options.js';
 import { chooseAttachment, sbomArtifact, sbomTag, type SbomAttachment } from './sbom/attach.js';
 import { imageSpdx, indexSpdx } from './sbom/spdx.js';
-import { archiveEntries, writeDockerArchive } from './sinks/docker-archive.js';
-import { daemonImage, daemonSocket, loadIntoDaemon } from './sinks/daemon.js';
-import { writeOciLayout } from './sinks/oci-layout.js';
 
 /** What was published for one import path. */
 export interface PublishResult {

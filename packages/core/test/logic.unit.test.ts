@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { readTarLayer } from '@tsko/test-rig';
 import {
-  archiveEntries,
   appFilename,
   binaryLayer,
   BlobStore,
@@ -21,8 +20,6 @@ import {
   parseLayoutBase,
   platformEnv,
   stripKoPrefix,
-  emptyImage,
-  ImageIndex,
 } from '@tsko/core';
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
@@ -227,21 +224,5 @@ describe('layers are reproducible and shaped as ko makes them', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  });
-});
-
-describe('docker archive entries for an index', () => {
-  it('tags every platform and gives the plain tag to the preferred one', () => {
-    const amd = emptyImage({ os: 'linux', architecture: 'amd64' });
-    const arm = emptyImage({ os: 'linux', architecture: 'arm', variant: 'v7' });
-    const idx = ImageIndex.create([{ image: amd }, { image: arm }]);
-    assert.deepEqual(
-      archiveEntries(idx, 'r/a', ['v1'], { os: 'linux', architecture: 'arm', variant: 'v7' }).map((e) => e.repoTags),
-      [['r/a:v1-linux-amd64'], ['r/a:v1', 'r/a:v1-linux-arm-v7']],
-    );
-    assert.deepEqual(
-      archiveEntries(amd, 'r/a', ['v1', 'latest']).map((e) => e.repoTags),
-      [['r/a:v1', 'r/a:latest']],
-    );
   });
 });

@@ -12,6 +12,9 @@ export interface IndexChild {
   readonly annotations?: Record<string, string>;
 }
 
+// See IMAGE_BRAND in image.ts.
+const INDEX_BRAND = Symbol.for('@tsko/registry.ImageIndex');
+
 /**
  * An immutable image index (OCI) or manifest list (Docker). Children are concrete values, so
  * pushing an index pushes everything it names.
@@ -29,6 +32,10 @@ export class ImageIndex {
     this.children = Object.freeze([...children]);
     this.digest = sha256(raw);
     Object.freeze(this);
+  }
+
+  get [INDEX_BRAND](): true {
+    return true;
   }
 
   get mediaType(): string {
@@ -66,6 +73,10 @@ export function parseIndexManifest(raw: Uint8Array, what = 'index'): ImageIndexM
   return parseJson(imageIndexSchema, raw, what);
 }
 
+/**
+ * True for an `ImageIndex` (children in memory) from any copy of this package, and for nothing
+ * else: a `LazyIndex` is not one (see `isLazyIndex`).
+ */
 export function isImageIndex(value: unknown): value is ImageIndex {
-  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'index';
+  return typeof value === 'object' && value !== null && (value as { [INDEX_BRAND]?: unknown })[INDEX_BRAND] === true;
 }

@@ -13,6 +13,10 @@ import {
   type ImageManifest,
 } from './schemas.js';
 
+// A brand every copy of this package agrees on (Symbol.for), so `isImage` is exact across
+// duplicates and a wrapper that merely says `kind: 'image'` is not taken for an image.
+const IMAGE_BRAND = Symbol.for('@tsko/registry.Image');
+
 /**
  * An immutable container image: manifest, config and an ordered list of lazy layers. Build one
  * with `Image.create` (we write the manifest) or `Image.fromManifest` (bytes we read, kept
@@ -46,6 +50,10 @@ export class Image {
     this.digest = digest;
     if (source) this.source = source;
     Object.freeze(this);
+  }
+
+  get [IMAGE_BRAND](): true {
+    return true;
   }
 
   /** The manifest's media type (OCI or Docker schema 2). */
@@ -137,7 +145,7 @@ export function parseImageManifest(raw: Uint8Array, what = 'image'): ImageManife
   return parseJson(imageManifestSchema, raw, `${what} manifest`);
 }
 
-/** True for an `Image` value from any copy of this package. */
+/** True for an `Image` value from any copy of this package, and for nothing else. */
 export function isImage(value: unknown): value is Image {
-  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'image';
+  return typeof value === 'object' && value !== null && (value as { [IMAGE_BRAND]?: unknown })[IMAGE_BRAND] === true;
 }

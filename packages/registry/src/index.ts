@@ -91,9 +91,19 @@ export type { TransportOptions } from './client/transport.js';
 export type { RetryPolicy, RegistryTimeouts } from './client/retry-policy.js';
 export { RegistryClient, type RegistryOptions, type FetchedManifest } from './client/registry-client.js';
 export { RegistrySession } from './client/session.js';
-export { pull, pullImage, selectDescriptor, type PullOptions, type Pulled, type RemoteIndex } from './pull.js';
-export { pushImage, type PushOptions, type PushResult } from './push.js';
-export { listReferrers } from './referrers.js';
+export { imageFromManifest, type BlobFetcher } from './image-from-manifest.js';
+export {
+  lazyIndex,
+  lazyIndexOf,
+  isLazyIndex,
+  selectDescriptor,
+  type LazyIndex,
+  type LazyIndexSource,
+  type PlatformDescriptor,
+} from './lazy-index.js';
+export { pull, pullImage, type PullOptions, type Pulled } from './remote/pull.js';
+export { pushImage, type PushOptions, type PushResult } from './remote/push.js';
+export { listReferrers } from './remote/referrers.js';
 export { tarChunks, TAR_WRITER_VERSION, type LayerTarEntry } from './layers/tar-writer.js';
 export {
   filesLayer,
@@ -104,4 +114,14 @@ export {
   type LayerOptions,
   type FolderLayerOptions,
 } from './layers/files-layer.js';
-export { checkPushAccess } from './push-access.js';
+export { checkPushAccess } from './remote/push-access.js';
+export { readOciLayout } from './layout/read-layout.js';
+export { writeOciLayout } from './layout/write-layout.js';
+export { REF_NAME } from './layout/layout-files.js';
+export {
+  archiveEntries,
+  dockerArchiveStream,
+  writeDockerArchive,
+  type ArchiveEntry,
+} from './archive/docker-archive.js';
+export { loadIntoDaemon, daemonSocket, daemonImage } from './daemon/load-daemon.js';

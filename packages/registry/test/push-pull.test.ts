@@ -106,10 +106,10 @@ for (const kind of ['plain', 'htpasswd', 'tls', 'token'] as RegistryKind[]) {
         optionsFor(registry),
       );
       const pulled = await pull(`${registry.host}/team/sel:1`, optionsFor(registry));
-      assert.equal(pulled.kind, 'index');
-      if (pulled.kind !== 'index') return;
+      assert.equal(pulled.kind, 'lazy-index');
+      if (pulled.kind !== 'lazy-index') return;
       assert.deepEqual(
-        pulled.index.platforms.map((d) => d.platform.architecture),
+        pulled.platforms.map((d) => d.platform.architecture),
         ['amd64', 'arm64'],
       );
       const arm2 = await pullImage(`${registry.host}/team/sel:1`, { ...optionsFor(registry), platform: 'linux/arm64' });

@@ -2,42 +2,24 @@ import { isAbsolute, resolve } from 'node:path';
 import {
   DEFAULT_REGISTRY,
   emptyImage,
-  isAttestationPlatform,
-  isImageManifestMediaType,
   MediaType,
   parseReference,
   pull,
-  type Descriptor,
-  type Digest,
+  readOciLayout,
   type Image,
+  type LazyIndex,
   type Platform,
   type Reference,
   type RegistrySession,
 } from '@tsko/registry';
-import { readOciLayout } from '../sinks/oci-layout.js';
-
-/** One platform a base offers, loaded on demand. */
-export interface BasePlatform {
-  platform: Platform;
-  descriptor?: Descriptor;
-  load(): Promise<Image>;
-}
 
 /**
- * A base image as the builder needs it: either one image, or an index whose platform
- * entries load lazily. `name` and the per-image digest feed the OCI base annotations.
+ * A base image as the builder needs it: `scratch`, or an image or lazy index (from a registry
+ * or a layout, the same type either way) under the name that feeds the OCI base annotations.
  */
 export type ResolvedBase =
-  | { kind: 'image'; name: string; image: Image }
-  | {
-      kind: 'index';
-      name: string;
-      digest: Digest;
-      mediaType: string;
-      annotations?: Record<string, string>;
-      platforms: BasePlatform[];
-    }
-  | { kind: 'scratch'; name: 'scratch' };
+  | { readonly kind: 'base'; readonly name: string; readonly node: Image | LazyIndex }
+  | { readonly kind: 'scratch'; readonly name: 'scratch' };
 
 export const SCRATCH = 'scratch';
 export const LAYOUT_PREFIX = 'oci-layout://';
@@ -64,32 +46,10 @@ export async function resolveBase(
   if (spec === SCRATCH) return { kind: 'scratch', name: SCRATCH };
   if (spec.startsWith(LAYOUT_PREFIX)) {
     const { path, tag } = parseLayoutBase(spec, options.dir);
-    const entry = await readOciLayout(path, tag);
-    if (entry.kind === 'image') return { kind: 'image', name: spec, image: entry.image };
-    const result: ResolvedBase = {
-      kind: 'index',
-      name: spec,
-      digest: entry.descriptor.digest as Digest,
-      mediaType: entry.descriptor.mediaType,
-      platforms: indexPlatforms(entry.manifest.manifests, (d) => entry.load(d)),
-    };
-    if (entry.manifest.annotations) result.annotations = entry.manifest.annotations;
-    return result;
+    return { kind: 'base', name: spec, node: await readOciLayout(path, tag) };
   }
   const ref = parseReference(spec);
-  const pulled = await pull(ref, { session: options.session });
-  const name = baseImageName(ref);
-  if (pulled.kind === 'image') return { kind: 'image', name, image: pulled.image };
-  const index = pulled.index;
-  const result: ResolvedBase = {
-    kind: 'index',
-    name,
-    digest: index.digest,
-    mediaType: index.mediaType,
-    platforms: indexPlatforms(index.manifest.manifests, (d) => index.image(d)),
-  };
-  if (index.manifest.annotations) result.annotations = index.manifest.annotations;
-  return result;
+  return { kind: 'base', name: baseImageName(ref), node: await pull(ref, { session: options.session }) };
 }
 
 /**
@@ -101,12 +61,6 @@ export function baseImageName(ref: Reference): string {
   const registry = ref.registry === DEFAULT_REGISTRY ? 'index.docker.io' : ref.registry;
   const repository = `${registry}/${ref.repository}`;
   return ref.digest ? `${repository}@${ref.digest}` : `${repository}:${ref.tag ?? 'latest'}`;
-}
-
-function indexPlatforms(manifests: readonly Descriptor[], load: (d: Descriptor) => Promise<Image>): BasePlatform[] {
-  return manifests
-    .filter((d) => d.platform && !isAttestationPlatform(d.platform) && isImageManifestMediaType(d.mediaType))
-    .map((d) => ({ platform: d.platform!, descriptor: d, load: () => load(d) }));
 }
 
 /** The `scratch` base for a platform: an empty OCI image. */

@@ -1,8 +1,8 @@
-import { guarded } from './error-wrapping.js';
-import { parseRepository, type Reference } from './reference.js';
-import type { RegistryOptions } from './client/registry-client.js';
-import { sessionFor, type RegistrySession } from './client/session.js';
-import { unauthorizedError } from './client/unauthorized.js';
+import { guarded } from '../error-wrapping.js';
+import { parseRepository, type Reference } from '../reference.js';
+import type { RegistryOptions } from '../client/registry-client.js';
+import { sessionFor, type RegistrySession } from '../client/session.js';
+import { unauthorizedError } from '../client/unauthorized.js';
 
 /**
  * Checks, cheaply and before any work, that this run may push to `repository`: the registry

@@ -1,16 +1,16 @@
-import { asTskoError, guarded } from './error-wrapping.js';
+import { asTskoError, guarded } from '../error-wrapping.js';
 import { Readable } from 'node:stream';
 import pLimit from 'p-limit';
-import type { Digest } from './digest.js';
-import { TskoError } from './errors.js';
-import { emit } from './events.js';
-import type { Image } from './image.js';
-import type { ImageIndex } from './image-index.js';
-import { isForeignLayer, type BlobSource } from './layer.js';
-import { formatReference, parseReference, referenceName, withIdentifier, type Reference } from './reference.js';
-import { checkReferenceParts, parseTag } from './names.js';
-import type { RegistryClient, RegistryOptions } from './client/registry-client.js';
-import { sessionFor, type RegistrySession } from './client/session.js';
+import type { Digest } from '../digest.js';
+import { TskoError } from '../errors.js';
+import { emit } from '../events.js';
+import { isImage, type Image } from '../image.js';
+import { isImageIndex, type ImageIndex } from '../image-index.js';
+import { isForeignLayer, type BlobSource } from '../layer.js';
+import { formatReference, parseReference, referenceName, withIdentifier, type Reference } from '../reference.js';
+import { checkReferenceParts, parseTag } from '../names.js';
+import type { RegistryClient, RegistryOptions } from '../client/registry-client.js';
+import { sessionFor, type RegistrySession } from '../client/session.js';
 
 export interface PushOptions extends RegistryOptions {
   /** Extra tags to point at the pushed manifest, besides the reference's own tag. */
@@ -60,11 +60,10 @@ async function pushImageUnguarded(
   // (a tag such as "../../../prod/app/manifests/latest" would otherwise land in another repository).
   if (typeof ref !== 'string') checkReferenceParts(target);
   const extraTags = (options.tags ?? []).map((t, i) => parseTag(t, `tags[${i}]`));
-  const kind = (image as { kind?: unknown } | null)?.kind;
-  if ((kind !== 'image' && kind !== 'index') || !Buffer.isBuffer((image as { rawManifest?: unknown }).rawManifest)) {
+  if (!isImage(image) && !isImageIndex(image)) {
     throw new TskoError(
       'TSKO_INVALID_ARGUMENT',
-      `pushImage to ${formatReference(target)} needs an Image or ImageIndex as its first argument; got ${image === null ? 'null' : typeof image}.`,
+      `pushImage to ${formatReference(target)} needs an Image or ImageIndex as its first argument; got ${describeArgument(image)}.`,
     );
   }
   if (target.digest && target.digest !== image.digest) {
@@ -170,4 +169,12 @@ async function pushBlob(client: RegistryClient, repository: string, blob: Blob, 
   }
   await client.uploadBlob(repository, blob, session);
   emit(options.onEvent, { type: 'blob:done', repository, digest: blob.digest, size: blob.size });
+}
+
+function describeArgument(value: unknown): string {
+  if (value === null || typeof value !== 'object') return value === null ? 'null' : typeof value;
+  const kind = (value as { kind?: unknown }).kind;
+  // A lazy index (from pull or readOciLayout) names children it has not loaded; pushing needs them all.
+  if (kind === 'lazy-index') return 'a LazyIndex (load its children with index.image(...) and build an ImageIndex)';
+  return typeof kind === 'string' ? `an object of kind "${kind}"` : 'an object';
 }

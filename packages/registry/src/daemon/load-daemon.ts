@@ -1,6 +1,10 @@
 import { Agent, request } from 'undici';
-import { formatPlatform, guarded, TskoError, type Image, type ImageIndex, type Platform } from '@tsko/registry';
-import { archiveEntries, dockerArchiveStream } from './docker-archive.js';
+import { archiveEntries, dockerArchiveStream } from '../archive/docker-archive.js';
+import { guarded } from '../error-wrapping.js';
+import { TskoError } from '../errors.js';
+import { isImage, type Image } from '../image.js';
+import type { ImageIndex } from '../image-index.js';
+import { formatPlatform, platformMatches, type Platform } from '../platform.js';
 
 /** The daemon socket: `socket`, else DOCKER_HOST (unix:// only), else /var/run/docker.sock. */
 export function daemonSocket(socket: string | undefined, env: NodeJS.ProcessEnv): string {
@@ -24,11 +28,16 @@ export function daemonImage(node: Image | ImageIndex, env: NodeJS.ProcessEnv, wh
   if (node.kind === 'image') return node;
   const os = env.GOOS || 'linux';
   const architecture = env.GOARCH || 'amd64';
-  const child = node.children.find(
-    (c) => c.platform?.os === os && c.platform.architecture === architecture && c.image.kind === 'image',
-  );
+  const wanted: Platform = { os, architecture };
+  // The platform the index lists for a child: the one given when it was made, else the image's own.
+  const platformOf = (c: (typeof node.children)[number]) =>
+    c.platform ?? (isImage(c.image) ? c.image.platform : undefined);
+  const child = node.children.find((c) => {
+    const p = platformOf(c);
+    return p !== undefined && platformMatches(wanted, p) && isImage(c.image);
+  });
   if (!child) {
-    const have = node.children.map((c) => (c.platform ? formatPlatform(c.platform) : '?')).join(', ');
+    const have = node.children.map((c) => formatPlatform(platformOf(c) ?? { os: '?', architecture: '?' })).join(', ');
     throw new TskoError(
       'TSKO_PLATFORM_NOT_FOUND',
       `ko.local loads the ${os}/${architecture} image of ${what} (GOOS/GOARCH, default linux/amd64), but the index has only ${have}; build that platform too or set GOOS/GOARCH.`,

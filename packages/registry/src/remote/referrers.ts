@@ -1,9 +1,9 @@
-import type { Digest } from './digest.js';
-import type { Descriptor } from './schemas.js';
-import { MediaType } from './media-types.js';
-import { parseReference, type Reference } from './reference.js';
-import type { RegistryOptions } from './client/registry-client.js';
-import { sessionFor, type RegistrySession } from './client/session.js';
+import type { Digest } from '../digest.js';
+import type { Descriptor } from '../schemas.js';
+import { MediaType } from '../media-types.js';
+import { parseReference, type Reference } from '../reference.js';
+import type { RegistryOptions } from '../client/registry-client.js';
+import { sessionFor, type RegistrySession } from '../client/session.js';
 
 const REFERRERS_LIMIT = 4 << 20;
 

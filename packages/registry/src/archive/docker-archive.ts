@@ -4,17 +4,11 @@ import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pack } from 'tar-stream';
-import {
-  fileSystemError,
-  formatPlatform,
-  guarded,
-  hostPlatform,
-  TskoError,
-  platformMatches,
-  type Image,
-  type ImageIndex,
-  type Platform,
-} from '@tsko/registry';
+import { fileSystemError, guarded } from '../error-wrapping.js';
+import { TskoError } from '../errors.js';
+import type { Image } from '../image.js';
+import type { ImageIndex } from '../image-index.js';
+import { formatPlatform, hostPlatform, platformMatches, type Platform } from '../platform.js';
 
 /** One image of a docker archive and the names (`repo:tag`) it loads as. */
 export interface ArchiveEntry {

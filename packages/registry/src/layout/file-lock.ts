@@ -2,7 +2,8 @@ import { open, readFile, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { abortError, fileSystemError, TskoError } from '@tsko/registry';
+import { fileSystemError } from '../error-wrapping.js';
+import { abortError, TskoError } from '../errors.js';
 
 /** A lock older than this is stale whatever it says: the section it guards takes milliseconds. */
 const STALE_MS = 30_000;

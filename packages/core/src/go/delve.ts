@@ -12,18 +12,6 @@ import { goProgram, runGo } from './run-go.js';
 export const DELVE_VERSION = 'v1.27.2';
 const DELVE_MODULE = 'github.com/go-delve/delve';
 
-/** Where Delve sits in the image, and how ko starts the program under it (port 40000). */
-export const DELVE_PATH = '/ko-app/dlv';
-export const DELVE_ARGS = [
-  'exec',
-  '--listen=:40000',
-  '--headless',
-  '--log',
-  '--accept-multiclient',
-  '--api-version=2',
-  '--',
-] as const;
-
 /** The platforms ko debugs (Delve's own list is wider, ko supports these two). */
 export function debugSupported(platform: Platform): boolean {
   return platform.os === 'linux' && (platform.architecture === 'amd64' || platform.architecture === 'arm64');

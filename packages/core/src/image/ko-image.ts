@@ -10,7 +10,6 @@ import {
   type Layer,
   type Platform,
 } from '@tsko/registry';
-import { DELVE_ARGS, DELVE_PATH } from '../go/delve.js';
 import { APP_DIR } from '../layers/binary-layer.js';
 import { KODATA_ROOT } from '../layers/kodata-layer.js';
 import { isWindows, windowsPath } from '../layers/windows-layout.js';
@@ -43,6 +42,18 @@ export interface KoImageParts {
 export function layerMediaTypeFor(base: Image): string {
   return isDockerMediaType(base.mediaType) ? MediaType.DOCKER_LAYER_GZIP : MediaType.OCI_LAYER_GZIP;
 }
+
+/** Where Delve sits in the image, and how ko starts the program under it (port 40000). */
+export const DELVE_PATH = '/ko-app/dlv';
+export const DELVE_ARGS = [
+  'exec',
+  '--listen=:40000',
+  '--headless',
+  '--log',
+  '--accept-multiclient',
+  '--api-version=2',
+  '--',
+] as const;
 
 /** How Go's zero `time.Time` serialises; ko's history entries carry it when no epoch is set. */
 export const GO_ZERO_TIME = '0001-01-01T00:00:00Z';

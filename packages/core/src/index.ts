@@ -1,4 +1,5 @@
-export { TskoError, isTskoError } from '@tsko/registry';
+export { TskoError, isTskoError, type TskoErrorCode, type TskoErrorDetails } from '@tsko/registry';
+export type { CoreErrorCode, CoreErrorDetailsMap } from './errors.js';
 export { build, buildInContext, baseOverrideFor, BuildContext, type BuildResult, type PlatformBuild } from './build.js';
 export { publish, createPublisher, type PublishResult, type Publisher } from './publish.js';
 export {

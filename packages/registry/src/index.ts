@@ -4,7 +4,11 @@ export {
   throwIfAborted,
   abortError,
   type TskoErrorCode,
+  type TskoErrorContext,
+  type TskoErrorDetails,
+  type TskoErrorDetailsMap,
   type TskoErrorOptions,
+  type ProgramDetails,
   type RegistryErrorDetail,
 } from './errors.js';
 export { asTskoError, fileSystemError, guarded } from './error-wrapping.js';

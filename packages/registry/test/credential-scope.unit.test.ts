@@ -82,7 +82,7 @@ describe('secrets are scrubbed from whatever a registry sends back', () => {
     const err = new TskoError('TSKO_REGISTRY_ERROR', `failed: tok.en-123456`, {
       status: 400,
       cause,
-      details: { echoed: password },
+      details: { repo: password },
       registryErrors: [{ code: 'DENIED', message: password }],
     });
     const clean = secrets.scrubError(err) as TskoError;

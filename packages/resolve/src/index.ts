@@ -1,4 +1,5 @@
-export { TskoError, isTskoError } from '@tsko/registry';
+export { TskoError, isTskoError, type TskoErrorCode, type TskoErrorDetails } from '@tsko/registry';
+export type { ResolveErrorCode, ResolveErrorDetailsMap, ResolveFailure } from './errors.js';
 export {
   resolveManifests,
   resolveOccurrences,

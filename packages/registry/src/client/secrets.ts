@@ -1,4 +1,4 @@
-import { TskoError, isTskoError, type RegistryErrorDetail } from '../errors.js';
+import { TskoError, isTskoError, type RegistryErrorDetail, type TskoErrorDetails } from '../errors.js';
 import type { RegistryEvent, RegistryEventHandler } from '../events.js';
 import type { Credential } from './credentials.js';
 
@@ -95,7 +95,7 @@ export class SecretSet {
       if (cause !== undefined) options.cause = cause;
       if (e.status !== undefined) options.status = e.status;
       if (e.registryErrors) options.registryErrors = this.scrubValue(e.registryErrors) as RegistryErrorDetail[];
-      if (e.details) options.details = this.scrubValue(e.details) as Record<string, unknown>;
+      if (e.details) options.details = this.scrubValue(e.details) as TskoErrorDetails;
       return new TskoError(e.code, this.scrub(e.message), options);
     }
     // A foreign error (undici, Node) keeps its name and code, loses the secret.

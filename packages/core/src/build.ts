@@ -297,14 +297,14 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
             store: settings.store,
             ...(how.capabilities ? { capabilities: how.capabilities } : {}),
           });
-          ctx.emit({
-            type: bin.cached ? 'layer:cached' : 'layer:built',
+          const binaryEvent = {
             importPath: pkg.importPath,
             platform: platformText,
             layer: 'binary',
             digest: bin.layer.digest,
             size: bin.layer.size,
-          } as CoreEvent);
+          } as const;
+          ctx.emit(bin.cached ? { type: 'layer:cached', ...binaryEvent } : { type: 'layer:built', ...binaryEvent });
           const parts: Parameters<typeof koImage>[0] = {
             base: baseImage,
             kodata,

@@ -11,7 +11,7 @@ export {
   type PublishOptions,
   type SinkSpec,
 } from './options.js';
-export type { CoreEvent } from './events.js';
+export type { BuildEvent, CoreEvent, CoreEventHandler } from './events.js';
 export { imageRefsFor, writeImageRefs } from './image-refs.js';
 export {
   imageRepository,

@@ -5,10 +5,10 @@ export {
   resolveOccurrences,
   findReferences,
   type ResolveOptions,
-  type ResolveEvent,
   type BuildReference,
   type ManifestInput,
 } from './resolve.js';
+export type { ReferenceEvent, ResolveEvent, ResolveEventHandler } from './events.js';
 export { parseSelector, type Selector, type Requirement } from './selector.js';
 export { koReference, KO_PREFIX, type Occurrence } from './references.js';
 export { readManifestFiles, type FilesInput } from './inputs.js';

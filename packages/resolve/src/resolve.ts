@@ -2,17 +2,12 @@ import pLimit from 'p-limit';
 import { resolve as resolvePath } from 'node:path';
 import { checkExecution, createPublisher, writeImageRefs, type PublishOptions } from '@tsko/core';
 import { guarded, isTskoError, parseReference, TskoError } from '@tsko/registry';
+import { emitResolve, type ResolveEvent } from './events.js';
 import { isFilesInput, readManifestFiles, type FilesInput } from './inputs.js';
 import { checkTree, objectOccurrences, selectObjects } from './object-tree.js';
 import { KO_PREFIX, type Occurrence } from './references.js';
 import { parseSelector } from './selector.js';
 import { parseYamlDocuments, selectYaml, stringifyYaml, yamlOccurrences, type YamlDocument } from './yaml-source.js';
-
-/** Progress of a resolution; build and push events from core arrive through the same callback. */
-export type ResolveEvent =
-  | { type: 'resolve:found'; reference: string; occurrences: number }
-  /** `imageRefs`: what ko's `--image-refs` lists for it (with core's publish; a custom build gives `[ref]`). */
-  | { type: 'resolve:resolved'; reference: string; ref: string; imageRefs: string[] };
 
 /** Builds one reference (`ko://…` as written, trimmed) and returns the image reference to use. */
 export type BuildReference = (reference: string, context: { signal?: AbortSignal }) => Promise<string>;
@@ -27,6 +22,11 @@ export interface ResolveOptions extends PublishOptions {
    * no registry or Go toolchain is needed.
    */
   build?: BuildReference;
+  /**
+   * Progress: resolve's own events, core's build events and the registry client's. Written as
+   * a method so core's options (a handler of core's events) can be passed on as they are.
+   */
+  onEvent?(event: ResolveEvent): void;
 }
 
 /** Input: YAML text, files/folders, or Kubernetes objects (e.g. CDK8s `Chart.toJson()`). */
@@ -107,13 +107,7 @@ async function buildOccurrences(
       { details: { reference: 'ko://', locations: where } },
     );
   }
-  const emit = (e: ResolveEvent) => {
-    try {
-      (options.onEvent as ((e: ResolveEvent) => void) | undefined)?.(e);
-    } catch {
-      // A failing progress handler must not fail the resolution.
-    }
-  };
+  const emit = (e: ResolveEvent) => emitResolve(options.onEvent, e);
   let build = custom;
   let close: (() => Promise<void>) | undefined;
   const imageRefs = new Map<string, string[]>();

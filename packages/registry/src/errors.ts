@@ -30,6 +30,8 @@ export interface TskoErrorOptions<C extends TskoErrorCode = TskoErrorCode> {
   registryErrors?: RegistryErrorDetail[];
   /** Structured context (file, field path, reference...), typed per code. Never secrets. */
   details?: TskoErrorDetails<C>;
+  /** The failures an aggregate error stands for (as `AggregateError.errors`), e.g. one per reference. */
+  errors?: readonly TskoError[];
 }
 
 /**
@@ -41,6 +43,8 @@ export class TskoError<C extends TskoErrorCode = TskoErrorCode> extends Error {
   readonly status?: number;
   readonly registryErrors?: RegistryErrorDetail[];
   readonly details?: TskoErrorDetails<C>;
+  /** Set on errors that stand for several failures (`TSKO_RESOLVE_FAILED`): each of them. */
+  readonly errors?: readonly TskoError[];
 
   constructor(code: C, message: string, options: TskoErrorOptions<C> = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -49,6 +53,7 @@ export class TskoError<C extends TskoErrorCode = TskoErrorCode> extends Error {
     if (options.status !== undefined) this.status = options.status;
     if (options.registryErrors?.length) this.registryErrors = options.registryErrors;
     if (options.details) this.details = options.details;
+    if (options.errors) this.errors = options.errors;
     Object.defineProperty(this, BRAND, { value: true });
   }
 

@@ -1,11 +1,12 @@
 import pLimit from 'p-limit';
 import { resolve as resolvePath } from 'node:path';
 import { checkExecution, createPublisher, writeImageRefs, type PublishOptions } from '@tsko/core';
-import { guarded, isTskoError, parseReference, TskoError } from '@tsko/registry';
+import { guarded, parseReference, TskoError } from '@tsko/registry';
 import { emitResolve, type ResolveEvent } from './events.js';
 import { isFilesInput, readManifestFiles, type FilesInput } from './inputs.js';
 import { checkTree, objectOccurrences, selectObjects } from './object-tree.js';
 import { KO_PREFIX, type Occurrence } from './references.js';
+import { referenceFailure, resolveFailed } from './resolve-failures.js';
 import { parseSelector } from './selector.js';
 import { parseYamlDocuments, selectYaml, stringifyYaml, yamlOccurrences, type YamlDocument } from './yaml-source.js';
 
@@ -122,7 +123,7 @@ async function buildOccurrences(
     close = () => publisher.close();
   }
   const limit = pLimit(options.concurrency ?? 4);
-  const failures: TskoError[] = [];
+  const failures = new Map<string, TskoError>();
   try {
     await Promise.all(
       [...byReference].map(([reference, uses]) =>
@@ -136,13 +137,12 @@ async function buildOccurrences(
             resolved.set(reference, ref);
             emit({ type: 'resolve:resolved', reference, ref, imageRefs: imageRefs.get(reference) ?? [ref] });
           } catch (err) {
-            const where = uses.map((u) => u.location);
-            const code = isTskoError(err) ? err.code : 'TSKO_BUILD_FAILED';
-            failures.push(
-              new TskoError(
-                code,
-                `${reference} (used at ${where.join(', ')}) could not be built: ${err instanceof Error ? err.message : String(err)}`,
-                { cause: err, details: { reference, locations: where } },
+            failures.set(
+              reference,
+              referenceFailure(
+                reference,
+                uses.map((u) => u.location),
+                err,
               ),
             );
           }
@@ -159,11 +159,12 @@ async function buildOccurrences(
       [...byReference.keys()].filter((r) => resolved.has(r)).map((r) => [resolved.get(r)!]),
     );
   }
-  if (failures.length) {
-    const first = failures[0]!;
-    if (failures.length > 1)
-      (first.details as Record<string, unknown>).otherFailures = failures.slice(1).map((f) => f.message);
-    throw first;
+  if (failures.size) {
+    // In the order the references appear, not the order the builds happened to finish.
+    throw resolveFailed(
+      [...byReference.keys()].flatMap((r) => failures.get(r) ?? []),
+      byReference.size,
+    );
   }
   for (const o of occurrences) o.replace(resolved.get(o.reference)!);
   return resolved;

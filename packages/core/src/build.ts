@@ -157,7 +157,7 @@ function targetsFor(base: ResolvedBase, settings: Settings, importPath: string):
     );
   }
   return matching.map((p) => {
-    const t: Target = { platform: p.platform, load: p.load, baseDigest: () => p.descriptor!.digest as Digest };
+    const t: Target = { platform: p.platform, load: p.load, baseDigest: () => p.descriptor!.digest };
     if (p.descriptor) t.descriptor = p.descriptor;
     return t;
   });

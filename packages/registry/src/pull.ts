@@ -83,6 +83,7 @@ async function pullUnguarded(ref: string | Reference, options: Omit<PullOptions,
       platforms,
       image: async (which) => {
         const descriptor = 'digest' in which ? which : selectDescriptor(platforms, which, reference);
+        // A loose Platform also matches `'digest' in which`, so TS cannot tell the two apart here.
         return pullImageManifest(session, reference, descriptor.digest as Digest);
       },
     };
@@ -154,7 +155,7 @@ async function imageFromManifest(session: RegistrySession, reference: Reference,
   const client = session.client(reference.registry);
   const what = `Image ${formatReference(reference)}`;
   // Validated before any field is used: the config digest goes into a URL next.
-  const configDigest = parseImageManifest(raw, what).config.digest as Digest;
+  const configDigest = parseImageManifest(raw, what).config.digest;
   const rawConfig = await client.getSmallBlob(reference.repository, configDigest);
   const source = { registry: reference.registry, repository: reference.repository };
   return Image.fromManifest(
@@ -162,7 +163,7 @@ async function imageFromManifest(session: RegistrySession, reference: Reference,
     rawConfig,
     (d, diffId) => {
       const id: Parameters<typeof streamLayer>[0] = {
-        digest: d.digest as Digest,
+        digest: d.digest,
         diffId,
         size: d.size,
         mediaType: d.mediaType,
@@ -170,7 +171,7 @@ async function imageFromManifest(session: RegistrySession, reference: Reference,
       };
       if (d.annotations) id.annotations = d.annotations;
       if (d.urls) id.urls = d.urls;
-      return streamLayer(id, () => client.getBlob(reference.repository, d.digest as Digest, d.size));
+      return streamLayer(id, () => client.getBlob(reference.repository, d.digest, d.size));
     },
     what,
     source,

@@ -69,7 +69,7 @@ export async function resolveBase(
     const result: ResolvedBase = {
       kind: 'index',
       name: spec,
-      digest: entry.descriptor.digest as Digest,
+      digest: entry.descriptor.digest,
       mediaType: entry.descriptor.mediaType,
       platforms: indexPlatforms(entry.manifest.manifests, (d) => entry.load(d)),
     };

@@ -209,14 +209,14 @@ async function readLayout(root: string, tag: string | undefined): Promise<Layout
     );
   }
   const descriptor = candidates[0]!;
-  const raw = await readBlob(root, descriptor.digest as Digest);
+  const raw = await readBlob(root, descriptor.digest);
   if (isIndexMediaType(descriptor.mediaType)) {
     return {
       kind: 'index',
       manifest: parseIndexManifest(raw, `${root} index`),
       rawManifest: raw,
       descriptor,
-      load: (child) => loadImage(root, child.digest as Digest),
+      load: (child) => loadImage(root, child.digest),
     };
   }
   return { kind: 'image', image: await imageFromRaw(root, raw), descriptor };
@@ -239,21 +239,21 @@ async function loadImage(root: string, digest: Digest): Promise<Image> {
 
 async function imageFromRaw(root: string, raw: Buffer): Promise<Image> {
   // Schema first: the config digest becomes a file path next, and must not be sha256:../../x.
-  const configDigest = parseImageManifest(raw, `Image in ${root}`).config.digest as Digest;
+  const configDigest = parseImageManifest(raw, `Image in ${root}`).config.digest;
   const config = await readBlob(root, configDigest);
   return Image.fromManifest(
     raw,
     config,
     (d, diffId): Layer => {
       const id: Parameters<typeof streamLayer>[0] = {
-        digest: d.digest as Digest,
+        digest: d.digest,
         diffId,
         size: d.size,
         mediaType: d.mediaType,
       };
       if (d.annotations) id.annotations = d.annotations;
       return streamLayer(id, async () => {
-        const verifier = new DigestVerifier(d.digest as Digest, d.size, `Blob ${d.digest} in ${root}`);
+        const verifier = new DigestVerifier(d.digest, d.size, `Blob ${d.digest} in ${root}`);
         pipeline(createReadStream(blobPath(root, d.digest)), verifier).catch(() => undefined);
         return verifier;
       });

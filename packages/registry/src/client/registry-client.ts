@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { isDigest, sha256, verifyBytes, type Digest } from '../digest.js';
+import { isDigest, parseDigest, sha256, verifyBytes, type Digest } from '../digest.js';
 import { isTskoError, TskoError } from '../errors.js';
 import { MANIFEST_ACCEPT } from '../media-types.js';
 import { isLoopbackRegistry, registryApiHost } from '../reference.js';
@@ -280,7 +280,7 @@ export class RegistryClient {
     // The header is the registry's word; it must be a digest before anyone builds a URL from it.
     if (!digest || !isDigest(digest)) return undefined;
     return {
-      digest: digest as Digest,
+      digest: digest,
       mediaType: headerString(res, 'content-type') ?? '',
       size: Number(headerString(res, 'content-length') ?? 0),
     };
@@ -413,8 +413,9 @@ function manifestMediaType(raw: Buffer, contentType: string | undefined): string
 
 function verifiedManifestDigest(raw: Buffer, identifier: string, header: string | undefined, what: string): Digest {
   if (identifier.includes(':')) {
-    verifyBytes(raw, identifier as Digest, what);
-    return identifier as Digest;
+    const expected = parseDigest(identifier, `${what} digest`);
+    verifyBytes(raw, expected, what);
+    return expected;
   }
   const digest = sha256(raw);
   if (header?.startsWith('sha256:') && header !== digest) {

@@ -12,6 +12,7 @@ export {
   type RegistryErrorDetail,
 } from './errors.js';
 export { asTskoError, fileSystemError, guarded } from './error-wrapping.js';
+export { runProgram, truncationMarker, type ProgramResult, type RunProgramOptions } from './run-program.js';
 export { sha256, isDigest, parseDigest, DigestVerifier, verifyBytes, type Digest } from './digest.js';
 export {
   MediaType,

@@ -100,6 +100,14 @@ describe('secrets are scrubbed from whatever a registry sends back', () => {
     for (const form of forms) assert.ok(!text.includes(form), `${form} leaked: ${text}`);
     assert.match(clean.message, /\[redacted\]/);
   });
+  it('scrubs a secret in one of the errors an aggregate error holds', () => {
+    const inner = new TskoError('TSKO_UNAUTHORIZED', `token ${password} rejected`);
+    const aggregate = new TskoError('TSKO_INTERNAL', 'two things failed', { errors: [inner] });
+    const clean = secrets.scrubError(aggregate) as TskoError;
+    assert.notEqual(clean, aggregate);
+    assert.equal(clean.errors?.[0]?.code, 'TSKO_UNAUTHORIZED');
+    assert.equal(clean.errors?.[0]?.message, 'token [redacted] rejected');
+  });
   it('returns an error without secrets unchanged', () => {
     const err = new TskoError('TSKO_NOT_FOUND', 'nothing secret');
     assert.equal(secrets.scrubError(err), err);

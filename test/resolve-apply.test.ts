@@ -128,7 +128,8 @@ describe('ko resolve and ko apply, end to end', () => {
     await assert.rejects(
       resolveManifests('# line 1\nimage: ko://example.com/site/nope\n', { ...options(), push: false }),
       (err: unknown) => {
-        assert.ok(isTskoError(err, 'TSKO_NOT_MAIN'), String(err));
+        assert.ok(isTskoError(err, 'TSKO_RESOLVE_FAILED'), String(err));
+        assert.equal(err.errors?.[0]?.code, 'TSKO_NOT_MAIN');
         assert.match(err.message, /ko:\/\/example\.com\/site\/nope \(used at <input>:2\)/);
         return true;
       },

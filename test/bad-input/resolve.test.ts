@@ -134,25 +134,25 @@ describe('bad input to @tsko/resolve gets a typed error that names it', () => {
     {
       name: 'build() returning a number',
       run: () => resolveManifests(DEPLOYMENT, { build: returning(42) }),
-      code: 'TSKO_INVALID_ARGUMENT',
+      code: 'TSKO_RESOLVE_FAILED',
       names: ['ko://example.com/app/cmd/web', 'number 42', '<input>:10'],
     },
     {
       name: 'build() returning an empty string',
       run: () => resolveManifests(DEPLOYMENT, { build: returning('') }),
-      code: 'TSKO_INVALID_ARGUMENT',
+      code: 'TSKO_RESOLVE_FAILED',
       names: ['ko://example.com/app/cmd/web', '""'],
     },
     {
       name: 'build() returning text that is no reference',
       run: () => resolveManifests(DEPLOYMENT, { build: returning('an image\nwith: yaml') }),
-      code: 'TSKO_INVALID_ARGUMENT',
+      code: 'TSKO_RESOLVE_FAILED',
       names: ['ko://example.com/app/cmd/web', 'an image'],
     },
     {
       name: 'build() returning an object',
       run: () => resolveManifests(DEPLOYMENT, { build: returning({ ref: 'x' }) }),
-      code: 'TSKO_INVALID_ARGUMENT',
+      code: 'TSKO_RESOLVE_FAILED',
       names: 'object',
     },
     {
@@ -163,7 +163,7 @@ describe('bad input to @tsko/resolve gets a typed error that names it', () => {
             throw new Error('compiler exploded');
           },
         }),
-      code: 'TSKO_BUILD_FAILED',
+      code: 'TSKO_RESOLVE_FAILED',
       names: ['ko://example.com/app/cmd/web', '<input>:10', 'compiler exploded'],
     },
     {
@@ -174,7 +174,7 @@ describe('bad input to @tsko/resolve gets a typed error that names it', () => {
             throw 'just text';
           },
         }),
-      code: 'TSKO_BUILD_FAILED',
+      code: 'TSKO_RESOLVE_FAILED',
       names: ['ko://example.com/app/cmd/web', 'just text'],
     },
     {

@@ -161,7 +161,7 @@ function targetsFor(base: ResolvedBase, settings: Settings, importPath: string):
     platform: d.platform,
     load: () => node.image(d),
     descriptor: d,
-    baseDigest: () => d.digest as Digest,
+    baseDigest: () => d.digest,
   }));
 }
 
@@ -344,14 +344,14 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
             store: settings.store,
             ...(how.capabilities ? { capabilities: how.capabilities } : {}),
           });
-          ctx.emit({
-            type: bin.cached ? 'layer:cached' : 'layer:built',
+          const binaryEvent = {
             importPath: pkg.importPath,
             platform: platformText,
             layer: 'binary',
             digest: bin.layer.digest,
             size: bin.layer.size,
-          } as CoreEvent);
+          } as const;
+          ctx.emit(bin.cached ? { type: 'layer:cached', ...binaryEvent } : { type: 'layer:built', ...binaryEvent });
           const delve = settings.debug
             ? await debuggerLayer(ctx, pkg.importPath, target.platform, how.capabilities, mediaType)
             : undefined;

@@ -1,10 +1,16 @@
-import type { Digest } from '@tsko/registry';
+import type { Digest, RegistryEvent } from '@tsko/registry';
 
 /**
- * Progress of a build or publish. Registry events (blob and manifest progress) arrive through
- * the same `onEvent` callback. The library itself never prints.
+ * Every event a build or publish reports through `onEvent`: core's own (below) and the
+ * registry client's (blob and manifest progress). The library itself never prints.
  */
-export type CoreEvent =
+export type CoreEvent = BuildEvent | RegistryEvent;
+
+/** The handler `onEvent` takes in core's options. */
+export type CoreEventHandler = (event: CoreEvent) => void;
+
+/** Events core itself reports (builds, layers, images, sinks, pushes). */
+export type BuildEvent =
   /** A `.ko.yaml` key ko does not know (and ignores); `key` is its path, e.g. `builds[0].goos`. */
   | { type: 'config:unknown-key'; file: string; key: string }
   | { type: 'build:start'; importPath: string; platform: string }
@@ -34,7 +40,8 @@ export type CoreEvent =
   | { type: 'sink:written'; importPath: string; sink: 'layout' | 'tarball' | 'daemon'; target: string }
   | { type: 'push:done'; importPath: string; ref: string; digest: Digest };
 
-export function emitCore<E>(handler: ((e: E) => void) | undefined, event: E): void {
+/** Calls a user's handler without letting its exceptions break the build it observes. */
+export function emitCore(handler: CoreEventHandler | undefined, event: CoreEvent): void {
   if (!handler) return;
   try {
     handler(event);

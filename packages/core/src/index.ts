@@ -1,4 +1,5 @@
-export { TskoError, isTskoError } from '@tsko/registry';
+export { TskoError, isTskoError, type TskoErrorCode, type TskoErrorDetails } from '@tsko/registry';
+export type { CoreErrorCode, CoreErrorDetailsMap } from './errors.js';
 export { build, buildInContext, baseOverrideFor, BuildContext, type BuildResult, type PlatformBuild } from './build.js';
 export { publish, createPublisher, type PublishResult, type Publisher } from './publish.js';
 export {
@@ -10,7 +11,7 @@ export {
   type PublishOptions,
   type SinkSpec,
 } from './options.js';
-export type { CoreEvent } from './events.js';
+export type { BuildEvent, CoreEvent, CoreEventHandler } from './events.js';
 export { imageRefsFor, writeImageRefs } from './image-refs.js';
 export {
   imageRepository,

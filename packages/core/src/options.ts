@@ -1,12 +1,6 @@
 import { z } from 'zod';
-import {
-  TskoError,
-  type CredentialSource,
-  type RegistryEvent,
-  type RegistryTimeouts,
-  type RetryPolicy,
-} from '@tsko/registry';
-import type { CoreEvent } from './events.js';
+import { TskoError, type CredentialSource, type RegistryTimeouts, type RetryPolicy } from '@tsko/registry';
+import type { CoreEventHandler } from './events.js';
 import { acceptedForms, unknownKeysMessage } from './option-messages.js';
 
 const stringList = z.array(z.string());
@@ -107,7 +101,7 @@ export interface ExecutionOptions {
   /** Blob operations in flight per push (default 4). */
   pushConcurrency?: number;
   credentials?: CredentialSource;
-  onEvent?: (event: CoreEvent | RegistryEvent) => void;
+  onEvent?: CoreEventHandler;
   signal?: AbortSignal;
   /** Environment to read KO_* variables from and to run `go` with (default process.env). */
   environment?: NodeJS.ProcessEnv;

@@ -122,7 +122,7 @@ export class Image {
   ): Image {
     const manifestBytes = Buffer.from(rawManifest);
     const manifest = parseJson(imageManifestSchema, manifestBytes, `${what} manifest`);
-    verifyBytes(rawConfig, manifest.config.digest as Digest, `${what} config`);
+    verifyBytes(rawConfig, manifest.config.digest, `${what} config`);
     const configBytes = Buffer.from(rawConfig);
     const config = parseJson(imageConfigSchema, configBytes, `${what} config`);
     if (config.rootfs.diff_ids.length !== manifest.layers.length) {
@@ -131,7 +131,7 @@ export class Image {
         `${what} lists ${manifest.layers.length} layers but its config has ${config.rootfs.diff_ids.length} diff_ids.`,
       );
     }
-    const layers = manifest.layers.map((d, i) => makeLayer(d, config.rootfs.diff_ids[i] as Digest));
+    const layers = manifest.layers.map((d, i) => makeLayer(d, config.rootfs.diff_ids[i]!)); // same length, checked above
     return new Image(manifestBytes, manifest, configBytes, config, layers, sha256(manifestBytes), source);
   }
 }

@@ -4,10 +4,15 @@ export {
   throwIfAborted,
   abortError,
   type TskoErrorCode,
+  type TskoErrorContext,
+  type TskoErrorDetails,
+  type TskoErrorDetailsMap,
   type TskoErrorOptions,
+  type ProgramDetails,
   type RegistryErrorDetail,
 } from './errors.js';
 export { asTskoError, fileSystemError, guarded } from './error-wrapping.js';
+export { runProgram, truncationMarker, type ProgramResult, type RunProgramOptions } from './run-program.js';
 export { sha256, isDigest, parseDigest, DigestVerifier, verifyBytes, type Digest } from './digest.js';
 export {
   MediaType,

@@ -71,17 +71,19 @@ export function lazyIndex(raw: Uint8Array, source: LazyIndexSource): LazyIndex {
     descriptor: () => ({ mediaType, digest, size: rawManifest.length }),
     image: async (which) => {
       if (!('digest' in which)) return source.loadImage(selectDescriptor(platforms, which, source.name));
-      const entry = manifest.manifests.find((d) => d.digest === which.digest);
+      // A loose Platform also passes `'digest' in which`; what is asked for here is a descriptor.
+      const wanted = (which as Descriptor).digest;
+      const entry = manifest.manifests.find((d) => d.digest === wanted);
       if (!entry) {
-        throw new TskoError('TSKO_NOT_FOUND', `Index ${source.name} has no entry ${which.digest}.`, {
-          details: { digest: which.digest },
+        throw new TskoError('TSKO_NOT_FOUND', `Index ${source.name} has no entry ${wanted}.`, {
+          details: { digest: wanted },
         });
       }
       if (!isImageManifestMediaType(entry.mediaType)) {
         throw new TskoError(
           'TSKO_UNSUPPORTED_MEDIA_TYPE',
           `Entry ${entry.digest} of index ${source.name} is a "${entry.mediaType}", not an image manifest.`,
-          { details: { digest: entry.digest } },
+          { details: { digest: entry.digest, mediaType: entry.mediaType } },
         );
       }
       return source.loadImage(entry);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isDigest } from './digest.js';
+import { isDigest, type Digest } from './digest.js';
 import { TskoError } from './errors.js';
 
 /**
@@ -10,7 +10,11 @@ import { TskoError } from './errors.js';
 // Digests name blobs in URLs (`/v2/<repo>/blobs/<digest>`) and files (`blobs/sha256/<hex>`), so
 // only the forms we can verify and that cannot carry a path pass: lowercase sha256/sha512 hex of
 // the right length. A manifest naming `sha256:../../x` is refused here, before any field is used.
-const digestString = z.string().refine(isDigest, 'not a sha256:<64 hex> or sha512:<128 hex> digest');
+// Typed as Digest, so parsed descriptors need no casts where their digests are used.
+const digestString = z.custom<Digest>(
+  (value) => typeof value === 'string' && isDigest(value),
+  'not a sha256:<64 hex> or sha512:<128 hex> digest',
+);
 
 export const platformSchema = z.looseObject({
   architecture: z.string(),

@@ -82,7 +82,7 @@ describe('secrets are scrubbed from whatever a registry sends back', () => {
     const err = new TskoError('TSKO_REGISTRY_ERROR', `failed: tok.en-123456`, {
       status: 400,
       cause,
-      details: { echoed: password },
+      details: { repo: password },
       registryErrors: [{ code: 'DENIED', message: password }],
     });
     const clean = secrets.scrubError(err) as TskoError;
@@ -99,6 +99,14 @@ describe('secrets are scrubbed from whatever a registry sends back', () => {
     ]);
     for (const form of forms) assert.ok(!text.includes(form), `${form} leaked: ${text}`);
     assert.match(clean.message, /\[redacted\]/);
+  });
+  it('scrubs a secret in one of the errors an aggregate error holds', () => {
+    const inner = new TskoError('TSKO_UNAUTHORIZED', `token ${password} rejected`);
+    const aggregate = new TskoError('TSKO_INTERNAL', 'two things failed', { errors: [inner] });
+    const clean = secrets.scrubError(aggregate) as TskoError;
+    assert.notEqual(clean, aggregate);
+    assert.equal(clean.errors?.[0]?.code, 'TSKO_UNAUTHORIZED');
+    assert.equal(clean.errors?.[0]?.message, 'token [redacted] rejected');
   });
   it('returns an error without secrets unchanged', () => {
     const err = new TskoError('TSKO_NOT_FOUND', 'nothing secret');

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import {
   descriptorSchema,
   isTskoError,
+  type TskoErrorCode,
   parseDigestReference,
   parseImageManifest,
   parseIndexManifest,
@@ -16,7 +17,7 @@ import { checkApiPath, checkReferenceParts } from '../src/names.js';
 const D = sha256('x');
 const HEX = D.slice('sha256:'.length);
 
-function refused(fn: () => unknown, code: string, names: string): void {
+function refused(fn: () => unknown, code: TskoErrorCode, names: string): void {
   assert.throws(fn, (err: unknown) => {
     assert.ok(isTskoError(err, code), `expected ${code}, got ${String(err)}`);
     // Values are quoted JSON-style in messages, so control characters show as escapes.

@@ -1,13 +1,14 @@
-export { TskoError, isTskoError } from '@tsko/registry';
+export { TskoError, isTskoError, type TskoErrorCode, type TskoErrorDetails } from '@tsko/registry';
+export type { ResolveErrorCode, ResolveErrorDetailsMap, ResolveFailure } from './errors.js';
 export {
   resolveManifests,
   resolveOccurrences,
   findReferences,
   type ResolveOptions,
-  type ResolveEvent,
   type BuildReference,
   type ManifestInput,
 } from './resolve.js';
+export type { ReferenceEvent, ResolveEvent, ResolveEventHandler } from './events.js';
 export { parseSelector, type Selector, type Requirement } from './selector.js';
 export { koReference, KO_PREFIX, type Occurrence } from './references.js';
 export { readManifestFiles, type FilesInput } from './inputs.js';

@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
 import { stringify } from 'yaml';
-import { abortError, asTskoError, guarded, TskoError } from '@tsko/registry';
+import { guarded, isTskoError, runProgram, TskoError, type ProgramResult } from '@tsko/registry';
 import { isFilesInput, readManifestFiles } from './inputs.js';
 import { resolveManifests, type ManifestInput, type ResolveOptions } from './resolve.js';
 
@@ -20,48 +19,52 @@ export interface KubectlResult {
   manifests: string;
 }
 
-/** Runs `kubectl <verb> -f - …args` with `manifests` on stdin. */
-export function runKubectl(verb: string, manifests: string, options: KubectlOptions = {}): Promise<KubectlResult> {
+/**
+ * Runs `kubectl <verb> -f - …args` with `manifests` on stdin, through registry's process
+ * runner: stdout and stderr are bounded (4 MiB each, the rest dropped with a marker) and an
+ * abort kills kubectl. A failure carries kubectl's stderr (bounded), never the manifests, which
+ * may hold Secrets.
+ */
+export async function runKubectl(
+  verb: string,
+  manifests: string,
+  options: KubectlOptions = {},
+): Promise<KubectlResult> {
   const program = options.kubectl ?? 'kubectl';
   const args = [verb, '-f', '-', ...(options.kubectlArgs ?? [])];
-  return new Promise((resolve, reject) => {
-    if (options.signal?.aborted) return reject(abortError(options.signal));
-    const child = spawn(program, args, { stdio: ['pipe', 'pipe', 'pipe'], env: options.environment ?? process.env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const onAbort = () => child.kill('SIGTERM');
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    child.on('error', (err: NodeJS.ErrnoException) => {
-      options.signal?.removeEventListener('abort', onAbort);
-      reject(
-        err.code === 'ENOENT'
-          ? new TskoError(
-              'TSKO_KUBECTL_NOT_FOUND',
-              `kubectl ("${program}") was not found. Install kubectl or pass the kubectl option with its path.`,
-              { cause: err },
-            )
-          : asTskoError(err, `Running ${program}`),
-      );
+  let run: ProgramResult;
+  try {
+    run = await runProgram(program, args, {
+      env: options.environment ?? process.env,
+      input: manifests,
+      signal: options.signal,
     });
-    child.on('close', (code) => {
-      options.signal?.removeEventListener('abort', onAbort);
-      if (options.signal?.aborted) return reject(abortError(options.signal));
-      const result: KubectlResult = { stdout, stderr, exitCode: code ?? -1, manifests };
-      if (code !== 0) {
-        reject(
-          new TskoError(
-            'TSKO_KUBECTL_FAILED',
-            `kubectl ${verb} exited ${code}: ${stderr.trim().slice(0, 4000) || '(no output)'}`,
-            { details: { ...result } },
-          ),
-        );
-      } else resolve(result);
-    });
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(manifests);
-  });
+  } catch (err) {
+    if (!isTskoError(err, 'TSKO_PROGRAM_NOT_FOUND')) throw err;
+    throw new TskoError(
+      'TSKO_KUBECTL_NOT_FOUND',
+      `kubectl ("${program}") was not found. Install kubectl or pass the kubectl option with its path.`,
+      { cause: err, details: { program } },
+    );
+  }
+  const result: KubectlResult = { stdout: run.stdout, stderr: run.stderr, exitCode: run.exitCode ?? -1, manifests };
+  if (run.exitCode !== 0) {
+    throw new TskoError(
+      'TSKO_KUBECTL_FAILED',
+      `kubectl ${verb} exited ${run.exitCode ?? run.signal}: ${run.stderr.trim().slice(0, 4000) || '(no output)'}`,
+      {
+        details: {
+          program,
+          verb,
+          exitCode: run.exitCode,
+          signal: run.signal,
+          stderr: run.stderr.slice(0, 64 * 1024),
+          truncated: run.truncated.stderr,
+        },
+      },
+    );
+  }
+  return result;
 }
 
 async function resolvedText(input: ManifestInput, kubectlOptions: KubectlOptions): Promise<string> {

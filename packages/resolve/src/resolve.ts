@@ -1,18 +1,14 @@
 import pLimit from 'p-limit';
 import { resolve as resolvePath } from 'node:path';
 import { checkExecution, createPublisher, writeImageRefs, type PublishOptions } from '@tsko/core';
-import { guarded, isTskoError, parseReference, TskoError } from '@tsko/registry';
+import { guarded, parseReference, TskoError } from '@tsko/registry';
+import { emitResolve, type ResolveEvent } from './events.js';
 import { isFilesInput, readManifestFiles, type FilesInput } from './inputs.js';
 import { checkTree, objectOccurrences, selectObjects } from './object-tree.js';
 import { KO_PREFIX, type Occurrence } from './references.js';
+import { referenceFailure, resolveFailed } from './resolve-failures.js';
 import { parseSelector } from './selector.js';
 import { parseYamlDocuments, selectYaml, stringifyYaml, yamlOccurrences, type YamlDocument } from './yaml-source.js';
-
-/** Progress of a resolution; build and push events from core arrive through the same callback. */
-export type ResolveEvent =
-  | { type: 'resolve:found'; reference: string; occurrences: number }
-  /** `imageRefs`: what ko's `--image-refs` lists for it (with core's publish; a custom build gives `[ref]`). */
-  | { type: 'resolve:resolved'; reference: string; ref: string; imageRefs: string[] };
 
 /** Builds one reference (`ko://…` as written, trimmed) and returns the image reference to use. */
 export type BuildReference = (reference: string, context: { signal?: AbortSignal }) => Promise<string>;
@@ -27,6 +23,11 @@ export interface ResolveOptions extends PublishOptions {
    * no registry or Go toolchain is needed.
    */
   build?: BuildReference;
+  /**
+   * Progress: resolve's own events, core's build events and the registry client's. Written as
+   * a method so core's options (a handler of core's events) can be passed on as they are.
+   */
+  onEvent?(event: ResolveEvent): void;
 }
 
 /** Input: YAML text, files/folders, or Kubernetes objects (e.g. CDK8s `Chart.toJson()`). */
@@ -107,13 +108,7 @@ async function buildOccurrences(
       { details: { reference: 'ko://', locations: where } },
     );
   }
-  const emit = (e: ResolveEvent) => {
-    try {
-      (options.onEvent as ((e: ResolveEvent) => void) | undefined)?.(e);
-    } catch {
-      // A failing progress handler must not fail the resolution.
-    }
-  };
+  const emit = (e: ResolveEvent) => emitResolve(options.onEvent, e);
   let build = custom;
   let close: (() => Promise<void>) | undefined;
   const imageRefs = new Map<string, string[]>();
@@ -128,7 +123,7 @@ async function buildOccurrences(
     close = () => publisher.close();
   }
   const limit = pLimit(options.concurrency ?? 4);
-  const failures: TskoError[] = [];
+  const failures = new Map<string, TskoError>();
   try {
     await Promise.all(
       [...byReference].map(([reference, uses]) =>
@@ -142,13 +137,12 @@ async function buildOccurrences(
             resolved.set(reference, ref);
             emit({ type: 'resolve:resolved', reference, ref, imageRefs: imageRefs.get(reference) ?? [ref] });
           } catch (err) {
-            const where = uses.map((u) => u.location);
-            const code = isTskoError(err) ? err.code : 'TSKO_BUILD_FAILED';
-            failures.push(
-              new TskoError(
-                code,
-                `${reference} (used at ${where.join(', ')}) could not be built: ${err instanceof Error ? err.message : String(err)}`,
-                { cause: err, details: { reference, locations: where } },
+            failures.set(
+              reference,
+              referenceFailure(
+                reference,
+                uses.map((u) => u.location),
+                err,
               ),
             );
           }
@@ -165,11 +159,12 @@ async function buildOccurrences(
       [...byReference.keys()].filter((r) => resolved.has(r)).map((r) => [resolved.get(r)!]),
     );
   }
-  if (failures.length) {
-    const first = failures[0]!;
-    if (failures.length > 1)
-      (first.details as Record<string, unknown>).otherFailures = failures.slice(1).map((f) => f.message);
-    throw first;
+  if (failures.size) {
+    // In the order the references appear, not the order the builds happened to finish.
+    throw resolveFailed(
+      [...byReference.keys()].flatMap((r) => failures.get(r) ?? []),
+      byReference.size,
+    );
   }
   for (const o of occurrences) o.replace(resolved.get(o.reference)!);
   return resolved;

@@ -147,10 +147,13 @@ describe('resolveManifests on YAML text', () => {
     const text =
       'a: ko://example.com/app/lib\n---\nb: ko://example.com/app/cmd/ok\n---\nc:\n  d: ko://example.com/app/lib\n';
     await assert.rejects(resolveManifests(text, { build }), (err: unknown) => {
-      assert.ok(isTskoError(err));
+      assert.ok(isTskoError(err, 'TSKO_RESOLVE_FAILED'), String(err));
+      assert.match(err.message, /^1 of 2 ko:\/\/ references could not be built:/);
       assert.match(err.message, /ko:\/\/example\.com\/app\/lib \(used at <input>:1, <input>:6\)/);
       assert.match(err.message, /not package main/);
-      assert.deepEqual(err.details?.locations, ['<input>:1', '<input>:6']);
+      assert.deepEqual(err.details?.failures?.[0]?.locations, ['<input>:1', '<input>:6']);
+      assert.deepEqual(err.errors?.[0]?.details?.locations, ['<input>:1', '<input>:6']);
+      assert.equal(err.errors?.[0]?.code, 'TSKO_BUILD_FAILED');
       return true;
     });
   });

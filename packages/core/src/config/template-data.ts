@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { runProgram } from '@tsko/registry';
 import { runGo, goProgram } from '../go/run-go.js';
 import type { TemplateData } from './templates.js';
 
@@ -15,14 +15,18 @@ export interface GitInfo {
   TreeState: 'clean' | 'dirty';
 }
 
-function git(args: string[], cwd: string): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const child = spawn('git', args, { cwd, stdio: ['ignore', 'pipe', 'ignore'] });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.on('error', () => resolve(undefined));
-    child.on('close', (code) => resolve(code === 0 ? out.trim() : undefined));
-  });
+/**
+ * One git fact, or undefined where git is missing, fails or is not a repository (ko then leaves
+ * the field empty). Output is small (a hash, a branch, `status --porcelain` is only tested for
+ * being empty); the time limit keeps a wedged git (a lock, a network filesystem) from hanging a build.
+ */
+async function git(args: string[], cwd: string): Promise<string | undefined> {
+  try {
+    const run = await runProgram('git', args, { cwd, timeoutMs: 30_000, maxOutputBytes: 1 << 20 });
+    return run.exitCode === 0 ? run.stdout.trim() : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Go's zero time.Time, which ko formats when there is no commit. */

@@ -1,6 +1,4 @@
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { abortError, asTskoError, TskoError } from '@tsko/registry';
+import { isTskoError, runProgram, TskoError } from '@tsko/registry';
 
 export interface GoRun {
   code: number | null;
@@ -14,11 +12,13 @@ export function goProgram(goBinary: string | undefined, env: NodeJS.ProcessEnv):
 }
 
 /**
- * Runs the Go tool, capturing output (bounded), killing it when `signal` aborts. A missing
- * Go tool is `TSKO_GO_NOT_FOUND` with install advice. `onStderrLine` sees each stderr line as
- * it arrives (a cold build prints module downloads long before it ends).
+ * Runs the Go tool through registry's process runner (output bounded at 4 MiB per stream,
+ * killed when `signal` aborts). A missing Go tool is `TSKO_GO_NOT_FOUND` with install advice.
+ * `onStderrLine` sees each stderr line as it arrives (a cold build prints module downloads long
+ * before it ends). stdout is data (`go list -json`, `go env -json`): cut short it would be
+ * misread, so that fails instead.
  */
-export function runGo(
+export async function runGo(
   program: string,
   args: readonly string[],
   options: {
@@ -28,54 +28,20 @@ export function runGo(
     onStderrLine?: ((line: string) => void) | undefined;
   },
 ): Promise<GoRun> {
-  return new Promise((resolve, reject) => {
-    if (options.signal?.aborted) {
-      reject(abortError(options.signal));
-      return;
+  try {
+    const run = await runProgram(program, args, options);
+    if (run.truncated.stdout) {
+      throw new TskoError('TSKO_PROGRAM_FAILED', `${program} ${args[0] ?? ''} printed more output than tsko reads.`, {
+        details: { program, exitCode: run.exitCode, truncated: true },
+      });
     }
-    const child = spawn(program, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const cap = 4 << 20;
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      if (stdout.length < cap) stdout += d;
-    });
-    let partial = '';
-    const onLine = options.onStderrLine;
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      if (stderr.length < cap) stderr += d;
-      if (!onLine) return;
-      const lines = (partial + d).split('\n');
-      partial = lines.pop()!.slice(-8192); // bounded: a line without end cannot grow forever
-      for (const line of lines) onLine(line.replace(/\r$/, ''));
-    });
-    const onAbort = () => child.kill('SIGKILL');
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    child.on('error', (err: NodeJS.ErrnoException) => {
-      options.signal?.removeEventListener('abort', onAbort);
-      if (err.code === 'ENOENT' && !existsSync(options.cwd)) {
-        // spawn reports a missing working folder as ENOENT too: name the folder, not Go.
-        reject(
-          new TskoError('TSKO_PATH_INVALID', `The folder to run ${program} in, ${options.cwd}, does not exist.`, {
-            cause: err,
-            details: { path: options.cwd },
-          }),
-        );
-      } else if (err.code === 'ENOENT') {
-        reject(
-          new TskoError(
-            'TSKO_GO_NOT_FOUND',
-            `The Go tool "${program}" was not found. Install Go (e.g. apt-get install golang-go), or point KO_GO_PATH / goBinary at it.`,
-            { cause: err },
-          ),
-        );
-      } else reject(asTskoError(err, `Running ${program}`));
-    });
-    child.on('close', (code) => {
-      options.signal?.removeEventListener('abort', onAbort);
-      if (onLine && partial) onLine(partial);
-      if (options.signal?.aborted) reject(abortError(options.signal));
-      else resolve({ code, stdout, stderr });
-    });
-  });
+    return { code: run.exitCode, stdout: run.stdout, stderr: run.stderr };
+  } catch (err) {
+    if (!isTskoError(err, 'TSKO_PROGRAM_NOT_FOUND')) throw err;
+    throw new TskoError(
+      'TSKO_GO_NOT_FOUND',
+      `The Go tool "${program}" was not found. Install Go (e.g. apt-get install golang-go), or point KO_GO_PATH / goBinary at it.`,
+      { cause: err, details: { program } },
+    );
+  }
 }

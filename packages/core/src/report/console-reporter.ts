@@ -1,4 +1,3 @@
-import type { RegistryEvent } from '@tsko/registry';
 import type { CoreEvent } from '../events.js';
 import { formatBytes, formatDuration, shortDigest } from './format.js';
 import { StatusLine } from './status-line.js';
@@ -12,7 +11,7 @@ export type ResolveEventShape =
   | { type: 'resolve:resolved'; reference: string; ref: string };
 
 /** Every event a reporter understands: core's, the registry client's and resolve's. */
-export type ReporterEvent = CoreEvent | RegistryEvent | ResolveEventShape;
+export type ReporterEvent = CoreEvent | ResolveEventShape;
 
 /** Where and how a `consoleReporter` writes. */
 export interface ConsoleReporterOptions {

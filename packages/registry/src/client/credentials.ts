@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { TskoError } from '../errors.js';
+import { isTskoError, TskoError } from '../errors.js';
+import { runProgram, type ProgramResult } from '../run-program.js';
 
 /** Credentials for one registry. */
 export type Credential =
@@ -162,40 +162,30 @@ export async function runCredentialHelper(
   signal?: AbortSignal,
 ): Promise<Credential | undefined> {
   const program = `docker-credential-${name}`;
-  const { code, stdout, stderr, spawnError } = await new Promise<{
-    code: number | null;
-    stdout: string;
-    stderr: string;
-    spawnError?: NodeJS.ErrnoException;
-  }>((resolve) => {
-    const child = spawn(program, ['get'], { env, stdio: ['pipe', 'pipe', 'pipe'], ...(signal ? { signal } : {}) });
-    // Our own timer, not spawn's `timeout`: that one is never cleared when the spawn itself
-    // fails (ENOENT), which would hold the caller's process open for its full length.
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    timer.unref();
-    child.on('close', () => clearTimeout(timer));
-    child.on('error', () => clearTimeout(timer));
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      if (stdout.length < 1 << 20) stdout += d;
+  let run: ProgramResult;
+  try {
+    // Bounded like every program tsko runs; 30 s is generous for a keychain prompt.
+    run = await runProgram(program, ['get'], {
+      env,
+      input: helperServerUrl(registry),
+      signal,
+      timeoutMs: 30_000,
+      maxOutputBytes: 1 << 20,
     });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      if (stderr.length < 4096) stderr += d;
-    });
-    child.on('error', (spawnError: NodeJS.ErrnoException) => resolve({ code: null, stdout, stderr, spawnError }));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(helperServerUrl(registry));
-  });
-  if (spawnError) {
-    const why = spawnError.code === 'ENOENT' ? `${program} is not on PATH` : spawnError.message;
+  } catch (err) {
+    if (isTskoError(err, 'TSKO_ABORTED')) throw err;
+    const why = isTskoError(err, 'TSKO_PROGRAM_NOT_FOUND')
+      ? `${program} is not on PATH`
+      : isTskoError(err, 'TSKO_PROGRAM_TIMEOUT')
+        ? `${program} did not answer within 30 s`
+        : (err as Error).message;
     throw new TskoError(
       'TSKO_CREDENTIALS',
       `The docker config names credential helper "${name}" for ${registry}, but ${why}. Install it or remove it from the docker config.`,
-      { cause: spawnError },
+      { cause: err, details: { helper: program } },
     );
   }
+  const { exitCode: code, stdout, stderr } = run;
   if (code !== 0) {
     if (/credentials not found/i.test(stdout + stderr)) return undefined;
     throw new TskoError(

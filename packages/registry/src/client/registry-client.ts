@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
-import { isDigest, sha256, verifyBytes, type Digest } from '../digest.js';
-import { TskoError } from '../errors.js';
+import { isDigest, parseDigest, sha256, verifyBytes, type Digest } from '../digest.js';
+import { isTskoError, TskoError } from '../errors.js';
 import { MANIFEST_ACCEPT } from '../media-types.js';
 import { isLoopbackRegistry, registryApiHost } from '../reference.js';
 import { Authenticator } from './authenticator.js';
@@ -129,9 +129,14 @@ export class RegistryClient {
         // Never fall back to plain HTTP because a certificate failed to verify (the transport
         // reports that as TSKO_TLS), nor after an abort or a non-registry answer.
         // A plain-HTTP server answers a TLS hello at once; a timeout means the host is hung.
-        const code = (err as TskoError).code;
-        if (code === 'TSKO_TLS' || code === 'TSKO_ABORTED' || code === 'TSKO_REGISTRY_ERROR') throw err;
-        if ((err as TskoError).details?.timedOut === true) throw err;
+        if (
+          isTskoError(err, 'TSKO_TLS') ||
+          isTskoError(err, 'TSKO_ABORTED') ||
+          isTskoError(err, 'TSKO_REGISTRY_ERROR')
+        ) {
+          throw err;
+        }
+        if (isTskoError(err, 'TSKO_REGISTRY_UNAVAILABLE') && err.details?.timedOut === true) throw err;
       }
     }
     if (!this.insecure && PLAIN_HTTP_CODES.has(networkErrorCode((lastError as { cause?: unknown }).cause) ?? '')) {
@@ -275,7 +280,7 @@ export class RegistryClient {
     // The header is the registry's word; it must be a digest before anyone builds a URL from it.
     if (!digest || !isDigest(digest)) return undefined;
     return {
-      digest: digest as Digest,
+      digest: digest,
       mediaType: headerString(res, 'content-type') ?? '',
       size: Number(headerString(res, 'content-length') ?? 0),
     };
@@ -408,8 +413,9 @@ function manifestMediaType(raw: Buffer, contentType: string | undefined): string
 
 function verifiedManifestDigest(raw: Buffer, identifier: string, header: string | undefined, what: string): Digest {
   if (identifier.includes(':')) {
-    verifyBytes(raw, identifier as Digest, what);
-    return identifier as Digest;
+    const expected = parseDigest(identifier, `${what} digest`);
+    verifyBytes(raw, expected, what);
+    return expected;
   }
   const digest = sha256(raw);
   if (header?.startsWith('sha256:') && header !== digest) {

@@ -1,4 +1,4 @@
-import { TskoError, isTskoError, type RegistryErrorDetail } from '../errors.js';
+import { TskoError, isTskoError, type RegistryErrorDetail, type TskoErrorDetails } from '../errors.js';
 import type { RegistryEvent, RegistryEventHandler } from '../events.js';
 import type { Credential } from './credentials.js';
 
@@ -82,6 +82,8 @@ export class SecretSet {
     if (this.contains(e.message) || this.contains(e.stack)) return true;
     if (e.details !== undefined && this.contains(safeJson(e.details))) return true;
     if (e.registryErrors !== undefined && this.contains(safeJson(e.registryErrors))) return true;
+    const inner = (e as { errors?: unknown }).errors;
+    if (Array.isArray(inner) && inner.some((x) => this.leaks(x, depth + 1))) return true;
     return this.leaks(e.cause, depth + 1);
   }
 
@@ -95,7 +97,8 @@ export class SecretSet {
       if (cause !== undefined) options.cause = cause;
       if (e.status !== undefined) options.status = e.status;
       if (e.registryErrors) options.registryErrors = this.scrubValue(e.registryErrors) as RegistryErrorDetail[];
-      if (e.details) options.details = this.scrubValue(e.details) as Record<string, unknown>;
+      if (e.details) options.details = this.scrubValue(e.details) as TskoErrorDetails;
+      if (e.errors) options.errors = e.errors.map((inner) => this.rebuild(inner, depth + 1) as TskoError);
       return new TskoError(e.code, this.scrub(e.message), options);
     }
     // A foreign error (undici, Node) keeps its name and code, loses the secret.

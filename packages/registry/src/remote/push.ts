@@ -95,7 +95,7 @@ async function pushImageUnguarded(
     const p = (async () => {
       if (node.kind === 'image') {
         const config: Blob = {
-          digest: node.manifest.config.digest as Digest,
+          digest: node.manifest.config.digest,
           size: node.rawConfig.length,
           open: async () => Readable.from([node.rawConfig]),
         };

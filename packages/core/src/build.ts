@@ -26,7 +26,8 @@ import { resolveBase, scratchImage, type BasePlatform, type ResolvedBase } from 
 import { koImage, layerMediaTypeFor } from './image/ko-image.js';
 import { binaryLayer } from './layers/binary-layer.js';
 import { kodataLayer } from './layers/kodata-layer.js';
-import { splitOptions, type ExecutionOptions, type PublishOptions } from './options.js';
+import { splitOptions, type PublishOptions } from './options.js';
+import { resolveRuntime, type Runtime } from './config/runtime.js';
 import { removeTempDir } from './temp-dirs.js';
 
 /** One platform image of a build, with what the SBOM needs. */
@@ -55,26 +56,37 @@ export class BuildContext {
   readonly limit: LimitFunction;
   readonly now = new Date();
 
+  /** `settings` is the plan (plain data); `runtime` is how it runs (cache, registry, limits, events). */
   constructor(
     readonly settings: Settings,
-    readonly exec: ExecutionOptions,
+    readonly runtime: Runtime,
   ) {
-    this.session = new RegistrySession(settings.registry);
-    this.limit = pLimit(settings.concurrency);
+    this.session = new RegistrySession(runtime.registry);
+    this.limit = pLimit(runtime.concurrency);
   }
 
   static async create(options: PublishOptions): Promise<BuildContext> {
     const { plan, exec } = splitOptions(options);
-    return new BuildContext(await resolveSettings(plan, exec), exec);
+    const env = exec.environment ?? process.env;
+    const settings = await resolveSettings(plan, env, exec.onEvent);
+    return new BuildContext(settings, await resolveRuntime(exec, settings.dir, env));
   }
 
-  /** Removes what this context made for itself (the throw-away cache of `cacheDir: false`). */
+  /**
+   * Closes the registry session's connections and removes what this context made for itself
+   * (the throw-away cache of `cacheDir: false`). Images pulled through the session cannot be
+   * read after this.
+   */
   async close(): Promise<void> {
-    await removeTempDir(this.settings.tempCache);
+    try {
+      await this.session.close();
+    } finally {
+      await removeTempDir(this.runtime.tempCache);
+    }
   }
 
   emit(event: CoreEvent): void {
-    emitCore(this.exec.onEvent, event);
+    emitCore(this.runtime.onEvent, event);
   }
 
   base(spec: string): Promise<ResolvedBase> {
@@ -169,7 +181,7 @@ function targetsFor(base: ResolvedBase, settings: Settings, importPath: string):
  * server), which a fresh temporary folder would force every time.
  */
 async function binaryDir(
-  settings: Settings,
+  { settings, runtime }: BuildContext,
   importPath: string,
   platform: Platform,
   how: { dir: string; env: string[]; flags: string[]; ldflags: string[] },
@@ -188,7 +200,7 @@ async function binaryDir(
     )
     .digest('hex')
     .slice(0, 32);
-  const dir = join(settings.store.root, 'bin', key);
+  const dir = join(runtime.store.root, 'bin', key);
   await mkdir(dir, { recursive: true });
   return dir;
 }
@@ -214,7 +226,7 @@ export function baseOverrideFor(
 /** Builds one import path in an existing context (shared bases, configs, concurrency). */
 export async function buildInContext(ctx: BuildContext, importPathRef: string): Promise<BuildResult> {
   const { settings } = ctx;
-  const signal = ctx.exec.signal;
+  const signal = ctx.runtime.signal;
   const configs = await ctx.buildConfigs();
   // A builds[] entry naming this import path says where its module is (builds[].dir): it may
   // be a nested module that `go list` in the top folder cannot see (issue 10).
@@ -247,7 +259,7 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
           ? templateData(facts, goBuildEnv(target.platform, settings.env, how.env), settings.created, ctx.now)
           : {};
         const { flags, ldflags } = expandBuild(settings, how, data);
-        const outDir = await binaryDir(settings, pkg.importPath, target.platform, {
+        const outDir = await binaryDir(ctx, pkg.importPath, target.platform, {
           dir: how.dir,
           env: how.env,
           flags,
@@ -277,7 +289,7 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
           const kodata = await kodataLayer({
             kodataDir: join(binary.packageDir, 'kodata'),
             mediaType,
-            store: settings.store,
+            store: ctx.runtime.store,
             allowedRoot: settings.env.KO_DATA_PATH_ALLOWED_ROOT,
             ...(settings.kodataDate ? { mtime: settings.kodataDate } : {}),
           });
@@ -294,7 +306,7 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
             appName: binary.appName,
             platform: target.platform,
             mediaType,
-            store: settings.store,
+            store: ctx.runtime.store,
             ...(how.capabilities ? { capabilities: how.capabilities } : {}),
           });
           ctx.emit({

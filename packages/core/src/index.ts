@@ -1,14 +1,20 @@
 export { TskoError, isTskoError } from '@tsko/registry';
 export { build, buildInContext, baseOverrideFor, BuildContext, type BuildResult, type PlatformBuild } from './build.js';
 export { publish, createPublisher, type PublishResult, type Publisher } from './publish.js';
+export type { AttachedSbom } from './targets/target.js';
 export {
-  buildPlanSchema,
   splitOptions,
   checkExecution,
+  pickPublishOptions,
+  publishOptions,
+  PUBLISH_OPTION_KEYS,
   type BuildPlan,
   type ExecutionOptions,
   type PublishOptions,
   type SinkSpec,
+  type LayoutSink,
+  type TarballSink,
+  type DaemonSink,
 } from './options.js';
 export type { CoreEvent } from './events.js';
 export { imageRefsFor, writeImageRefs } from './image-refs.js';
@@ -46,6 +52,7 @@ export {
 export { loadKoYaml, parseKoYaml, type KoYaml, type KoBuildConfig, type KoYamlRead } from './config/ko-yaml.js';
 export { expandTemplate } from './config/templates.js';
 export { resolveSettings, DEFAULT_BASE_IMAGE, type Settings } from './config/settings.js';
+export { resolveRuntime, type Runtime } from './config/runtime.js';
 export { writeOciLayout, readOciLayout, REF_NAME, type LayoutEntry } from './sinks/oci-layout.js';
 export { archiveEntries, dockerArchiveStream, writeDockerArchive, type ArchiveEntry } from './sinks/docker-archive.js';
 export { loadIntoDaemon, daemonSocket } from './sinks/daemon.js';

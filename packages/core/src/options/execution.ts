@@ -91,8 +91,10 @@ function shown(value: unknown): string {
   return String(value).slice(0, 40);
 }
 
-function custom<T>(expected: string, check: (value: unknown) => boolean) {
-  return z.custom<T>(check, { error: (issue) => `must be ${expected}; got ${shown(issue.input)}` }).optional();
+/** A live value checked by kind; `secret` values are described by their type alone. */
+function custom<T>(expected: string, check: (value: unknown) => boolean, secret = false) {
+  const got = (v: unknown) => (secret ? (v === null ? 'null' : typeof v) : shown(v));
+  return z.custom<T>(check, { error: (issue) => `must be ${expected}; got ${got(issue.input)}` }).optional();
 }
 
 const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -118,10 +120,11 @@ const executionSchema = z.strictObject({
   credentials: custom<CredentialSource>(
     'an object of credentials by registry, or a function of the registry',
     (v) => isObject(v) || typeof v === 'function',
+    true,
   ),
   onEvent: custom<(event: CoreEvent | RegistryEvent) => void>('a function', (v) => typeof v === 'function'),
   signal: custom<AbortSignal>('an AbortSignal', (v) => v instanceof AbortSignal),
-  environment: custom<NodeJS.ProcessEnv>('an object of environment variables', isObject),
+  environment: custom<NodeJS.ProcessEnv>('an object of environment variables', isObject, true),
   timeouts: custom<RegistryTimeouts>('an object such as { requestMs: 20000 }', isObject),
   retry: custom<RetryPolicy>('an object such as { attempts: 3 }', isObject),
 });

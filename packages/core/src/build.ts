@@ -55,6 +55,7 @@ export class BuildContext {
   private facts?: ReturnType<typeof hostFacts>;
   readonly limit: LimitFunction;
   readonly now = new Date();
+  private closing?: Promise<void>;
 
   /** `settings` is the plan (plain data); `runtime` is how it runs (cache, registry, limits, events). */
   constructor(
@@ -77,12 +78,16 @@ export class BuildContext {
    * (the throw-away cache of `cacheDir: false`). Images pulled through the session cannot be
    * read after this.
    */
-  async close(): Promise<void> {
-    try {
-      await this.session.close();
-    } finally {
-      await removeTempDir(this.runtime.tempCache);
-    }
+  close(): Promise<void> {
+    // Once: a second close of the session's pool would fail ("the client is destroyed").
+    this.closing ??= (async () => {
+      try {
+        await this.session.close();
+      } finally {
+        await removeTempDir(this.runtime.tempCache);
+      }
+    })();
+    return this.closing;
   }
 
   emit(event: CoreEvent): void {

@@ -17,7 +17,6 @@ export async function checkRepoAccess(ctx: BuildContext): Promise<void> {
   try {
     await checkPushAccess(target, { session: ctx.session });
   } catch (err) {
-    await ctx.close();
     throw asPushTargetError(err, repo);
   }
 }

@@ -267,8 +267,13 @@ export class Transport {
     throw new TskoError('TSKO_REGISTRY_ERROR', `${describeUrl(req.url)} redirected more than 5 times.`);
   }
 
+  /**
+   * Ends every connection. A request still in flight here was abandoned (a timeout or abort
+   * settled our side first, and undici settles it only when the server lets go), so waiting
+   * for it could last as long as a hung registry: it is destroyed, and close never hangs.
+   */
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    await this.dispatcher.destroy();
   }
 }
 

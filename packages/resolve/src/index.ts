@@ -4,6 +4,7 @@ export {
   resolveOccurrences,
   findReferences,
   type ResolveOptions,
+  type ResolveOwnOptions,
   type ResolveEvent,
   type BuildReference,
   type ManifestInput,

@@ -15,8 +15,9 @@ export interface ImportEdge {
  * unit may always import its own files. The order read from the code as it is: leaves
  * (`events`, `temp-dirs`, `naming`), then `options`, then the building blocks (`go`,
  * `layers`, `sbom`, `report`), then `image` and `config` on top of those, then `build`, then
- * `publish`, and `index` re-exports everything. Image I/O (layout, archive, daemon) is not in
- * core at all: it lives in @tsko/registry beside pull and push.
+ * the publish `targets` (one per kind of place an image goes), then `publish`, and `index`
+ * re-exports everything. Image I/O (layout, archive, daemon) is not in core at all: it lives
+ * in @tsko/registry beside pull and push.
  */
 export const PACKAGE_RULES: Readonly<Record<string, readonly string[]>> = {
   registry: [],
@@ -31,7 +32,7 @@ export const CORE_UNIT_RULES: Readonly<Record<string, readonly string[]>> = {
   'option-messages': [],
   'base-image-errors': [],
   'image-refs': [],
-  options: ['events', 'option-messages'],
+  options: ['events', 'naming', 'option-messages'],
   go: ['temp-dirs'],
   layers: ['temp-dirs'],
   sbom: [],
@@ -40,7 +41,8 @@ export const CORE_UNIT_RULES: Readonly<Record<string, readonly string[]>> = {
   config: ['events', 'go', 'layers', 'naming', 'options', 'temp-dirs'],
   build: ['base-image-errors', 'config', 'events', 'go', 'image', 'layers', 'options', 'temp-dirs'],
   'push-preflight': ['build'],
-  publish: ['build', 'push-preflight', 'events', 'go', 'image-refs', 'naming', 'options', 'sbom'],
+  targets: ['build', 'config', 'naming', 'sbom'],
+  publish: ['build', 'push-preflight', 'events', 'go', 'image-refs', 'naming', 'options', 'sbom', 'targets'],
   index: ['*'],
 };
 

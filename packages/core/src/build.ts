@@ -28,7 +28,8 @@ import { koImage, layerMediaTypeFor } from './image/ko-image.js';
 import { binaryLayer } from './layers/binary-layer.js';
 import { kodataLayer } from './layers/kodata-layer.js';
 import { debugSupported, delveBinary } from './go/delve.js';
-import { splitOptions, type ExecutionOptions, type PublishOptions } from './options.js';
+import { splitOptions, type PublishOptions } from './options.js';
+import { resolveRuntime, type Runtime } from './config/runtime.js';
 import { removeTempDir } from './temp-dirs.js';
 
 /** One platform image of a build, with what the SBOM needs. */
@@ -56,27 +57,43 @@ export class BuildContext {
   private facts?: ReturnType<typeof hostFacts>;
   readonly limit: LimitFunction;
   readonly now = new Date();
+  private closing?: Promise<void>;
 
+  /** `settings` is the plan (plain data); `runtime` is how it runs (cache, registry, limits, events). */
   constructor(
     readonly settings: Settings,
-    readonly exec: ExecutionOptions,
+    readonly runtime: Runtime,
   ) {
-    this.session = new RegistrySession(settings.registry);
-    this.limit = pLimit(settings.concurrency);
+    this.session = new RegistrySession(runtime.registry);
+    this.limit = pLimit(runtime.concurrency);
   }
 
   static async create(options: PublishOptions): Promise<BuildContext> {
     const { plan, exec } = splitOptions(options);
-    return new BuildContext(await resolveSettings(plan, exec), exec);
+    const env = exec.environment ?? process.env;
+    const settings = await resolveSettings(plan, env, exec.onEvent);
+    return new BuildContext(settings, await resolveRuntime(exec, settings.dir, env));
   }
 
-  /** Removes what this context made for itself (the throw-away cache of `cacheDir: false`). */
-  async close(): Promise<void> {
-    await removeTempDir(this.settings.tempCache);
+  /**
+   * Closes the registry session's connections and removes what this context made for itself
+   * (the throw-away cache of `cacheDir: false`). Images pulled through the session cannot be
+   * read after this.
+   */
+  close(): Promise<void> {
+    // Once: a second close of the session's pool would fail ("the client is destroyed").
+    this.closing ??= (async () => {
+      try {
+        await this.session.close();
+      } finally {
+        await removeTempDir(this.runtime.tempCache);
+      }
+    })();
+    return this.closing;
   }
 
   emit(event: CoreEvent): void {
-    emitCore(this.exec.onEvent, event);
+    emitCore(this.runtime.onEvent, event);
   }
 
   base(spec: string): Promise<ResolvedBase> {
@@ -171,7 +188,7 @@ function targetsFor(base: ResolvedBase, settings: Settings, importPath: string):
  * server), which a fresh temporary folder would force every time.
  */
 async function binaryDir(
-  settings: Settings,
+  { settings, runtime }: BuildContext,
   importPath: string,
   platform: Platform,
   how: { dir: string; env: string[]; flags: string[]; ldflags: string[] },
@@ -190,7 +207,7 @@ async function binaryDir(
     )
     .digest('hex')
     .slice(0, 32);
-  const dir = join(settings.store.root, 'bin', key);
+  const dir = join(runtime.store.root, 'bin', key);
   await mkdir(dir, { recursive: true });
   return dir;
 }
@@ -211,13 +228,13 @@ async function debuggerLayer(
     ctx.emit({ type: 'build:debug-unsupported', importPath, platform: platformText });
     return undefined;
   }
-  const { settings } = ctx;
+  const { settings, runtime } = ctx;
   const dlv = await delveBinary({
     platform,
-    cacheRoot: settings.store.root,
+    cacheRoot: runtime.store.root,
     goBinary: settings.goBinary,
     env: settings.env,
-    signal: ctx.exec.signal,
+    signal: runtime.signal,
     onOutput: (line) => ctx.emit({ type: 'build:output', importPath, platform: platformText, line }),
   });
   const built = await binaryLayer({
@@ -225,7 +242,7 @@ async function debuggerLayer(
     appName: 'dlv',
     platform,
     mediaType,
-    store: settings.store,
+    store: runtime.store,
     ...(capabilities ? { capabilities } : {}),
   });
   ctx.emit({
@@ -260,7 +277,7 @@ export function baseOverrideFor(
 /** Builds one import path in an existing context (shared bases, configs, concurrency). */
 export async function buildInContext(ctx: BuildContext, importPathRef: string): Promise<BuildResult> {
   const { settings } = ctx;
-  const signal = ctx.exec.signal;
+  const signal = ctx.runtime.signal;
   const configs = await ctx.buildConfigs();
   // A builds[] entry naming this import path says where its module is (builds[].dir): it may
   // be a nested module that `go list` in the top folder cannot see (issue 10).
@@ -293,7 +310,7 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
           ? templateData(facts, goBuildEnv(target.platform, settings.env, how.env), settings.created, ctx.now)
           : {};
         const { flags, ldflags } = expandBuild(settings, how, data);
-        const outDir = await binaryDir(settings, pkg.importPath, target.platform, {
+        const outDir = await binaryDir(ctx, pkg.importPath, target.platform, {
           dir: how.dir,
           env: how.env,
           flags,
@@ -323,7 +340,7 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
           const kodata = await kodataLayer({
             kodataDir: join(binary.packageDir, 'kodata'),
             mediaType,
-            store: settings.store,
+            store: ctx.runtime.store,
             allowedRoot: settings.env.KO_DATA_PATH_ALLOWED_ROOT,
             platform: target.platform,
             ...(settings.kodataDate ? { mtime: settings.kodataDate } : {}),
@@ -341,7 +358,7 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
             appName: binary.appName,
             platform: target.platform,
             mediaType,
-            store: settings.store,
+            store: ctx.runtime.store,
             ...(how.capabilities ? { capabilities: how.capabilities } : {}),
           });
           const binaryEvent = {

@@ -2,14 +2,20 @@ export { TskoError, isTskoError, type TskoErrorCode, type TskoErrorDetails } fro
 export type { CoreErrorCode, CoreErrorDetailsMap } from './errors.js';
 export { build, buildInContext, baseOverrideFor, BuildContext, type BuildResult, type PlatformBuild } from './build.js';
 export { publish, createPublisher, type PublishResult, type Publisher } from './publish.js';
+export type { AttachedSbom } from './targets/target.js';
 export {
-  buildPlanSchema,
   splitOptions,
   checkExecution,
+  pickPublishOptions,
+  publishOptions,
+  PUBLISH_OPTION_KEYS,
   type BuildPlan,
   type ExecutionOptions,
   type PublishOptions,
   type SinkSpec,
+  type LayoutSink,
+  type TarballSink,
+  type DaemonSink,
 } from './options.js';
 export type { BuildEvent, CoreEvent, CoreEventHandler } from './events.js';
 export { imageRefsFor, writeImageRefs } from './image-refs.js';
@@ -46,6 +52,7 @@ export {
 export { loadKoYaml, parseKoYaml, type KoYaml, type KoBuildConfig, type KoYamlRead } from './config/ko-yaml.js';
 export { expandTemplate } from './config/templates.js';
 export { resolveSettings, DEFAULT_BASE_IMAGE, type Settings } from './config/settings.js';
+export { resolveRuntime, type Runtime } from './config/runtime.js';
 export { imageSpdx, indexSpdx, parseBuildInfo, type GoBuildInfo, type GoModule } from './sbom/spdx.js';
 export { sbomArtifact, sbomTag, chooseAttachment, type SbomAttachment } from './sbom/attach.js';
 // Re-exported so one import serves most programs.

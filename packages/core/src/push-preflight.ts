@@ -3,11 +3,11 @@ import type { BuildContext } from './build.js';
 
 /**
  * Checks the push target's credentials once, before any build: a missing or rejected login is
- * reported in a second, not after the Go build. `ko.local` (the daemon) needs none.
+ * reported in a second, not after the Go build. Called only when the publish has a registry target.
  */
 export async function checkRepoAccess(ctx: BuildContext): Promise<void> {
   const repo = ctx.settings.repo;
-  if (!repo || repo === 'ko.local' || repo.startsWith('ko.local/')) return;
+  if (!repo) return;
   let target: Reference;
   try {
     target = parseRepository(repo);
@@ -17,7 +17,6 @@ export async function checkRepoAccess(ctx: BuildContext): Promise<void> {
   try {
     await checkPushAccess(target, { session: ctx.session });
   } catch (err) {
-    await ctx.close();
     throw asPushTargetError(err, repo);
   }
 }

@@ -56,6 +56,8 @@ export {
   type ImageIndexManifest,
   type ImageConfig,
   type History,
+  type JsonSchema,
+  type JsonIssue,
 } from './schemas.js';
 export {
   fileLayer,
@@ -92,7 +94,7 @@ export {
   type CredentialSource,
   type CredentialLookupOptions,
 } from './client/credentials.js';
-export type { TransportOptions } from './client/transport.js';
+export type { TransportOptions, HttpResponse, ResponseBody } from './client/transport.js';
 export type { RetryPolicy, RegistryTimeouts } from './client/retry-policy.js';
 export { RegistryClient, type RegistryOptions, type FetchedManifest } from './client/registry-client.js';
 export { RegistrySession } from './client/session.js';

@@ -16,7 +16,7 @@ const digestString = z.custom<Digest>(
   'not a sha256:<64 hex> or sha512:<128 hex> digest',
 );
 
-export const platformSchema = z.looseObject({
+const platformShape = z.looseObject({
   architecture: z.string(),
   os: z.string(),
   'os.version': z.string().optional(),
@@ -25,32 +25,32 @@ export const platformSchema = z.looseObject({
   features: z.array(z.string()).optional(),
 });
 
-export const descriptorSchema = z.looseObject({
+const descriptorShape = z.looseObject({
   mediaType: z.string(),
   digest: digestString,
   size: z.number().int().nonnegative(),
   urls: z.array(z.string()).optional(),
   annotations: z.record(z.string(), z.string()).optional(),
-  platform: platformSchema.optional(),
+  platform: platformShape.optional(),
   artifactType: z.string().optional(),
 });
 
-export const imageManifestSchema = z.looseObject({
+const imageManifestShape = z.looseObject({
   schemaVersion: z.literal(2),
   mediaType: z.string().optional(),
   artifactType: z.string().optional(),
-  config: descriptorSchema,
-  layers: z.array(descriptorSchema),
-  subject: descriptorSchema.optional(),
+  config: descriptorShape,
+  layers: z.array(descriptorShape),
+  subject: descriptorShape.optional(),
   annotations: z.record(z.string(), z.string()).optional(),
 });
 
-export const imageIndexSchema = z.looseObject({
+const imageIndexShape = z.looseObject({
   schemaVersion: z.literal(2),
   mediaType: z.string().optional(),
   artifactType: z.string().optional(),
-  manifests: z.array(descriptorSchema),
-  subject: descriptorSchema.optional(),
+  manifests: z.array(descriptorShape),
+  subject: descriptorShape.optional(),
   annotations: z.record(z.string(), z.string()).optional(),
 });
 
@@ -62,7 +62,7 @@ const historySchema = z.looseObject({
   empty_layer: z.boolean().optional(),
 });
 
-export const imageConfigSchema = z.looseObject({
+const imageConfigShape = z.looseObject({
   architecture: z.string(),
   os: z.string(),
   variant: z.string().optional(),
@@ -86,15 +86,124 @@ export const imageConfigSchema = z.looseObject({
   history: z.array(historySchema).optional(),
 });
 
-export type Platform = z.infer<typeof platformSchema>;
-export type Descriptor = z.infer<typeof descriptorSchema>;
-export type ImageManifest = z.infer<typeof imageManifestSchema>;
-export type ImageIndexManifest = z.infer<typeof imageIndexSchema>;
-export type ImageConfig = z.infer<typeof imageConfigSchema>;
-export type History = z.infer<typeof historySchema>;
+/** An OCI platform (`os`, `architecture`, optional `variant`, …); other fields are kept. */
+export interface Platform {
+  architecture: string;
+  os: string;
+  'os.version'?: string;
+  'os.features'?: string[];
+  variant?: string;
+  features?: string[];
+  [field: string]: unknown;
+}
+
+/** An OCI content descriptor; other fields are kept. */
+export interface Descriptor {
+  mediaType: string;
+  digest: Digest;
+  size: number;
+  urls?: string[];
+  annotations?: Record<string, string>;
+  platform?: Platform;
+  artifactType?: string;
+  [field: string]: unknown;
+}
+
+/** An OCI image manifest (or Docker schema 2 manifest); other fields are kept. */
+export interface ImageManifest {
+  schemaVersion: 2;
+  mediaType?: string;
+  artifactType?: string;
+  config: Descriptor;
+  layers: Descriptor[];
+  subject?: Descriptor;
+  annotations?: Record<string, string>;
+  [field: string]: unknown;
+}
+
+/** An OCI image index (or Docker manifest list); other fields are kept. */
+export interface ImageIndexManifest {
+  schemaVersion: 2;
+  mediaType?: string;
+  artifactType?: string;
+  manifests: Descriptor[];
+  subject?: Descriptor;
+  annotations?: Record<string, string>;
+  [field: string]: unknown;
+}
+
+/** One entry of an image config's history. */
+export interface History {
+  created?: string;
+  created_by?: string;
+  author?: string;
+  comment?: string;
+  empty_layer?: boolean;
+  [field: string]: unknown;
+}
+
+/** An OCI image config; other fields are kept. */
+export interface ImageConfig {
+  architecture: string;
+  os: string;
+  variant?: string;
+  'os.version'?: string;
+  created?: string;
+  author?: string;
+  config?: {
+    User?: string;
+    Env?: string[] | null;
+    Entrypoint?: string[] | null;
+    Cmd?: string[] | null;
+    WorkingDir?: string;
+    Labels?: Record<string, string> | null;
+    /** `{ "8080/tcp": {} }`: each value is an empty object, as Docker writes it. */
+    ExposedPorts?: Record<string, Record<string, never>> | null;
+    Volumes?: Record<string, Record<string, never>> | null;
+    StopSignal?: string;
+    [field: string]: unknown;
+  };
+  rootfs: { type: string; diff_ids: Digest[]; [field: string]: unknown };
+  history?: History[];
+  [field: string]: unknown;
+}
+
+/**
+ * A validator of parsed JSON: zod inside, our own type outside, so that no zod type is part of
+ * the published declarations.
+ */
+export interface JsonSchema<T> {
+  safeParse(
+    value: unknown,
+  ): { success: true; data: T } | { success: false; error: Error & { issues: readonly JsonIssue[] } };
+}
+
+/** Where a value failed its schema, and why. */
+export interface JsonIssue {
+  path: PropertyKey[];
+  message: string;
+}
+
+// The interfaces are what people read; the schemas are what runs. Mutual assignability keeps
+// them from drifting apart (the schemas' inferred types are checked against the interfaces).
+export const platformSchema: JsonSchema<Platform> = platformShape;
+export const descriptorSchema: JsonSchema<Descriptor> = descriptorShape;
+export const imageManifestSchema: JsonSchema<ImageManifest> = imageManifestShape;
+export const imageIndexSchema: JsonSchema<ImageIndexManifest> = imageIndexShape;
+export const imageConfigSchema: JsonSchema<ImageConfig> = imageConfigShape;
+type Agrees<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const agree: [
+  Agrees<Platform, z.infer<typeof platformShape>>,
+  Agrees<Descriptor, z.infer<typeof descriptorShape>>,
+  Agrees<ImageManifest, z.infer<typeof imageManifestShape>>,
+  Agrees<ImageIndexManifest, z.infer<typeof imageIndexShape>>,
+  Agrees<ImageConfig, z.infer<typeof imageConfigShape>>,
+  Agrees<History, z.infer<typeof historySchema>>,
+] = [true, true, true, true, true, true];
+void agree;
 
 /** Parses JSON bytes against a schema; failures are `TSKO_INVALID_MANIFEST` naming `what`. */
-export function parseJson<T>(schema: z.ZodType<T>, bytes: Uint8Array | string, what: string): T {
+export function parseJson<T>(schema: JsonSchema<T>, bytes: Uint8Array | string, what: string): T {
   let raw: unknown;
   try {
     raw = JSON.parse(typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('utf8'));

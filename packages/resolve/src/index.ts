@@ -5,6 +5,7 @@ export {
   resolveOccurrences,
   findReferences,
   type ResolveOptions,
+  type ResolveOwnOptions,
   type BuildReference,
   type ManifestInput,
 } from './resolve.js';

@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import { resolve as resolvePath } from 'node:path';
-import { checkExecution, createPublisher, writeImageRefs, type PublishOptions } from '@tsko/core';
-import { guarded, parseReference, TskoError } from '@tsko/registry';
+import { checkExecution, createPublisher, pickPublishOptions, writeImageRefs, type PublishOptions } from '@tsko/core';
+import { guarded, isTskoError, parseReference, TskoError } from '@tsko/registry';
 import { emitResolve, type ResolveEvent } from './events.js';
 import { isFilesInput, readManifestFiles, type FilesInput } from './inputs.js';
 import { checkTree, objectOccurrences, selectObjects } from './object-tree.js';
@@ -13,16 +13,21 @@ import { parseYamlDocuments, selectYaml, stringifyYaml, yamlOccurrences, type Ya
 /** Builds one reference (`ko://…` as written, trimmed) and returns the image reference to use. */
 export type BuildReference = (reference: string, context: { signal?: AbortSignal }) => Promise<string>;
 
-export interface ResolveOptions extends PublishOptions {
-  /** Kubernetes label selector; only matching documents (and List items) are kept. */
+/** What resolve itself reads; everything else is `@tsko/core`'s {@link PublishOptions}. */
+export interface ResolveOwnOptions {
+  /** Kubernetes label selector; only matching documents (and List items) are kept. ko's `--selector`. Default: all. */
   selector?: string;
-  /** Descend into sub-folders of folder inputs. */
+  /** Descend into sub-folders of folder inputs. ko's `--recursive`. Default: `false`. */
   recursive?: boolean;
   /**
    * Builds a reference instead of `@tsko/core`'s publish (tests, custom pipelines). When given,
-   * no registry or Go toolchain is needed.
+   * no registry or Go toolchain is needed. Default: core's publish.
    */
   build?: BuildReference;
+}
+
+/** Options of `resolveManifests`: resolve's own beside core's publish options, in one object. */
+export interface ResolveOptions extends Omit<PublishOptions, 'onEvent'>, ResolveOwnOptions {
   /**
    * Progress: resolve's own events, core's build events and the registry client's. Written as
    * a method so core's options (a handler of core's events) can be passed on as they are.
@@ -30,10 +35,13 @@ export interface ResolveOptions extends PublishOptions {
   onEvent?(event: ResolveEvent): void;
 }
 
+// Every key of ResolveOwnOptions, no more and no fewer: the compiler rejects a missing or extra one.
+const OWN_KEYS = new Set(
+  Object.keys({ selector: 1, recursive: 1, build: 1 } satisfies Record<keyof ResolveOwnOptions, 1>),
+);
+
 /** Input: YAML text, files/folders, or Kubernetes objects (e.g. CDK8s `Chart.toJson()`). */
 export type ManifestInput = string | FilesInput | readonly unknown[];
-
-const RESOLVE_KEYS = ['selector', 'recursive', 'build'] as const;
 
 function splitResolveOptions(options: ResolveOptions): {
   selector?: string;
@@ -62,11 +70,13 @@ function splitResolveOptions(options: ResolveOptions): {
   }
   // Checked here too: with a custom build() core never sees these options.
   checkExecution(options as Record<string, unknown>);
-  const publish: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(options)) if (!(RESOLVE_KEYS as readonly string[]).includes(k)) publish[k] = v;
+  // Core's own schemas say which options are core's; a name neither side knows goes to core,
+  // which refuses it with the nearest known name.
+  const { publish, rest } = pickPublishOptions(options);
+  const unknown = Object.fromEntries(Object.entries(rest).filter(([k]) => !OWN_KEYS.has(k)));
   const out: ReturnType<typeof splitResolveOptions> = {
     recursive: options.recursive ?? false,
-    publish: publish as PublishOptions,
+    publish: { ...publish, ...unknown },
   };
   if (options.selector !== undefined) out.selector = options.selector;
   if (options.build) out.build = options.build;

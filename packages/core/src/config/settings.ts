@@ -1,21 +1,21 @@
-import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { mkdir, stat } from 'node:fs/promises';
-import { fileSystemError, parseTag, TskoError, type RegistryOptions } from '@tsko/registry';
-import { emitCore } from '../events.js';
+import { stat } from 'node:fs/promises';
+import { fileSystemError, parseTag, TskoError } from '@tsko/registry';
+import { emitCore, type CoreEvent } from '../events.js';
 import { checkEnvEntries, fields } from './ko-yaml-values.js';
 import type { SettingSource } from './build-configs.js';
 import { parsePlatformList, type PlatformSpec } from './platform-spec.js';
-import { makeTempDir } from '../temp-dirs.js';
-import { BlobStore } from '../layers/blob-store.js';
-import type { BuildPlan, ExecutionOptions, SinkSpec } from '../options.js';
+import type { BuildPlan } from '../options.js';
 import type { NamingStrategy } from '../naming.js';
 import { loadKoYaml, type KoBuildConfig, type LoadedKoYaml } from './ko-yaml.js';
 
 /** ko's default base image. */
 export const DEFAULT_BASE_IMAGE = 'cgr.dev/chainguard/static:latest';
 
-/** Everything a build needs, after applying code options > env > `.ko.yaml` > defaults. */
+/**
+ * The plan after applying code options > env > `.ko.yaml` > defaults: plain data about what to
+ * build. Where it goes and how it runs is the {@link Runtime} (config/runtime.ts).
+ */
 export interface Settings {
   dir: string;
   env: NodeJS.ProcessEnv;
@@ -30,11 +30,7 @@ export interface Settings {
   tags: string[];
   tagOnly: boolean;
   naming: NamingStrategy;
-  push: boolean;
   sbom: 'spdx' | 'none';
-  sbomDir: string | undefined;
-  sbomAttachment: 'referrers' | 'tag' | 'both' | undefined;
-  sinks: SinkSpec[];
   user: string | undefined;
   labels: Record<string, string>;
   annotations: Record<string, string>;
@@ -53,13 +49,7 @@ export interface Settings {
   created: Date | undefined;
   /** kodata mtime from KO_DATA_DATE_EPOCH. */
   kodataDate: Date | undefined;
-  store: BlobStore;
-  /** The throw-away cache of `cacheDir: false`, removed when the call is done. */
-  tempCache: string | undefined;
   goBinary: string | undefined;
-  registry: RegistryOptions;
-  concurrency: number;
-  pushConcurrency: number;
 }
 
 function epoch(name: string, value: string | undefined): Date | undefined {
@@ -74,9 +64,15 @@ function epoch(name: string, value: string | undefined): Date | undefined {
   return new Date(Number(value.trim()) * 1000);
 }
 
-/** Applies ko's precedence to produce the settings of one build or publish. */
-export async function resolveSettings(plan: BuildPlan, exec: ExecutionOptions): Promise<Settings> {
-  const env = exec.environment ?? process.env;
+/**
+ * Applies ko's precedence to produce the settings of one build or publish. `env` is where the
+ * KO_* variables are read (the execution's `environment`); `onEvent` hears about unknown keys.
+ */
+export async function resolveSettings(
+  plan: BuildPlan,
+  env: NodeJS.ProcessEnv,
+  onEvent?: (event: CoreEvent) => void,
+): Promise<Settings> {
   const dir = resolve(plan.dir ?? process.cwd());
   // Checked here so a missing folder is named as such, not mistaken for a missing Go tool.
   const dirInfo = await stat(dir).catch((err: unknown) => {
@@ -102,7 +98,7 @@ export async function resolveSettings(plan: BuildPlan, exec: ExecutionOptions): 
         { details: { file, field: keys[0] } },
       );
     }
-    for (const key of koYaml.unknownKeys) emitCore(exec.onEvent, { type: 'config:unknown-key', file, key });
+    for (const key of koYaml.unknownKeys) emitCore(onEvent, { type: 'config:unknown-key', file, key });
   }
   const { platforms, platformsExplicit } = choosePlatforms(plan, env, y.defaultPlatforms, file);
   // viper's AutomaticEnv: KO_DEFAULTENV etc. replace the file's value, split on white space.
@@ -136,23 +132,6 @@ export async function resolveSettings(plan: BuildPlan, exec: ExecutionOptions): 
 
   const created = epoch('SOURCE_DATE_EPOCH', env.SOURCE_DATE_EPOCH);
   const kodataDate = epoch('KO_DATA_DATE_EPOCH', env.KO_DATA_DATE_EPOCH);
-  // Last, so that nothing after it can fail and leave the folder behind.
-  const tempCache = plan.cacheDir === false ? await makeTempDir('tsko-cache-') : undefined;
-  const cacheRoot = tempCache ?? (plan.cacheDir ? resolve(dir, plan.cacheDir) : BlobStore.defaultRoot(env));
-  if (!tempCache) {
-    await mkdir(cacheRoot, { recursive: true }).catch((err: unknown) => {
-      throw fileSystemError(err, plan.cacheDir ? 'options.cacheDir' : 'The layer cache (cacheDir)', cacheRoot);
-    });
-  }
-
-  const registry: RegistryOptions = { env };
-  if (exec.credentials) registry.credentials = exec.credentials;
-  if (plan.insecureRegistries) registry.insecure = plan.insecureRegistries;
-  if (plan.ca) registry.ca = plan.ca;
-  if (exec.signal) registry.signal = exec.signal;
-  if (exec.onEvent) registry.onEvent = exec.onEvent;
-  if (exec.timeouts) registry.timeouts = exec.timeouts;
-  if (exec.retry) registry.retry = exec.retry;
 
   return {
     dir,
@@ -166,11 +145,7 @@ export async function resolveSettings(plan: BuildPlan, exec: ExecutionOptions): 
     tags,
     tagOnly: plan.tagOnly ?? false,
     naming: plan.naming ?? 'md5',
-    push: plan.push ?? true,
     sbom: plan.sbom ?? 'spdx',
-    sbomDir: plan.sbomDir ? resolve(dir, plan.sbomDir) : undefined,
-    sbomAttachment: plan.sbomAttachment,
-    sinks: plan.sinks ?? [],
     user: plan.user,
     labels: plan.labels ?? {},
     annotations: plan.annotations ?? {},
@@ -183,12 +158,7 @@ export async function resolveSettings(plan: BuildPlan, exec: ExecutionOptions): 
     allowBuildPrograms: plan.allowBuildPrograms ?? false,
     created,
     kodataDate,
-    store: new BlobStore(cacheRoot),
-    tempCache,
     goBinary: plan.goBinary,
-    registry,
-    concurrency: exec.concurrency ?? Math.max(1, availableParallelism()),
-    pushConcurrency: exec.pushConcurrency ?? 4,
   };
 }
 

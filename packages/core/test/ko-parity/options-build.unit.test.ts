@@ -104,8 +104,7 @@ describe('ko pkg/commands/options/build_test.go: LoadConfig', () => {
   });
 
   it('defaultPlatforms: all selects every platform; KO_DEFAULTPLATFORMS with commas is split as ko splits it', async () => {
-    const settings = (dir: string, env: NodeJS.ProcessEnv) =>
-      resolveSettings({ dir: join(root, dir), cacheDir: join(root, '.cache') }, { environment: env });
+    const settings = (dir: string, env: NodeJS.ProcessEnv) => resolveSettings({ dir: join(root, dir) }, env);
     assert.equal((await settings('config', {})).platforms, 'all');
     assert.deepEqual((await settings('config', { KO_DEFAULTPLATFORMS: 'linux/arm64,linux/amd64' })).platforms, [
       { os: 'linux', architecture: 'arm64' },
@@ -217,17 +216,14 @@ describe("ko's viper and mapstructure rules for .ko.yaml values", () => {
         'defaultBaseImage: scratch\nsbom: none\nbuilds:\n- id: a\n  goarch: [arm]\n',
       );
       const events: CoreEvent[] = [];
-      await resolveSettings(
-        { dir, cacheDir: join(dir, '.cache') },
-        { environment: {}, onEvent: (e) => events.push(e as CoreEvent) },
-      );
+      await resolveSettings({ dir }, {}, (e) => events.push(e));
       const file = join(dir, '.ko.yaml');
       assert.deepEqual(events, [
         { type: 'config:unknown-key', file, key: 'sbom' },
         { type: 'config:unknown-key', file, key: 'builds[0].goarch' },
       ]);
       await assert.rejects(
-        resolveSettings({ dir, cacheDir: join(dir, '.cache'), strictConfig: true }, { environment: {} }),
+        resolveSettings({ dir, strictConfig: true }, {}),
         (e: unknown) =>
           isTskoError(e, 'TSKO_CONFIG_INVALID') &&
           e.message.includes(file) &&
@@ -243,21 +239,18 @@ describe("ko's viper and mapstructure rules for .ko.yaml values", () => {
     try {
       await writeFile(join(dir, '.ko.yaml'), 'defaultEnv: [A=file]\ndefaultFlags: [-v]\ndefaultLdflags: [-s]\n');
       const s = await resolveSettings(
-        { dir, cacheDir: join(dir, '.cache') },
-        { environment: { KO_DEFAULTENV: 'A=env B=2', KO_DEFAULTFLAGS: '-tags netgo', KO_DEFAULTLDFLAGS: '-w' } },
+        { dir },
+        { KO_DEFAULTENV: 'A=env B=2', KO_DEFAULTFLAGS: '-tags netgo', KO_DEFAULTLDFLAGS: '-w' },
       );
       assert.deepEqual(s.defaults, { env: ['A=env', 'B=2'], flags: ['-tags', 'netgo'], ldflags: ['-w'] });
       // A refused setting is named by the variable it came from, not by the file it replaced.
-      const hostile = await resolveSettings(
-        { dir, cacheDir: join(dir, '.cache') },
-        { environment: { KO_DEFAULTFLAGS: '-toolexec=/bin/true' } },
-      );
+      const hostile = await resolveSettings({ dir }, { KO_DEFAULTFLAGS: '-toolexec=/bin/true' });
       assert.throws(
         () => expandBuild(hostile, effectiveBuild(hostile, undefined), {}),
         (e: unknown) => isTskoError(e, 'TSKO_BUILD_PROGRAM_REFUSED') && e.message.startsWith('KO_DEFAULTFLAGS[0]: '),
       );
       await assert.rejects(
-        resolveSettings({ dir, cacheDir: join(dir, '.cache') }, { environment: { KO_DEFAULTENV: 'NOEQUALS' } }),
+        resolveSettings({ dir }, { KO_DEFAULTENV: 'NOEQUALS' }),
         (e: unknown) => isTskoError(e, 'TSKO_CONFIG_INVALID') && e.message.includes('KO_DEFAULTENV[0]'),
       );
     } finally {
@@ -269,14 +262,14 @@ describe("ko's viper and mapstructure rules for .ko.yaml values", () => {
     const dir = await mkdtemp(join(tmpdir(), 'tsko-koenv-'));
     try {
       await writeFile(join(dir, '.ko.yaml'), 'baseImageOverrides:\n  example.com/a: from-file\n');
-      const base = { dir, cacheDir: join(dir, '.cache') };
+      const base = { dir };
       const s = await resolveSettings(
         { ...base, baseImageOverrides: { 'example.com/c': 'from-code' } },
-        { environment: { KO_BASEIMAGEOVERRIDES: '{"example.com/b":"from-env"}' } },
+        { KO_BASEIMAGEOVERRIDES: '{"example.com/b":"from-env"}' },
       );
       assert.deepEqual(s.baseOverrides, { 'example.com/b': 'from-env', 'example.com/c': 'from-code' });
       await assert.rejects(
-        resolveSettings(base, { environment: { KO_BASEIMAGEOVERRIDES: 'example.com/b=x' } }),
+        resolveSettings(base, { KO_BASEIMAGEOVERRIDES: 'example.com/b=x' }),
         (e: unknown) => isTskoError(e, 'TSKO_CONFIG_INVALID') && e.message.includes('KO_BASEIMAGEOVERRIDES'),
       );
     } finally {

@@ -30,7 +30,10 @@ export class RegistrySession {
     return client;
   }
 
-  /** Closes pooled connections. Images pulled through this session cannot be opened after. */
+  /**
+   * Closes pooled connections and ends requests still in flight. Images pulled through this
+   * session cannot be opened after.
+   */
   async close(): Promise<void> {
     await this.transport.close();
   }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, request } from 'undici';
 import { abortError, TskoError } from '../errors.js';
 import { emit, type RegistryEventHandler } from '../events.js';
 import { authorizationFor, resolveLocation, withoutAuthorization, type ScopedAuthorization } from './origin.js';
@@ -47,10 +47,21 @@ export interface HttpRequest {
   detached?: boolean;
 }
 
+/**
+ * A response body: the bytes as a stream, or drained (`dump`) to free the connection. Our own
+ * type rather than undici's, so that no undici type is part of the published declarations.
+ */
+export interface ResponseBody extends Readable {
+  /** Reads and discards the rest of the body (up to undici's limit), keeping the connection. */
+  dump(options?: { limit: number }): Promise<void>;
+  text(): Promise<string>;
+  json(): Promise<unknown>;
+}
+
 export interface HttpResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: Dispatcher.ResponseData['body'];
+  body: ResponseBody;
   /** The URL that finally answered, after redirects. */
   url: URL;
 }
@@ -99,7 +110,7 @@ export function describeUrl(url: URL): string {
  * pool per origin (undici Agent) and is shared by all registries of a push or pull.
  */
 export class Transport {
-  readonly dispatcher: Agent;
+  private readonly dispatcher: Agent;
   readonly retry: Required<RetryPolicy>;
   readonly timeouts: Required<RegistryTimeouts>;
   private readonly userAgent: string;
@@ -256,8 +267,13 @@ export class Transport {
     throw new TskoError('TSKO_REGISTRY_ERROR', `${describeUrl(req.url)} redirected more than 5 times.`);
   }
 
+  /**
+   * Ends every connection. A request still in flight here was abandoned (a timeout or abort
+   * settled our side first, and undici settles it only when the server lets go), so waiting
+   * for it could last as long as a hung registry: it is destroyed, and close never hangs.
+   */
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    await this.dispatcher.destroy();
   }
 }
 

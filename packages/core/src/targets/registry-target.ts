@@ -1,0 +1,53 @@
+import { listReferrers, parseRepository, pushImage, referenceName } from '@tsko/registry';
+import type { BuildContext } from '../build.js';
+import { formatPublishedRef } from '../naming.js';
+import { chooseAttachment, sbomArtifact, sbomTag, type SbomAttachment } from '../sbom/attach.js';
+import type { AttachedSbom, PublishTarget, TargetImage, TargetWritten } from './target.js';
+
+/**
+ * The registry under `repo`: blobs, manifest and tags, then the SBOMs (by referrers, cosign's
+ * tag or both). The reference is ko's: `repo@sha256:…`, `repo:tag@sha256:…`, or `repo:tag`.
+ */
+export function registryTarget(options: {
+  tagOnly: boolean;
+  sbomAttachment: SbomAttachment | undefined;
+}): PublishTarget {
+  return {
+    kind: 'registry',
+    async write(item: TargetImage, ctx: BuildContext): Promise<TargetWritten> {
+      const { image, repository, tags, importPath } = item;
+      const target = parseRepository(repository);
+      const pushOptions = {
+        session: ctx.session,
+        concurrency: ctx.runtime.pushConcurrency,
+        tags,
+        ...(ctx.runtime.signal ? { signal: ctx.runtime.signal } : {}),
+        ...(ctx.runtime.onEvent ? { onEvent: ctx.runtime.onEvent } : {}),
+      };
+      await pushImage(image, target, pushOptions);
+      const sboms: AttachedSbom[] = [];
+      if (item.sboms.length) {
+        // Probed on the image just pushed, so the repository exists (some registries 404 an unknown one).
+        const how = await chooseAttachment(
+          options.sbomAttachment,
+          repository,
+          async () => (await listReferrers(target, image.digest, { session: ctx.session })) !== undefined,
+        );
+        for (const sbom of item.sboms) {
+          const artifact = sbomArtifact(sbom.document, sbom.subject.descriptor());
+          const tag = sbomTag(sbom.subject.digest);
+          // By digest only for `referrers`: the registry lists it by its subject.
+          const where = how === 'referrers' ? { ...target, digest: artifact.digest } : { ...target, tag };
+          await pushImage(artifact, where, { ...pushOptions, tags: [] });
+          const ref =
+            how === 'referrers' ? `${referenceName(target)}@${artifact.digest}` : `${referenceName(target)}:${tag}`;
+          sboms.push({ subject: sbom.subject.digest, ref, digest: artifact.digest, attachment: how });
+          ctx.emit({ type: 'sbom:attached', importPath, subject: sbom.subject.digest, reference: ref });
+        }
+      }
+      const ref = formatPublishedRef(repository, image.digest, tags, options.tagOnly);
+      ctx.emit({ type: 'push:done', importPath, ref, digest: image.digest });
+      return { ref, sboms };
+    },
+  };
+}

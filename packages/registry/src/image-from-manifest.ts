@@ -26,13 +26,13 @@ export interface BlobFetcher {
  */
 export async function imageFromManifest(raw: Uint8Array, blobs: BlobFetcher, what = 'image'): Promise<Image> {
   const manifest = parseImageManifest(raw, what);
-  const rawConfig = await blobs.readBlob(manifest.config.digest as Digest);
+  const rawConfig = await blobs.readBlob(manifest.config.digest);
   return Image.fromManifest(
     raw,
     rawConfig,
     (d, diffId) => {
       const id: LayerIdentity & { urls?: string[] } = {
-        digest: d.digest as Digest,
+        digest: d.digest,
         diffId,
         size: d.size,
         mediaType: d.mediaType,

@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import { resolve as resolvePath } from 'node:path';
 import { checkExecution, createPublisher, pickPublishOptions, writeImageRefs, type PublishOptions } from '@tsko/core';
-import { guarded, isTskoError, parseReference, TskoError } from '@tsko/registry';
+import { guarded, parseReference, TskoError } from '@tsko/registry';
 import { emitResolve, type ResolveEvent } from './events.js';
 import { isFilesInput, readManifestFiles, type FilesInput } from './inputs.js';
 import { checkTree, objectOccurrences, selectObjects } from './object-tree.js';

@@ -44,7 +44,7 @@ async function readLayout(root: string, tag: string | undefined): Promise<Image 
     );
   }
   const descriptor = candidates[0]!;
-  const digest = descriptor.digest as Digest;
+  const digest = descriptor.digest;
   const raw = await readBlob(root, digest);
   const blobs = layoutBlobs(root);
   const what = `Image in ${root}`;
@@ -53,7 +53,7 @@ async function readLayout(root: string, tag: string | undefined): Promise<Image 
       name: tag ? `${root}:${tag}` : root,
       digest,
       mediaType: descriptor.mediaType,
-      loadImage: async (child) => imageFromManifest(await readBlob(root, child.digest as Digest), blobs, what),
+      loadImage: async (child) => imageFromManifest(await readBlob(root, child.digest), blobs, what),
     });
   }
   return imageFromManifest(raw, blobs, what);
@@ -75,7 +75,7 @@ function layoutBlobs(root: string): BlobFetcher {
   return {
     readBlob: (digest) => readBlob(root, digest),
     openLayer: async (d) => {
-      const verifier = new DigestVerifier(d.digest as Digest, d.size, `Blob ${d.digest} in ${root}`);
+      const verifier = new DigestVerifier(d.digest, d.size, `Blob ${d.digest} in ${root}`);
       pipeline(createReadStream(blobPath(root, d.digest)), verifier).catch(() => undefined);
       return verifier;
     },

@@ -15,7 +15,7 @@ import type { Descriptor, ImageIndexManifest } from '../schemas.js';
 import { withFileLock } from './file-lock.js';
 import { blobPath, exists, REF_NAME, replaceFile, uniqueSuffix } from './layout-files.js';
 
-async function writeBlob(root: string, digest: string, open: () => Promise<Readable>): Promise<void> {
+async function writeBlob(root: string, digest: Digest, open: () => Promise<Readable>): Promise<void> {
   const path = blobPath(root, digest);
   if (await exists(path)) return;
   await mkdir(join(path, '..'), { recursive: true });
@@ -24,7 +24,7 @@ async function writeBlob(root: string, digest: string, open: () => Promise<Reada
     // Verify while copying: a layout must never hold a blob under the wrong name.
     await pipeline(
       await open(),
-      new DigestVerifier(digest as Digest, undefined, `Blob ${digest}`),
+      new DigestVerifier(digest, undefined, `Blob ${digest}`),
       createWriteStream(tmp),
     );
     await rename(tmp, path);

@@ -52,7 +52,7 @@ async function pullUnguarded(ref: string | Reference, options: Omit<PullOptions,
       name: formatReference(reference),
       digest: fetched.digest,
       mediaType: fetched.mediaType,
-      loadImage: (d) => pullImageManifest(session, pinned, d.digest as Digest),
+      loadImage: (d) => pullImageManifest(session, pinned, d.digest),
     });
   }
   if (!isImageManifestMediaType(fetched.mediaType)) {
@@ -108,7 +108,7 @@ function registryImage(session: RegistrySession, reference: Reference, raw: Buff
     {
       source,
       readBlob: (digest) => client.getSmallBlob(reference.repository, digest),
-      openLayer: (d) => client.getBlob(reference.repository, d.digest as Digest, d.size),
+      openLayer: (d) => client.getBlob(reference.repository, d.digest, d.size),
     },
     `Image ${formatReference(reference)}`,
   );

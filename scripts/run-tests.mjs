@@ -1,7 +1,13 @@
 #!/usr/bin/env node
 // Runs every *.test.ts under packages/*/test and test/ with Node's own test runner (through
 // tsx, so tests are TypeScript). `--unit` runs only files that need no external component
-// (named *.unit.test.ts). Extra arguments are passed to `node --test`.
+// (named *.unit.test.ts). Extra arguments are passed to `node --test`. Tests run on the Node
+// that runs this script (CI runs it once with Node 20 and once with Node 22).
+//
+// Timeouts: every test and hook gets TSKO_TEST_TIMEOUT_MS (default 5 min) unless it sets its
+// own, through scripts/per-test-timeout (node's --test-timeout bounds a whole file
+// when each file runs in its own process). --test-timeout stays as the backstop for a file whose
+// process never exits after its tests are done (a leaked handle).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,7 +42,17 @@ if (files.length === 0) {
 }
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=600000', ...passThrough, ...files],
+  [
+    '--import',
+    'tsx',
+    '--import',
+    new URL('./per-test-timeout/register.mjs', import.meta.url).href,
+    '--test',
+    '--test-concurrency=2',
+    '--test-timeout=600000',
+    ...passThrough,
+    ...files,
+  ],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

@@ -50,6 +50,13 @@ if [ -z "$minor" ] || [ "$minor" -lt "$GO_MIN_MINOR" ]; then
   [ "${1:-}" = "--test" ] && exit 1
 fi
 if [ "${1:-}" = "--test" ]; then
+  # Node 22 beside the machine's Node 20: CI runs the tests on both. From the npm registry's
+  # `node` package (a binary inside a registry package; nothing else is downloaded).
+  node22_version=22.23.3
+  if [ "$(.tmp/node22/node_modules/.bin/node --version 2>/dev/null || true)" != "v$node22_version" ]; then
+    mkdir -p .tmp/node22
+    npm install --prefix .tmp/node22 --no-save --no-audit --no-fund --loglevel=error "node@$node22_version"
+  fi
   # ko and the referrers registry, built from the module proxy at pinned versions (cached).
   node --import tsx test/rig/src/install-tools.ts
 fi

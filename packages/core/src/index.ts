@@ -1,6 +1,6 @@
 export { TskoError, isTskoError, type TskoErrorCode, type TskoErrorDetails } from '@tsko/registry';
 export type { CoreErrorCode, CoreErrorDetailsMap } from './errors.js';
-export { build, buildInContext, baseOverrideFor, BuildContext, type BuildResult, type PlatformBuild } from './build.js';
+export { build, baseOverrideFor, type BuildResult, type PlatformBuild } from './build.js';
 export { publish, createPublisher, type PublishResult, type Publisher } from './publish.js';
 export type { AttachedSbom } from './targets/target.js';
 export {
@@ -49,10 +49,16 @@ export {
   LAYOUT_PREFIX,
   type ResolvedBase,
 } from './image/base-image.js';
-export { loadKoYaml, parseKoYaml, type KoYaml, type KoBuildConfig, type KoYamlRead } from './config/ko-yaml.js';
-export { expandTemplate } from './config/templates.js';
-export { resolveSettings, DEFAULT_BASE_IMAGE, type Settings } from './config/settings.js';
-export { resolveRuntime, type Runtime } from './config/runtime.js';
+export {
+  loadKoYaml,
+  parseKoYaml,
+  type KoYaml,
+  type KoBuildConfig,
+  type KoYamlRead,
+  type LoadedKoYaml,
+} from './config/ko-yaml.js';
+export { expandTemplate, type TemplateData } from './config/templates.js';
+export { DEFAULT_BASE_IMAGE } from './config/settings.js';
 export { imageSpdx, indexSpdx, parseBuildInfo, type GoBuildInfo, type GoModule } from './sbom/spdx.js';
 export { sbomArtifact, sbomTag, chooseAttachment, type SbomAttachment } from './sbom/attach.js';
 // Re-exported so one import serves most programs.

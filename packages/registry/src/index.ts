@@ -96,7 +96,7 @@ export {
 } from './client/credentials.js';
 export type { TransportOptions, HttpResponse, ResponseBody } from './client/transport.js';
 export type { RetryPolicy, RegistryTimeouts } from './client/retry-policy.js';
-export { RegistryClient, type RegistryOptions, type FetchedManifest } from './client/registry-client.js';
+export type { RegistryOptions } from './client/registry-client.js';
 export { RegistrySession } from './client/session.js';
 export { imageFromManifest, type BlobFetcher } from './image-from-manifest.js';
 export {

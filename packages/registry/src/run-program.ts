@@ -51,7 +51,7 @@ export function truncationMarker(limit: number): string {
  * those may hold a secret (a token in ldflags, a password on a helper's stdout); callers add what
  * is safe to show. A missing program is `TSKO_PROGRAM_NOT_FOUND`, a missing `cwd`
  * `TSKO_PATH_INVALID`. The run never hangs on a grandchild that keeps the pipes open: once the
- * program has exited, its pipes get {@link DRAIN_MS} to drain.
+ * program has exited, its pipes get two seconds to drain.
  */
 export function runProgram(
   program: string,

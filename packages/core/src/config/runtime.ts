@@ -10,7 +10,7 @@ import { makeTempDir } from '../temp-dirs.js';
 /**
  * How one build or publish runs, with its defaults applied: where images go, the layer cache,
  * registry access, limits, cancellation and progress. The live objects live here, never in the
- * plan's {@link Settings}.
+ * plan's settings.
  */
 export interface Runtime {
   push: boolean;

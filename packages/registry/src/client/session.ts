@@ -20,7 +20,10 @@ export class RegistrySession {
     this.transport = new Transport(onEvent ? { ...options, onEvent } : options);
   }
 
-  /** The client for one registry host[:port]. */
+  /**
+   * The client for one registry host[:port]: the package's own plumbing, not public API.
+   * @internal
+   */
   client(registry: string): RegistryClient {
     let client = this.clients.get(registry);
     if (!client) {

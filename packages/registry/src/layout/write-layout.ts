@@ -22,11 +22,7 @@ async function writeBlob(root: string, digest: Digest, open: () => Promise<Reada
   const tmp = `${path}.tmp-${uniqueSuffix()}`;
   try {
     // Verify while copying: a layout must never hold a blob under the wrong name.
-    await pipeline(
-      await open(),
-      new DigestVerifier(digest, undefined, `Blob ${digest}`),
-      createWriteStream(tmp),
-    );
+    await pipeline(await open(), new DigestVerifier(digest, undefined, `Blob ${digest}`), createWriteStream(tmp));
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });

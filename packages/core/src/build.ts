@@ -23,6 +23,7 @@ import { hostFacts, templateData } from './config/template-data.js';
 import { emitCore, type CoreEvent } from './events.js';
 import { appFilename, goBuildEnv } from './go/build-binary.js';
 import { stripKoPrefix } from './go/import-path.js';
+import { keyedEnv } from './go/build-key.js';
 import { keyedGoBinary, resolveKeyed } from './go/keyed-build.js';
 import { resolveBase, scratchImage, type ResolvedBase } from './image/base-image.js';
 import { koImage, layerMediaTypeFor } from './image/ko-image.js';
@@ -187,6 +188,9 @@ async function binaryDir(
         how.flags,
         how.ldflags,
         settings.goBinary ?? '',
+        // One folder per Go environment too, so that builds keyed by inputs (keyed-build.ts)
+        // under two environments do not overwrite each other's binary.
+        keyedEnv(settings.env),
       ]),
     )
     .digest('hex')

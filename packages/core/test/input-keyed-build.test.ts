@@ -181,6 +181,24 @@ describe('input-keyed builds: a republish with unchanged inputs runs no go proce
     await changedBuild('source-two', { goBinary: other });
   });
 
+  it('never reuses a build that carries a VCS stamp', async () => {
+    // Go stamps vcs.revision and vcs.modified from the repository, which no listed file shows.
+    const git = (...args: string[]) => runOk('git', args, { cwd: app, env: { ...env, GIT_CONFIG_NOSYSTEM: '1' } });
+    await git('init', '-q');
+    await git('-c', 'user.name=t', '-c', 'user.email=t@127.0.0.1', 'add', '.');
+    await git('-c', 'user.name=t', '-c', 'user.email=t@127.0.0.1', 'commit', '-qm', 'x');
+    const vcs = { environment: { ...env, GOFLAGS: '-modcacherw -buildvcs=true' } };
+    const first = await build('./cmd/app', options(vcs));
+    assert.ok((await goRuns()).some((l) => l.startsWith('build ')));
+    assert.match(first.platforms[0]!.buildInfo, /vcs\.revision=/);
+    await build('./cmd/app', options(vcs));
+    assert.ok(
+      (await goRuns()).some((l) => l.startsWith('build ')),
+      'go build ran again',
+    );
+    await rm(join(app, '.git'), { recursive: true, force: true });
+  });
+
   it('never reuses a cgo build', async () => {
     const cgo = { environment: { ...env, CGO_ENABLED: '1' } };
     await build('./cmd/app', options(cgo));

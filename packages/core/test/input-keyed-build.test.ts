@@ -164,6 +164,15 @@ describe('input-keyed builds: a republish with unchanged inputs runs no go proce
     await changedBuild('local-two');
   });
 
+  it('rebuilds when a go.work appears above the module, and when it goes', async () => {
+    await writeFile(join(work, 'local', 'local.go'), 'package local\n\nconst Marker = "local-three"\n');
+    await changedBuild('local-three');
+    await writeFile(join(work, 'go.work'), 'go 1.21\n\nuse (\n\t./app\n\t./local\n)\n');
+    await changedBuild('local-three');
+    await rm(join(work, 'go.work'));
+    await changedBuild('local-three');
+  });
+
   it('rebuilds for a new flag', async () => {
     await changedBuild('tagged-file', { flags: ['-tags=extra'] });
   });

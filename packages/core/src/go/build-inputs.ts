@@ -130,6 +130,9 @@ export async function listBuildInputs(options: {
     return { unkeyable: 'go list -deps printed something that is not JSON' };
   }
   const paths = new Set<string>(workspaceCandidates(options.dir));
+  // GOWORK's value is in the key; the file it names is an input like any go.work.
+  const gowork = options.env.GOWORK;
+  if (gowork && gowork !== 'off') paths.add(gowork).add(`${gowork}.sum`);
   const envFile = goEnvFile(options.env);
   if (envFile) paths.add(envFile);
   const main = packages[packages.length - 1];

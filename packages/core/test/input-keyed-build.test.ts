@@ -22,6 +22,16 @@ const libVersion = (v: string) => ({
   files: { 'go.mod': `module ${LIB}\n\ngo 1.21\n`, 'lib.go': `package lib\n\nconst Marker = "lib-${v}"\n` },
 });
 
+const TOOL = 'example.com/tsko-keyed-tool';
+const toolVersion = (v: string) => ({
+  path: TOOL,
+  version: v,
+  files: {
+    'go.mod': `module ${TOOL}\n\ngo 1.21\n`,
+    'cmd/tool/main.go': `package main\n\nfunc main() { println("tool-${v}") }\n`,
+  },
+});
+
 describe('input-keyed builds: a republish with unchanged inputs runs no go process', () => {
   let work: string;
   let app: string;
@@ -50,11 +60,11 @@ describe('input-keyed builds: a republish with unchanged inputs runs no go proce
     ...extra,
   });
   /** The program's binary as text (its string constants survive the decoding). */
-  const binaryText = async (result: BuildResult): Promise<string> => {
+  const binaryText = async (result: BuildResult, name = 'app'): Promise<string> => {
     const image = result.image as Image;
     const entries = await readTarLayer(await image.layers[image.layers.length - 1]!.open());
-    const bin = entries.find((e) => e.name.endsWith('ko-app/app'));
-    assert.ok(bin, 'the binary layer holds /ko-app/app');
+    const bin = entries.find((e) => e.name.endsWith(`ko-app/${name}`));
+    assert.ok(bin, `the binary layer holds /ko-app/${name}`);
     return bin.body;
   };
   /** Builds after a change: go must run, and the binary must show `marker`; then a no-op again. */
@@ -80,7 +90,7 @@ describe('input-keyed builds: a republish with unchanged inputs runs no go proce
     wrapper = join(work, 'go');
     await writeWrapper(wrapper);
     const proxy = await writeModuleProxy(join(work, 'proxy'), [libVersion('v1.0.0')]);
-    env = testEnvironment({ GOPROXY: proxy, GONOSUMDB: LIB });
+    env = testEnvironment({ GOPROXY: proxy, GONOSUMDB: `${LIB},${TOOL}` });
     app = join(work, 'app');
     const local = join(work, 'local');
     await mkdir(join(app, 'cmd', 'app', 'static'), { recursive: true });
@@ -173,11 +183,33 @@ describe('input-keyed builds: a republish with unchanged inputs runs no go proce
     await changedBuild('local-three');
   });
 
+  it("rebuilds a dependency's command when go.mod moves it to another version", async () => {
+    // The built package lives in the module cache; only the main module's go.mod pins it.
+    await writeModuleProxy(join(work, 'proxy'), [toolVersion('v1.0.0'), toolVersion('v1.1.0')]);
+    await runOk('go', ['get', `${TOOL}@v1.0.0`], { cwd: app, env });
+    const tool = async () => {
+      await goRuns();
+      const r = await build(`${TOOL}/cmd/tool`, options());
+      return { runs: await goRuns(), text: await binaryText(r, 'tool') };
+    };
+    const one = await tool();
+    assert.ok(one.text.includes('tool-v1.0.0') && one.runs.length > 0);
+    assert.deepEqual((await tool()).runs, [], 'a no-op');
+    await runOk('go', ['get', `${TOOL}@v1.1.0`], { cwd: app, env });
+    const two = await tool();
+    assert.ok(
+      two.runs.some((l) => l.startsWith('build ')),
+      'go build ran for the new version',
+    );
+    assert.ok(two.text.includes('tool-v1.1.0') && !two.text.includes('tool-v1.0.0'));
+  });
+
   it('rebuilds for a new flag', async () => {
     await changedBuild('tagged-file', { flags: ['-tags=extra'] });
   });
 
   it('rebuilds for a changed environment variable (GOFLAGS)', async () => {
+    await build('./cmd/app', options()); // current record without the tag (go.mod changed above)
     await changedBuild('tagged-file', { environment: { ...env, GOFLAGS: `${env.GOFLAGS} -tags=extra` } });
     const plain = await build('./cmd/app', options());
     assert.deepEqual(await goRuns(), [], 'the record without the tag still holds');

@@ -72,11 +72,15 @@ function foldersBetween(top: string, dir: string): string[] {
   return out;
 }
 
-/** `go.work` wherever Go would look for it: the run folder and each folder above it. */
-function workspaceCandidates(runDir: string): string[] {
+/**
+ * The module and workspace files wherever Go would look for them: the run folder and each
+ * folder above it. The main module is found this way even when the built package lives in
+ * the module cache (a dependency's command), and a go.work or go.mod appearing is seen.
+ */
+function moduleFileCandidates(runDir: string): string[] {
   const out: string[] = [];
   for (let d = runDir; ; d = dirname(d)) {
-    out.push(join(d, 'go.work'), join(d, 'go.work.sum'));
+    for (const f of ['go.work', 'go.work.sum', 'go.mod', 'go.sum', join('vendor', 'modules.txt')]) out.push(join(d, f));
     if (dirname(d) === d) return out;
   }
 }
@@ -129,7 +133,7 @@ export async function listBuildInputs(options: {
   } catch {
     return { unkeyable: 'go list -deps printed something that is not JSON' };
   }
-  const paths = new Set<string>(workspaceCandidates(options.dir));
+  const paths = new Set<string>(moduleFileCandidates(options.dir));
   // GOWORK's value is in the key; the file it names is an input like any go.work.
   const gowork = options.env.GOWORK;
   if (gowork && gowork !== 'off') paths.add(gowork).add(`${gowork}.sum`);

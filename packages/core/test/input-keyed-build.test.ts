@@ -71,8 +71,9 @@ describe('input-keyed builds: a republish with unchanged inputs runs no go proce
   const changedBuild = async (marker: string, extra: Record<string, unknown> = {}) => {
     await goRuns();
     const first = await build('./cmd/app', options(extra));
+    const runs = await goRuns();
     assert.ok(
-      (await goRuns()).some((l) => l.startsWith('build ')),
+      runs.some((l) => l.startsWith('build ')),
       'the change made go build run',
     );
     const text = await binaryText(first);
@@ -80,7 +81,7 @@ describe('input-keyed builds: a republish with unchanged inputs runs no go proce
     const again = await build('./cmd/app', options(extra));
     assert.deepEqual(await goRuns(), [], 'the build after it is a no-op again');
     assert.equal(again.image.digest, first.image.digest);
-    return { first, text };
+    return { first, text, runs };
   };
   const edit = (file: string, text: string) => writeFile(join(app, file), text);
 
@@ -171,7 +172,8 @@ describe('input-keyed builds: a republish with unchanged inputs runs no go proce
 
   it('rebuilds after a file in a local replace target changes', async () => {
     await writeFile(join(work, 'local', 'local.go'), 'package local\n\nconst Marker = "local-two"\n');
-    await changedBuild('local-two');
+    const { runs } = await changedBuild('local-two');
+    assert.ok(!runs.some((l) => l.startsWith('list -e')), 'the main package still resolves from its record');
   });
 
   it('rebuilds when a go.work appears above the module, and when it goes', async () => {

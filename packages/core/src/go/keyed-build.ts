@@ -1,8 +1,9 @@
+import { basename, dirname, sep } from 'node:path';
 import { buildGoBinary, goBuildEnv, type GoBinary, type GoBuildRequest } from './build-binary.js';
 import { listBuildInputs } from './build-inputs.js';
 import { buildKey, goToolIdentity, hashKey, keyedEnv, unkeyableBuild, vcsStampPossible } from './build-key.js';
 import { recallBuild, recallResolution, rememberBuild, rememberResolution } from './build-record.js';
-import { takeStamps } from './file-stamps.js';
+import { type FileStamp, takeStamps } from './file-stamps.js';
 import { resolveImportPath, type GoPackage } from './import-path.js';
 import { checkBuildEnv, checkGoFlags, checkLdflags } from './program-policy.js';
 import { goProgram } from './run-go.js';
@@ -37,6 +38,24 @@ export async function resolveKeyed(r: ResolutionKey, cacheRoot: string, signal?:
   const known = key && (await recallResolution(cacheRoot, key));
   if (known) return known;
   return resolveImportPath(r.ref, { dir: r.dir, env: r.env, goBinary: r.goBinary, signal });
+}
+
+const MODULE_FILES = new Set(['go.mod', 'go.sum', 'go.work', 'go.work.sum', 'modules.txt']);
+
+/**
+ * The part of a build's stamps that `go list` reads to name a package: the module and
+ * workspace files, the package folder and the folders above it, and the files in it (their
+ * package clause). An edit elsewhere (a library package, an embed below) then leaves the
+ * resolution standing, and a changed build runs `go list -deps` and `go build` only.
+ */
+function resolutionInputs(stamps: readonly FileStamp[], pkgDir: string): FileStamp[] {
+  return stamps.filter(
+    (s) =>
+      dirname(s.path) === pkgDir ||
+      s.path === pkgDir ||
+      pkgDir.startsWith(s.path + sep) ||
+      MODULE_FILES.has(basename(s.path)),
+  );
 }
 
 /**
@@ -90,6 +109,6 @@ export async function keyedGoBinary(
   }
   await rememberBuild(cacheRoot, key, binary, stamps);
   const rKey = await resolutionKey(resolution);
-  if (rKey) await rememberResolution(cacheRoot, rKey, request.resolved, stamps);
+  if (rKey) await rememberResolution(cacheRoot, rKey, request.resolved, resolutionInputs(stamps, request.resolved.dir));
   return { ...binary, reused: false };
 }

@@ -21,8 +21,10 @@ import { baseImageError } from './base-image-errors.js';
 import { formatSpec, fullPlatform, specMatches } from './config/platform-spec.js';
 import { hostFacts, templateData } from './config/template-data.js';
 import { emitCore, type CoreEvent } from './events.js';
-import { appFilename, buildGoBinary, goBuildEnv } from './go/build-binary.js';
-import { resolveImportPath, stripKoPrefix } from './go/import-path.js';
+import { appFilename, goBuildEnv } from './go/build-binary.js';
+import { stripKoPrefix } from './go/import-path.js';
+import { keyedEnv } from './go/build-key.js';
+import { keyedGoBinary, resolveKeyed } from './go/keyed-build.js';
 import { resolveBase, scratchImage, type ResolvedBase } from './image/base-image.js';
 import { koImage, layerMediaTypeFor } from './image/ko-image.js';
 import { binaryLayer } from './layers/binary-layer.js';
@@ -203,6 +205,9 @@ async function binaryDir(
         how.flags,
         how.ldflags,
         settings.goBinary ?? '',
+        // One folder per Go environment too, so that builds keyed by inputs (keyed-build.ts)
+        // under two environments do not overwrite each other's binary.
+        keyedEnv(settings.env),
       ]),
     )
     .digest('hex')
@@ -282,12 +287,14 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
   // A builds[] entry naming this import path says where its module is (builds[].dir): it may
   // be a nested module that `go list` in the top folder cannot see (issue 10).
   const byRequest = configs.get(stripKoPrefix(importPathRef));
-  const pkg = await resolveImportPath(importPathRef, {
+  // Answered from the record of an earlier build when nothing `go list` reads has changed.
+  const resolution = {
+    ref: importPathRef,
     dir: byRequest?.dir ?? settings.dir,
     env: settings.env,
     goBinary: settings.goBinary,
-    signal,
-  });
+  };
+  const pkg = await resolveKeyed(resolution, ctx.runtime.store.root, signal);
   const matched = configs.get(pkg.importPath);
   const how = effectiveBuild(settings, matched);
   // git and `go env` are only asked when a setting actually holds a template.
@@ -318,22 +325,26 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
         });
         const [baseImage, binary] = await Promise.all([
           target.load(),
-          buildGoBinary({
-            importPath: pkg.importPath,
-            dir: how.dir,
-            platform: target.platform,
-            env: how.env,
-            flags,
-            ldflags,
-            goBinary: settings.goBinary,
-            baseEnv: settings.env,
-            signal,
-            resolved: pkg,
-            allowBuildPrograms: settings.allowBuildPrograms,
-            onOutput: (line) =>
-              ctx.emit({ type: 'build:output', importPath: pkg.importPath, platform: platformText, line }),
-            outDir,
-          }),
+          keyedGoBinary(
+            {
+              importPath: pkg.importPath,
+              dir: how.dir,
+              platform: target.platform,
+              env: how.env,
+              flags,
+              ldflags,
+              goBinary: settings.goBinary,
+              baseEnv: settings.env,
+              signal,
+              resolved: pkg,
+              allowBuildPrograms: settings.allowBuildPrograms,
+              onOutput: (line) =>
+                ctx.emit({ type: 'build:output', importPath: pkg.importPath, platform: platformText, line }),
+              outDir,
+            },
+            ctx.runtime.store.root,
+            resolution,
+          ),
         ]);
         {
           const mediaType = layerMediaTypeFor(baseImage);

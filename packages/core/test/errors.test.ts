@@ -124,8 +124,9 @@ describe('bad input gets a typed, actionable error', () => {
       './cmd/server',
       opts({ platforms: ['linux/amd64'], environment: testEnvironment({ KO_GO_PATH: wrapper }) }),
     );
-    // Build info is read from the binary in JS: no `go version -m` (build-info.ts).
-    assert.deepEqual((await readFile(log, 'utf8')).trim().split('\n'), ['list', 'build']);
+    // go list resolves the path, go list -deps names the inputs that key the build, go build;
+    // the build information is read from the binary (no go version -m).
+    assert.deepEqual((await readFile(log, 'utf8')).trim().split('\n'), ['list', 'list', 'build']);
     await assert.rejects(
       build('./cmd/server', opts({ goBinary: join(work, 'no-such-go') })),
       (err: unknown) => isTskoError(err, 'TSKO_GO_NOT_FOUND') && /no-such-go/.test(err.message),

@@ -1,0 +1,176 @@
+import { dirname, join, relative, sep } from 'node:path';
+import { runGo } from './run-go.js';
+
+/** The fields of `go list -json` that name every file the compiler, assembler or linker reads. */
+const FILE_FIELDS = [
+  'GoFiles',
+  'CgoFiles',
+  'CFiles',
+  'CXXFiles',
+  'MFiles',
+  'HFiles',
+  'FFiles',
+  'SFiles',
+  'SwigFiles',
+  'SwigCXXFiles',
+  'SysoFiles',
+  'EmbedFiles',
+  // Excluded by build constraints today, but an edit of the constraint line changes the
+  // package without touching its folder: they are inputs too.
+  'IgnoredGoFiles',
+  'IgnoredOtherFiles',
+] as const;
+
+/** What Go's VCS stamping looks for in the main package's folder and each folder above it. */
+const VCS_MARKERS = ['.git', '.hg', '.svn', '.bzr', '.fslckout', '_FOSSIL_'];
+
+interface ListedModule {
+  Path?: string;
+  Version?: string;
+  Dir?: string;
+  GoMod?: string;
+  Replace?: ListedModule;
+}
+
+interface ListedPackage {
+  Dir?: string;
+  ImportPath: string;
+  Standard?: boolean;
+  Module?: ListedModule;
+  Error?: { Err?: string };
+  [field: string]: unknown;
+}
+
+/** What one build read, as far as it can change: the paths to stamp, or why it cannot be keyed. */
+export type BuildInputs = { paths: string[] } | { unkeyable: string };
+
+/**
+ * A package in the module cache is immutable for its version, and its version is pinned by
+ * the go.mod and go.sum we stamp; so are standard packages by the Go tool's identity. Every
+ * other package (main module, workspace modules, local `replace` targets, vendor/) is read
+ * from files that can change, so its files are stamped.
+ */
+function immutable(pkg: ListedPackage): boolean {
+  if (pkg.Standard) return true;
+  const mod = pkg.Module?.Replace ?? pkg.Module;
+  if (!pkg.Dir || !mod?.Version || !mod.Dir) return false;
+  // Module cache folders are `<path>@<version>`; a vendored copy or a local folder is not.
+  if (!mod.Dir.endsWith(`@${mod.Version}`)) return false;
+  return pkg.Dir === mod.Dir || pkg.Dir.startsWith(mod.Dir + sep);
+}
+
+/** Folders from `top` down to `dir` (both included), when `dir` lies inside `top`. */
+function foldersBetween(top: string, dir: string): string[] {
+  const rel = relative(top, dir);
+  if (rel.startsWith('..') || rel === dir) return [dir];
+  const out = [top];
+  let at = top;
+  for (const part of rel.split(sep).filter(Boolean)) {
+    at = join(at, part);
+    out.push(at);
+  }
+  return out;
+}
+
+/**
+ * The module and workspace files wherever Go would look for them: the run folder and each
+ * folder above it. The main module is found this way even when the built package lives in
+ * the module cache (a dependency's command), and a go.work or go.mod appearing is seen.
+ */
+function moduleFileCandidates(runDir: string): string[] {
+  const out: string[] = [];
+  for (let d = runDir; ; d = dirname(d)) {
+    for (const f of ['go.work', 'go.work.sum', 'go.mod', 'go.sum', join('vendor', 'modules.txt')]) out.push(join(d, f));
+    if (dirname(d) === d) return out;
+  }
+}
+
+/** GOFLAGS written by `go env -w` live in this file, read by every go command. */
+function goEnvFile(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.GOENV === 'off') return undefined;
+  if (env.GOENV) return env.GOENV;
+  const config = env.XDG_CONFIG_HOME ?? (env.HOME ? join(env.HOME, '.config') : undefined);
+  return config ? join(config, 'go', 'env') : undefined;
+}
+
+/**
+ * Lists what building `importPath` reads (`go list -deps`, with the build's own environment
+ * and flags so build tags and platform select the same files) and returns the paths whose
+ * stamps key the build: every file and folder of every mutable package, the folders between
+ * its module root and it, each mutable module's go.mod/go.sum/vendor/modules.txt, any go.work
+ * Go could find, the main package's default.pgo and the `go env -w` file. A cgo package makes
+ * the build unkeyable: the C compiler and headers lie outside what can be stamped.
+ */
+export async function listBuildInputs(options: {
+  program: string;
+  importPath: string;
+  dir: string;
+  env: NodeJS.ProcessEnv;
+  flags: readonly string[];
+  /** Go may stamp VCS facts: a repository appearing above the main module is an input. */
+  vcs: boolean;
+  signal?: AbortSignal | undefined;
+}): Promise<BuildInputs> {
+  const fields = ['Dir', 'ImportPath', 'Standard', 'Module', 'Error', ...FILE_FIELDS].join(',');
+  // Only flags that select files matter to the listing; the rest (-ldflags, -trimpath) do not.
+  const listFlags = options.flags.filter((f) => /^--?(tags|mod|modfile|pgo)(=|$)/.test(f));
+  const res = await runGo(
+    options.program,
+    ['list', '-deps', `-json=${fields}`, ...listFlags, '--', options.importPath],
+    {
+      cwd: options.dir,
+      env: options.env,
+      signal: options.signal,
+    },
+  );
+  if (res.code !== 0) return { unkeyable: `go list -deps failed: ${res.stderr.trim().split('\n')[0] ?? ''}` };
+  let packages: ListedPackage[];
+  try {
+    packages = res.stdout
+      .trim()
+      .split(/\n(?=\{)/)
+      .map((d) => JSON.parse(d) as ListedPackage);
+  } catch {
+    return { unkeyable: 'go list -deps printed something that is not JSON' };
+  }
+  const paths = new Set<string>(moduleFileCandidates(options.dir));
+  // GOWORK's value is in the key; the file it names is an input like any go.work.
+  const gowork = options.env.GOWORK;
+  if (gowork && gowork !== 'off') paths.add(gowork).add(`${gowork}.sum`);
+  const envFile = goEnvFile(options.env);
+  if (envFile) paths.add(envFile);
+  const main = packages[packages.length - 1];
+  if (main?.Dir) paths.add(join(main.Dir, 'default.pgo'));
+  for (const pkg of packages) {
+    if (pkg.Error?.Err) return { unkeyable: `${pkg.ImportPath}: ${pkg.Error.Err.split('\n')[0]}` };
+    if ((pkg.CgoFiles as string[] | undefined)?.length && !pkg.Standard) {
+      return { unkeyable: `${pkg.ImportPath} uses cgo` };
+    }
+    if (immutable(pkg) || !pkg.Dir) continue;
+    const mod = pkg.Module?.Replace ?? pkg.Module;
+    const root = mod?.Dir ?? pkg.Dir;
+    for (const folder of foldersBetween(root, pkg.Dir)) paths.add(folder);
+    if (mod?.Dir) {
+      for (const f of ['go.mod', 'go.sum', join('vendor', 'modules.txt')]) paths.add(join(mod.Dir, f));
+    }
+    if (mod?.GoMod) paths.add(mod.GoMod);
+    for (const field of FILE_FIELDS) {
+      for (const name of (pkg[field] as string[] | undefined) ?? []) {
+        const file = join(pkg.Dir, name);
+        paths.add(file);
+        // An embedded folder gains files without its package folder changing.
+        if (field === 'EmbedFiles') for (const folder of foldersBetween(pkg.Dir, dirname(file))) paths.add(folder);
+      }
+    }
+  }
+  // The main module's go.mod/go.sum pin every module-cache version, even with no local package.
+  const mainMod = main?.Module;
+  if (mainMod?.Dir) for (const f of ['go.mod', 'go.sum']) paths.add(join(mainMod.Dir, f));
+  if (options.vcs && main?.Dir) {
+    for (let d = main.Dir; ; d = dirname(d)) {
+      for (const marker of VCS_MARKERS) paths.add(join(d, marker));
+      if (dirname(d) === d) break;
+    }
+  }
+  return { paths: [...paths] };
+}

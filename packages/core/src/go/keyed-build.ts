@@ -1,0 +1,114 @@
+import { basename, dirname, sep } from 'node:path';
+import { buildGoBinary, goBuildEnv, type GoBinary, type GoBuildRequest } from './build-binary.js';
+import { listBuildInputs } from './build-inputs.js';
+import { buildKey, goToolIdentity, hashKey, keyedEnv, unkeyableBuild, vcsStampPossible } from './build-key.js';
+import { recallBuild, recallResolution, rememberBuild, rememberResolution } from './build-record.js';
+import { type FileStamp, takeStamps } from './file-stamps.js';
+import { resolveImportPath, type GoPackage } from './import-path.js';
+import { checkBuildEnv, checkGoFlags, checkLdflags } from './program-policy.js';
+import { goProgram } from './run-go.js';
+
+/** A binary and how it came to be: built now, or reused because no input changed. */
+export interface KeyedBinary extends GoBinary {
+  /** True when no `go` process ran: every recorded input stamp still held. */
+  reused: boolean;
+  /** Why this build cannot be reused by its inputs next time (cgo, `-a`, a VCS stamp, …). */
+  unkeyable?: string;
+}
+
+/** Where an import path was resolved from; the key of its resolution record. */
+export interface ResolutionKey {
+  ref: string;
+  dir: string;
+  env: NodeJS.ProcessEnv;
+  goBinary?: string | undefined;
+}
+
+async function resolutionKey(r: ResolutionKey): Promise<string | undefined> {
+  const tool = await goToolIdentity(goProgram(r.goBinary, r.env), r.env);
+  return tool && hashKey(['resolve-v1', r.ref, r.dir, keyedEnv(r.env), tool]);
+}
+
+/**
+ * `resolveImportPath`, answered from the record of an earlier build when nothing `go list`
+ * reads has changed since (no `go` process then).
+ */
+export async function resolveKeyed(r: ResolutionKey, cacheRoot: string, signal?: AbortSignal): Promise<GoPackage> {
+  const key = await resolutionKey(r);
+  const known = key && (await recallResolution(cacheRoot, key));
+  if (known) return known;
+  return resolveImportPath(r.ref, { dir: r.dir, env: r.env, goBinary: r.goBinary, signal });
+}
+
+const MODULE_FILES = new Set(['go.mod', 'go.sum', 'go.work', 'go.work.sum', 'modules.txt']);
+
+/**
+ * The part of a build's stamps that `go list` reads to name a package: the module and
+ * workspace files, the package folder and the folders above it, and the files in it (their
+ * package clause). An edit elsewhere (a library package, an embed below) then leaves the
+ * resolution standing, and a changed build runs `go list -deps` and `go build` only.
+ */
+function resolutionInputs(stamps: readonly FileStamp[], pkgDir: string): FileStamp[] {
+  return stamps.filter(
+    (s) =>
+      dirname(s.path) === pkgDir ||
+      s.path === pkgDir ||
+      pkgDir.startsWith(s.path + sep) ||
+      MODULE_FILES.has(basename(s.path)),
+  );
+}
+
+/**
+ * `buildGoBinary` keyed by its inputs: when an earlier build had the same import path,
+ * platform, environment, flags, ldflags and Go tool, and every file it read still has the
+ * stamp it had, its binary is returned and neither `go list` nor `go build` runs. Otherwise
+ * the inputs are listed and stamped first, then `go build` runs, and the build is recorded
+ * (stamps from before the build: a file edited during it shows as changed next time).
+ */
+export async function keyedGoBinary(
+  request: GoBuildRequest & { resolved: GoPackage; outDir: string },
+  cacheRoot: string,
+  resolution: ResolutionKey,
+): Promise<KeyedBinary> {
+  const dir = request.dir ?? process.cwd();
+  const baseEnv = request.baseEnv ?? process.env;
+  const flags = request.flags ?? [];
+  const ldflags = request.ldflags ?? [];
+  // The same refusals as a real build, so a record never lets a now-forbidden setting through.
+  const allow = request.allowBuildPrograms ?? false;
+  const source = (field: string) => (i: number) => ({ where: `${field}[${i}]`, field: `${field}[${i}]` });
+  checkGoFlags([...flags], source('flags'), allow);
+  checkBuildEnv(request.env ?? [], source('env'), allow);
+  checkLdflags(ldflags, source('ldflags'), allow);
+  const env = goBuildEnv(request.platform, baseEnv, request.env ?? []);
+  const program = goProgram(request.goBinary, baseEnv);
+  const tool = await goToolIdentity(program, env);
+  const blocked = tool ? unkeyableBuild(env, flags) : `the Go tool ${program} was not found as a file`;
+  if (blocked) return { ...(await buildGoBinary(request)), reused: false, unkeyable: blocked };
+
+  const importPath = request.resolved.importPath;
+  const key = buildKey({ importPath, platform: request.platform, dir, env, flags, ldflags, tool: tool! });
+  const known = await recallBuild(cacheRoot, key);
+  if (known) return { ...known.binary, platform: request.platform, reused: true };
+
+  const listed = await listBuildInputs({
+    program,
+    importPath,
+    dir,
+    env,
+    flags,
+    vcs: vcsStampPossible(env, flags),
+    signal: request.signal,
+  });
+  const stamps = 'paths' in listed ? await takeStamps(listed.paths) : undefined;
+  const binary = await buildGoBinary(request);
+  if (!stamps) return { ...binary, reused: false, unkeyable: 'unkeyable' in listed ? listed.unkeyable : '' };
+  // A VCS stamp reads the repository's state, which is not among the listed files.
+  if (/^\tbuild\tvcs[.=]/m.test(binary.buildInfo)) {
+    return { ...binary, reused: false, unkeyable: 'the binary carries a VCS stamp (set -buildvcs=false to key it)' };
+  }
+  await rememberBuild(cacheRoot, key, binary, stamps);
+  const rKey = await resolutionKey(resolution);
+  if (rKey) await rememberResolution(cacheRoot, rKey, request.resolved, resolutionInputs(stamps, request.resolved.dir));
+  return { ...binary, reused: false };
+}

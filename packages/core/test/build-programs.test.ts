@@ -3,7 +3,7 @@ import { access, chmod, cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { buildGoBinary, isTskoError, publish } from '@tsko/core';
+import { buildGoBinary, isTskoError, publish, type PublishOptions } from '@tsko/core';
 import { FIXTURE, testEnvironment } from './helpers.js';
 
 /**
@@ -37,7 +37,7 @@ describe('a build runs only the programs the caller allowed', () => {
       () => true,
       () => false,
     );
-  const opts = (extra: Record<string, unknown> = {}) => ({
+  const opts = (extra: PublishOptions = {}) => ({
     dir: app,
     baseImage: 'scratch',
     push: false,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { consoleReporter, publish, type CoreEvent, type ReporterEvent } from '@tsko/core';
+import { consoleReporter, publish, type CoreEvent, type ReporterEvent, type PublishOptions } from '@tsko/core';
 import type { RegistryEvent } from '@tsko/registry';
 import type { ResolveEvent, ResolveOptions } from '@tsko/resolve';
 import { startRegistry, type TestRegistry } from '@tsko/test-rig';
@@ -39,7 +39,7 @@ describe('consoleReporter renders a real publish', () => {
   });
   after(async () => registry?.stop());
 
-  const options = (extra: Record<string, unknown>) => ({
+  const options = (extra: PublishOptions) => ({
     dir: FIXTURE,
     repo: `${registry.host}/reporter`,
     baseImage: baseRef,

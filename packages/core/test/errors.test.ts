@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { build, isTskoError, publish, writeOciLayout, type Image } from '@tsko/core';
+import { build, isTskoError, publish, writeOciLayout, type Image, type PublishOptions } from '@tsko/core';
 import { readTarLayer } from '@tsko/test-rig';
 import { baseImage, FIXTURE, testEnvironment } from './helpers.js';
 
@@ -17,7 +17,7 @@ describe('bad input gets a typed, actionable error', () => {
   });
   after(() => rm(work, { recursive: true, force: true }));
 
-  const opts = (extra: Record<string, unknown> = {}) => ({
+  const opts = (extra: PublishOptions = {}) => ({
     dir: FIXTURE,
     baseImage: 'scratch',
     push: false,
@@ -101,6 +101,7 @@ describe('bad input gets a typed, actionable error', () => {
 
   it('a typo in the options is TSKO_CONFIG_INVALID naming the key', async () => {
     await assert.rejects(
+      // @ts-expect-error a misspelt option name, on purpose: the runtime check is what is tested
       publish('./cmd/server', opts({ platfroms: ['linux/amd64'] })),
       (err: unknown) => isTskoError(err, 'TSKO_CONFIG_INVALID') && /platfroms/.test(err.message),
     );

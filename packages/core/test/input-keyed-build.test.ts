@@ -4,7 +4,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { build, publish, type BuildResult } from '@tsko/core';
+import { build, publish, type BuildResult, type PublishOptions } from '@tsko/core';
 import type { Image } from '@tsko/registry';
 import { readTarLayer, runOk, writeModuleProxy } from '@tsko/test-rig';
 import { testEnvironment } from './helpers.js';
@@ -49,7 +49,7 @@ describe('input-keyed builds: a republish with unchanged inputs runs no go proce
     await writeFile(log, '');
     return text.split('\n').filter(Boolean);
   };
-  const options = (extra: Record<string, unknown> = {}) => ({
+  const options = (extra: PublishOptions = {}) => ({
     dir: app,
     repo: 'tsko.test/keyed',
     baseImage: 'scratch',
@@ -68,7 +68,7 @@ describe('input-keyed builds: a republish with unchanged inputs runs no go proce
     return bin.body;
   };
   /** Builds after a change: go must run, and the binary must show `marker`; then a no-op again. */
-  const changedBuild = async (marker: string, extra: Record<string, unknown> = {}) => {
+  const changedBuild = async (marker: string, extra: PublishOptions = {}) => {
     await goRuns();
     const first = await build('./cmd/app', options(extra));
     const runs = await goRuns();

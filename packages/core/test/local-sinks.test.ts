@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { isTskoError, publish, writeOciLayout } from '@tsko/core';
+import { isTskoError, publish, writeOciLayout, type PublishOptions } from '@tsko/core';
 import { runOk, testImage } from '@tsko/test-rig';
 import { FIXTURE, testEnvironment } from './helpers.js';
 
@@ -50,7 +50,7 @@ describe('local sinks lose nothing', () => {
   });
   after(() => rm(work, { recursive: true, force: true }));
 
-  const opts = (extra: Record<string, unknown> = {}) => ({
+  const opts = (extra: PublishOptions = {}) => ({
     dir: app,
     repo: 'tsko.test/team',
     naming: 'baseImportPaths' as const,

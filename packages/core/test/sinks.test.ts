@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { publish, writeOciLayout } from '@tsko/core';
+import { publish, writeOciLayout, type PublishOptions } from '@tsko/core';
 import { ImageIndex } from '@tsko/registry';
 import { runOk, startPodman, type Podman } from '@tsko/test-rig';
 import { baseImage, FIXTURE, testEnvironment } from './helpers.js';
@@ -28,7 +28,7 @@ describe('sinks besides a registry', () => {
     await rm(work, { recursive: true, force: true });
   });
 
-  const common = (extra: Record<string, unknown> = {}) => ({
+  const common = (extra: PublishOptions = {}) => ({
     dir: FIXTURE,
     repo: 'tsko.test/team',
     naming: 'baseImportPaths' as const,

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { isTskoError, publish, writeOciLayout } from '@tsko/core';
+import { isTskoError, publish, writeOciLayout, type PublishOptions } from '@tsko/core';
 import { ImageIndex } from '@tsko/registry';
 import { startPodman, type Podman } from '@tsko/test-rig';
 import { baseImage, FIXTURE, testEnvironment } from '../helpers.js';
@@ -38,7 +38,7 @@ describe('pkg/publish/daemon_test.go', () => {
     await podman?.cleanup();
     await rm(work, { recursive: true, force: true });
   });
-  const options = (extra: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}) => ({
+  const options = (extra: PublishOptions = {}, env: NodeJS.ProcessEnv = {}) => ({
     dir: FIXTURE,
     repo: 'ko.local',
     baseImage: base,

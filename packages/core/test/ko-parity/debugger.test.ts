@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { build, publish, type CoreEvent, type Image } from '@tsko/core';
+import { build, publish, type CoreEvent, type Image, type PublishOptions } from '@tsko/core';
 import { readTarLayer, startPodman, startRegistry, waitFor, type Podman, type TestRegistry } from '@tsko/test-rig';
 import { FIXTURE, pushBaseIndex, testEnvironment } from '../helpers.js';
 
@@ -58,7 +58,7 @@ describe('debug: Delve in the image (ko --debug)', () => {
     await registry?.stop();
   });
 
-  const options = (extra: Record<string, unknown>) => ({
+  const options = (extra: PublishOptions) => ({
     dir: FIXTURE,
     baseImage: base,
     environment: testEnvironment(),

@@ -18,7 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { build, writeOciLayout, type BuildResult } from '@tsko/core';
+import { build, writeOciLayout, type BuildResult, type PublishOptions } from '@tsko/core';
 import { ImageIndex, type Image } from '@tsko/registry';
 import { runOk } from '@tsko/test-rig';
 import { baseImage, testEnvironment } from '../helpers.js';
@@ -60,7 +60,7 @@ describe('ko pkg/build/gobuild_test.go: build settings reach go build (real Go)'
     await git('commit', '-qm', 'config', '--allow-empty');
   };
   const env = (extra: NodeJS.ProcessEnv = {}) => testEnvironment({ GOFLAGS: '-mod=mod -buildvcs=false', ...extra });
-  const opts = (extra: Record<string, unknown> = {}) => ({
+  const opts = (extra: PublishOptions = {}) => ({
     dir: app,
     baseImage: 'scratch',
     platforms: ['linux/amd64'],

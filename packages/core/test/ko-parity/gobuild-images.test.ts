@@ -3,7 +3,7 @@
 // and publish with the real Go toolchain, a real registry, skopeo and podman.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { build, publish, type Image, type ImageIndex } from '@tsko/core';
+import { build, publish, type Image, type ImageIndex, type PublishOptions } from '@tsko/core';
 import { ImageIndex as Index, MediaType, pushImage, withAnnotations } from '@tsko/registry';
 import { skopeoConfig, skopeoRaw, startPodman, startRegistry, type Podman, type TestRegistry } from '@tsko/test-rig';
 import { baseImage, FIXTURE, testEnvironment } from '../helpers.js';
@@ -20,7 +20,7 @@ describe('pkg/build/gobuild_test.go (image structure)', () => {
   let single: { ref: string; digest: string };
   let ociIndex: { ref: string; index: ImageIndex };
   let dockerList: { ref: string; index: ImageIndex };
-  const noPush = (extra: Record<string, unknown> = {}) => ({
+  const noPush = (extra: PublishOptions = {}) => ({
     dir: FIXTURE,
     platforms: 'all' as const,
     environment: testEnvironment(),

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { publish } from '@tsko/core';
+import { publish, type PublishOptions } from '@tsko/core';
 import { startPodman, type Podman } from '@tsko/test-rig';
 import { testEnvironment } from '../helpers.js';
 
@@ -40,7 +40,7 @@ describe('ko integration_test.sh: Linux capabilities reach the running container
     await rm(work, { recursive: true, force: true });
   });
 
-  const runAsUser1 = async (tag: string, extra: Record<string, unknown>): Promise<string> => {
+  const runAsUser1 = async (tag: string, extra: PublishOptions): Promise<string> => {
     const tarball = join(work, `${tag}.tar`);
     await publish('.', {
       dir: app,

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { build, publish, type Image } from '@tsko/core';
+import { build, publish, type Image, type PublishOptions } from '@tsko/core';
 import { sha256 } from '@tsko/registry';
 import { runOk, skopeoRaw, startRegistry, type TestRegistry } from '@tsko/test-rig';
 import { pushBaseIndex, testEnvironment } from '../helpers.js';
@@ -27,7 +27,7 @@ describe('pkg/publish/default_test.go', () => {
     base = (await pushBaseIndex(registry)).ref;
   });
   after(() => registry?.stop());
-  const options = (extra: Record<string, unknown> = {}) => ({
+  const options = (extra: PublishOptions = {}) => ({
     dir: MIXED,
     repo: `${registry.host}/blah`,
     baseImage: base,
@@ -40,13 +40,16 @@ describe('pkg/publish/default_test.go', () => {
     ['index', ['linux/amd64', 'linux/arm64']],
   ] as const) {
     it(`TestDefault (${kind}): the identity namer puts it under <repo>/<lower-cased import path>`, async () => {
-      const result = await publish(`ko://${IMPORT_PATH}`, options({ naming: 'preserveImportPaths', platforms }));
+      const result = await publish(
+        `ko://${IMPORT_PATH}`,
+        options({ naming: 'preserveImportPaths', platforms: [...platforms] }),
+      );
       const repository = `${registry.host}/blah/${IMPORT_PATH.toLowerCase()}`;
       assert.equal(result.ref, `${repository}@${result.digest}`);
       assert.equal(sha256(await skopeoRaw(registry, `${repository}:latest`)), result.digest);
     });
     it(`TestDefaultWithCustomNamer (${kind}): the md5 name hashes the lower-cased import path`, async () => {
-      const result = await publish('./cmd/crane', options({ platforms }));
+      const result = await publish('./cmd/crane', options({ platforms: [...platforms] }));
       assert.equal(result.ref, `${registry.host}/blah/crane-${md5(IMPORT_PATH.toLowerCase())}@${result.digest}`);
     });
   }

@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { imageRefsFor, publish } from '@tsko/core';
+import { imageRefsFor, publish, type PublishOptions } from '@tsko/core';
 import { parseReference, referenceName } from '@tsko/registry';
 import { FIXTURE, testEnvironment } from '../helpers.js';
 
@@ -16,7 +16,7 @@ describe('pkg/publish/recorder_test.go', () => {
     work = await mkdtemp(join(tmpdir(), 'tsko-refs-'));
   });
   after(() => rm(work, { recursive: true, force: true }));
-  const options = (extra: Record<string, unknown>) => ({
+  const options = (extra: PublishOptions) => ({
     dir: FIXTURE,
     repo: 'docker.io/ubuntu',
     naming: 'bare' as const,

@@ -144,6 +144,8 @@ describe('bad input gets a typed, actionable error', () => {
       opts({
         environment: env,
         platforms: ['linux/arm64'],
+        // Inputs no earlier build had, so the build is not answered from its input record.
+        ldflags: [`-X main.version=abort-${Date.now()}`],
         signal: controller.signal,
         onEvent: (e: { type: string }) => e.type === 'build:start' && setTimeout(() => controller.abort(), 300),
       }),

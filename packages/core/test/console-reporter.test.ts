@@ -53,10 +53,12 @@ describe('consoleReporter renders a real publish', () => {
     const reporter = consoleReporter({ stream: out.stream });
     const seen: (CoreEvent | RegistryEvent)[] = [];
     // -x makes go print its steps on stderr even with a warm cache: real go output to pass through.
+    // A throw-away tsko cache, so no record of an earlier run answers the build without go.
     const result = await publish(
       './cmd/server',
       options({
         flags: ['-x'],
+        cacheDir: false,
         onEvent: (e: CoreEvent | RegistryEvent) => {
           seen.push(e);
           reporter(e);

@@ -1,4 +1,5 @@
 import { basename, dirname, sep } from 'node:path';
+import { throwIfAborted } from '@tsko/registry';
 import { buildGoBinary, goBuildEnv, type GoBinary, type GoBuildRequest } from './build-binary.js';
 import { listBuildInputs } from './build-inputs.js';
 import { buildKey, goToolIdentity, hashKey, keyedEnv, unkeyableBuild, vcsStampPossible } from './build-key.js';
@@ -34,6 +35,8 @@ async function resolutionKey(r: ResolutionKey): Promise<string | undefined> {
  * reads has changed since (no `go` process then).
  */
 export async function resolveKeyed(r: ResolutionKey, cacheRoot: string, signal?: AbortSignal): Promise<GoPackage> {
+  // Cancellation is honoured on the answered path too: no go process is there to kill.
+  throwIfAborted(signal);
   const key = await resolutionKey(r);
   const known = key && (await recallResolution(cacheRoot, key));
   if (known) return known;
@@ -70,6 +73,7 @@ export async function keyedGoBinary(
   cacheRoot: string,
   resolution: ResolutionKey,
 ): Promise<KeyedBinary> {
+  throwIfAborted(request.signal);
   const dir = request.dir ?? process.cwd();
   const baseEnv = request.baseEnv ?? process.env;
   const flags = request.flags ?? [];

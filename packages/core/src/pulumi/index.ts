@@ -1,3 +1,3 @@
 // `@tsko/core/pulumi`: Pulumi resources. Needs `@pulumi/pulumi` (an optional peer dependency).
-export { KoImage, type KoImageArgs, type KoImagePublishArgs } from './ko-image.js';
-export type { RegistryLogin, KoImageOutputs } from './image-operations.js';
+export { KoImage, type KoImageArgs, type KoImagePublishArgs, type RegistryLoginArgs } from './ko-image.js';
+export type { KoImageOutputs } from './image-operations.js';

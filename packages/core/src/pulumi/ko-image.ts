@@ -1,10 +1,17 @@
 import * as pulumi from '@pulumi/pulumi';
 import type { BuildPlan } from '../options.js';
 import { koImageProvider } from './image-provider.js';
-import type { RegistryLogin } from './image-operations.js';
 
 /** Every publish option of `@tsko/core` that is plain data, each a Pulumi input. */
 export type KoImagePublishArgs = { [K in keyof BuildPlan]?: pulumi.Input<BuildPlan[K]> };
+
+/** One registry login, as `@pulumi/docker-build`'s `registries` entries; pass the password as a secret. */
+export interface RegistryLoginArgs {
+  /** Registry host, e.g. `ghcr.io` or `127.0.0.1:5000` (a scheme or path is ignored). */
+  address: pulumi.Input<string>;
+  username: pulumi.Input<string>;
+  password: pulumi.Input<string>;
+}
 
 export interface KoImageArgs extends KoImagePublishArgs {
   /** The Go main package: `./cmd/app`, `example.com/app/cmd/app` or `ko://…`. */
@@ -13,7 +20,7 @@ export interface KoImageArgs extends KoImagePublishArgs {
    * Logins for this image's registries; pass passwords as secrets
    * (`config.requireSecret(…)`). They stay secret in the state and win over docker config files.
    */
-  registries?: pulumi.Input<pulumi.Input<pulumi.Input<RegistryLogin> | RegistryLogin>[]>;
+  registries?: pulumi.Input<pulumi.Input<RegistryLoginArgs>[]>;
   /**
    * Build (without pushing) during `pulumi preview`, so the preview shows the exact digest
    * `pulumi up` will push (default true). Off: the preview builds nothing and reports a change.

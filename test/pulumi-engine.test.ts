@@ -141,6 +141,9 @@ describe('KoImage with the real Pulumi engine: preview, up, stack output, destro
       'registries is stored as a secret',
     );
 
+    const refreshed = await stack.refresh();
+    assert.equal(refreshed.summary.result, 'succeeded');
+
     // Nothing changed: the second up builds (cache) and changes nothing.
     const again = await stack.up();
     assert.deepEqual(again.summary.resourceChanges, { same: 3 });

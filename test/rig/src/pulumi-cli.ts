@@ -6,6 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { goTestEnvironment, rigGoDir } from './go-env.js';
 import { runOk } from './process.js';
 
+/** The pkg/v3 version test/rig/go/pulumi-cli/go.mod requires. */
+export const PULUMI_CLI_VERSION = 'v3.248.0';
+
 const PULUMI_CLI_SRC = fileURLToPath(new URL('../go/pulumi-cli', import.meta.url));
 
 /**

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { emptyImage, ImageIndex, pushImage, sha256 } from '@tsko/registry';
@@ -92,42 +91,39 @@ describe('the integration examples run and pin images', () => {
     await skopeoRaw(registry, image!);
   });
 
-  it('Pulumi: publish() flows into the Deployment as a pulumi.Output (runtime mocks)', async () => {
-    // No Pulumi engine can be installed here, so the program runs under Pulumi's own runtime
-    // mocks: resources are recorded instead of created. The image is really built and pushed.
+  it('Pulumi: KoImage shows on preview the digest that up pushes, and the Deployment takes its ref (Pulumi mocks)', async () => {
+    // The program runs under Pulumi's unit-test mocks, with KoImage's dynamic provider
+    // deserialized and run as the engine runs it (see test/pulumi/run-with-mocks.ts). The image
+    // is really built and pushed. test/pulumi-engine.test.ts runs KoImage under the real engine.
     const program = join(examples, 'pulumi', 'index.mjs');
-    const pulumi = (await import(
-      pathToFileURL(createRequire(program).resolve('@pulumi/pulumi')).href
-    )) as typeof import('@pulumi/pulumi');
-    const created: { type: string; inputs: Record<string, unknown> }[] = [];
-    await pulumi.runtime.setMocks(
-      {
-        newResource: (args) => {
-          created.push({ type: args.type, inputs: args.inputs as Record<string, unknown> });
-          return { id: `${args.name}-id`, state: args.inputs };
-        },
-        call: (args) => args.inputs,
-      },
-      'tsko-example',
-      'test',
-      false,
-    );
-    const saved = { ...process.env };
-    Object.assign(process.env, env);
-    try {
-      const mod = (await import(pathToFileURL(program).href)) as {
-        imageRef: import('@pulumi/pulumi').Output<string>;
-        deployment: import('@pulumi/pulumi').CustomResource;
+    const runner = fileURLToPath(new URL('./pulumi/run-with-mocks.ts', import.meta.url));
+    const runProgram = async (mode: 'preview' | 'up') => {
+      // A repository of its own: the CDK8s example pushes the same program (same digest).
+      const r = await run(process.execPath, ['--import', 'tsx', runner, program, mode], {
+        env: { ...env, KO_DOCKER_REPO: `${registry.host}/pulumi` },
+        timeoutMs: 300_000,
+      });
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+        outputs: { imageRef: string; imageDigest: string };
+        registered: { type: string; state: Record<string, unknown> }[];
       };
-      const ref = await new Promise<string>((resolve) => mod.imageRef.apply((v) => resolve(v)));
-      await new Promise<void>((resolve) => mod.deployment.urn.apply(() => resolve()));
-      assert.match(ref, new RegExp(`^${registry.host}/examples/hello-[0-9a-f]{32}@sha256:[0-9a-f]{64}$`));
-      const deployment = created.find((c) => c.type === 'kubernetes:apps/v1:Deployment');
-      const spec = deployment?.inputs.spec as { template: { spec: { containers: { image: string }[] } } };
-      assert.equal(spec.template.spec.containers[0]!.image, ref);
-      await skopeoRaw(registry, ref);
-    } finally {
-      process.env = saved;
-    }
+    };
+    const preview = await runProgram('preview');
+    const ref = preview.outputs.imageRef;
+    assert.match(ref, new RegExp(`^${registry.host}/pulumi/hello-[0-9a-f]{32}@sha256:[0-9a-f]{64}$`));
+    assert.equal(preview.outputs.imageDigest, ref.split('@')[1]);
+    await assert.rejects(skopeoRaw(registry, ref), 'a preview pushes nothing');
+
+    const up = await runProgram('up');
+    assert.equal(up.outputs.imageRef, ref, 'up pushes the digest the preview showed');
+    assert.equal(sha256(await skopeoRaw(registry, ref)), preview.outputs.imageDigest);
+    const image = up.registered.find((c) => c.type === 'pulumi-nodejs:dynamic/tsko:KoImage');
+    assert.deepEqual(image?.state.platforms, ['linux/amd64']);
+    assert.deepEqual(image?.state.tags, ['latest']);
+    assert.equal(image?.state.repository, ref.split('@')[0]);
+    const deployment = up.registered.find((c) => c.type === 'kubernetes:apps/v1:Deployment');
+    const spec = deployment?.state.spec as { template: { spec: { containers: { image: string }[] } } };
+    assert.equal(spec.template.spec.containers[0]!.image, ref);
   });
 });

@@ -1,39 +1,36 @@
-// CDK8s + tsko: charts are synthesized synchronously, but building images is async. So:
-//   1. synthesize a draft and collect its ko:// references,
-//   2. build and push them all (each once) with tsko,
-//   3. synthesize for real with a resolver that swaps each ko:// for its digest-pinned image.
+// CDK8s + tsko: an ordinary cdk8s app whose container image is a ko:// reference. synthApp()
+// replaces `app.synth()`: it synthesizes once, builds and pushes each ko:// image once (in
+// parallel), and writes dist/ exactly as `cdk8s synth` would, with digest-pinned images.
 // Settings come from the environment: KO_DOCKER_REPO (required to push), TSKO_BASE_IMAGE
 // (default: ko's base), CDK8S_OUTDIR (default: dist).
 import { fileURLToPath } from 'node:url';
-import { ApiObject, App, Chart } from 'cdk8s';
-import { findReferences, koResolver, resolveReferences } from '@tsko/resolve';
+import { App, Chart } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-32';
+import { synthApp } from '@tsko/resolve';
 
 class HelloChart extends Chart {
   constructor(scope, id) {
     super(scope, id);
-    new ApiObject(this, 'deployment', {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'hello' },
-      spec: {
-        selector: { matchLabels: { app: 'hello' } },
-        template: {
-          metadata: { labels: { app: 'hello' } },
-          spec: { containers: [{ name: 'hello', image: 'ko://example.com/hello' }] },
+    const deployment = new kplus.Deployment(this, 'hello', {
+      replicas: 1,
+      containers: [
+        {
+          image: 'ko://example.com/hello',
+          portNumber: 8080,
+          securityContext: { ensureNonRoot: false },
         },
-      },
+      ],
     });
+    deployment.exposeViaService({ ports: [{ port: 80, targetPort: 8080 }] });
   }
 }
 
-const draft = new HelloChart(new App(), 'hello');
-const references = await findReferences(draft.toJson());
-const resolved = await resolveReferences(references, {
+const app = new App();
+new HelloChart(app, 'hello');
+
+const { outdir, files, images } = await synthApp(app, {
   dir: fileURLToPath(new URL('../hello', import.meta.url)),
   ...(process.env.TSKO_BASE_IMAGE ? { baseImage: process.env.TSKO_BASE_IMAGE } : {}),
 });
-
-const app = new App({ outdir: process.env.CDK8S_OUTDIR ?? 'dist', resolvers: [koResolver(resolved)] });
-new HelloChart(app, 'hello');
-app.synth();
-for (const [reference, image] of resolved) console.log(`${reference} -> ${image}`);
+for (const file of files) console.log(`wrote ${outdir}/${file}`);
+for (const [reference, image] of images) console.log(`${reference} -> ${image}`);

@@ -43,6 +43,8 @@ export const CORE_UNIT_RULES: Readonly<Record<string, readonly string[]>> = {
   'push-preflight': ['build'],
   targets: ['build', 'config', 'naming', 'sbom'],
   publish: ['build', 'push-preflight', 'events', 'go', 'image-refs', 'naming', 'options', 'sbom', 'targets'],
+  // The Pulumi subpath export sits on top of publish, beside index; nothing imports it.
+  pulumi: ['naming', 'options', 'publish'],
   index: ['*'],
 };
 

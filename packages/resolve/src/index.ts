@@ -23,3 +23,4 @@ export {
   type KubectlResult,
 } from './kubectl.js';
 export { resolveReferences, koResolver, type ResolutionContextLike } from './cdk8s.js';
+export { synthApp, resolveApp, type Cdk8sAppLike, type SynthResult, type ResolvedApp } from './cdk8s-app.js';

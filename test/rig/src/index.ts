@@ -36,3 +36,4 @@ export { ensureKo, ensureReferrersRegistry, KO_VERSION } from './go-tools.js';
 export { writeModuleProxy, type ProxyModule } from './go-proxy.js';
 export { fileFromLayer } from './image-files.js';
 export { startReferrersRegistry, type ReferrersRegistry } from './referrers-registry.js';
+export { ensurePulumiCli } from './pulumi-cli.js';

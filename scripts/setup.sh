@@ -57,6 +57,7 @@ if [ "${1:-}" = "--test" ]; then
     mkdir -p .tmp/node22
     npm install --prefix .tmp/node22 --no-save --no-audit --no-fund --loglevel=error "node@$node22_version"
   fi
-  # ko and the referrers registry, built from the module proxy at pinned versions (cached).
+  # ko, the referrers registry and the Pulumi CLI, built from the module proxy at pinned
+  # versions (cached).
   node --import tsx test/rig/src/install-tools.ts
 fi

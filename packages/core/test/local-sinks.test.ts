@@ -1,39 +1,16 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { isTskoError, publish, writeOciLayout, type PublishOptions } from '@tsko/core';
-import { runOk, testImage } from '@tsko/test-rig';
+import { layoutRefNames, runOk, runTsChild, testImage } from '@tsko/test-rig';
 import { FIXTURE, testEnvironment } from './helpers.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
-/** Runs a TypeScript fixture in a new Node process; resolves with its stdout. */
-function child(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', fixture(script), ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    p.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    p.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${script} exited ${code}: ${err}`))));
-  });
-}
-
-async function layoutNames(layout: string): Promise<string[]> {
-  const index = JSON.parse(await readFile(join(layout, 'index.json'), 'utf8')) as {
-    manifests: { annotations?: Record<string, string> }[];
-  };
-  return index.manifests.map((m) => m.annotations?.['org.opencontainers.image.ref.name'] ?? '').sort();
-}
+const child = (script: string, args: string[], env: NodeJS.ProcessEnv = {}) => runTsChild(fixture(script), args, env);
 
 describe('local sinks lose nothing', () => {
   let work: string;
@@ -67,7 +44,7 @@ describe('local sinks lose nothing', () => {
     const results = await Promise.all(
       tags.map((tag) => publish('./cmd/server', opts({ tags: [tag], sinks: [{ type: 'layout', path: layout }] }))),
     );
-    assert.deepEqual(await layoutNames(layout), tags.map((t) => `tsko.test/team/server:${t}`).sort());
+    assert.deepEqual(await layoutRefNames(layout), tags.map((t) => `tsko.test/team/server:${t}`).sort());
     for (const [i, tag] of tags.entries()) {
       const raw = JSON.parse(
         await runOk('skopeo', ['inspect', '--raw', `oci:${layout}:tsko.test/team/server:${tag}`]),
@@ -85,7 +62,7 @@ describe('local sinks lose nothing', () => {
     const layout = join(work, 'six');
     const paths = ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => `./cmd/${n}`);
     await publish(paths, opts({ sinks: [{ type: 'layout', path: layout }] }));
-    const names = await layoutNames(layout);
+    const names = await layoutRefNames(layout);
     assert.deepEqual(
       names,
       ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => `tsko.test/team/${n}:latest`),

@@ -1,37 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { isTskoError, readOciLayout, sha256, writeOciLayout } from '@tsko/registry';
-import { runOk, testImage } from '@tsko/test-rig';
+import { layoutRefNames, runOk, runTsChild, testImage } from '@tsko/test-rig';
 
-const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
-/** Runs a TypeScript fixture in a new Node process; resolves with its stdout. */
-function child(script: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', fixture(script), ...args], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    p.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    p.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${script} exited ${code}: ${err}`))));
-  });
-}
-
-async function layoutNames(layout: string): Promise<string[]> {
-  const index = JSON.parse(await readFile(join(layout, 'index.json'), 'utf8')) as {
-    manifests: { annotations?: Record<string, string> }[];
-  };
-  return index.manifests.map((m) => m.annotations?.['org.opencontainers.image.ref.name'] ?? '').sort();
-}
+const child = (script: string, args: string[]) => runTsChild(fixture(script), args);
 
 describe('OCI layout writers share index.json through a lock', () => {
   let work: string;
@@ -43,7 +21,7 @@ describe('OCI layout writers share index.json through a lock', () => {
   it('writers in six processes keep every entry', async () => {
     const layout = join(work, 'processes');
     await Promise.all(Array.from({ length: 6 }, (_, p) => child('layout-writer.ts', [layout, `p${p}`, '5'])));
-    const names = await layoutNames(layout);
+    const names = await layoutRefNames(layout);
     assert.equal(names.length, 30, names.join(', '));
     for (let p = 0; p < 6; p++) for (let i = 0; i < 5; i++) assert.ok(names.includes(`p${p}-${i}`));
     for (const name of ['p0-0', 'p5-4']) await runOk('skopeo', ['inspect', '--raw', `oci:${layout}:${name}`]);
@@ -55,7 +33,7 @@ describe('OCI layout writers share index.json through a lock', () => {
     // pid 2^22+1 is above Linux's pid_max default, so no such process exists.
     await writeFile(join(layout, 'index.json.lock'), `4194305 ${hostname()} ${Date.now()}\n`);
     await writeOciLayout(layout, await testImage('second', undefined, 1), 'second');
-    assert.deepEqual(await layoutNames(layout), ['first', 'second']);
+    assert.deepEqual(await layoutRefNames(layout), ['first', 'second']);
   });
 });
 

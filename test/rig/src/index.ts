@@ -37,3 +37,4 @@ export { writeModuleProxy, type ProxyModule } from './go-proxy.js';
 export { fileFromLayer } from './image-files.js';
 export { startReferrersRegistry, type ReferrersRegistry } from './referrers-registry.js';
 export { ensurePulumiCli } from './pulumi-cli.js';
+export { runTsChild, layoutRefNames } from './ts-child.js';

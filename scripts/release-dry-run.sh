@@ -6,6 +6,9 @@
 #  3. the tarballs installed with plain npm into a scratch project outside the workspace (npm's
 #     cache serves repeat runs; dependencies come from the npm registry), then
 #     - examples/build-script run there (base `scratch`, push: false: no registry needed),
+#     - examples/cdk8s (synthApp) and examples/pulumi (KoImage, under Pulumi's mocks through
+#       test/pulumi/run-with-mocks.mjs) run there, pushing to a throw-away CNCF registry on
+#       127.0.0.1 (`docker-registry`, which scripts/setup.sh installs),
 #     - a CommonJS program that require()s the packages (Node's require(esm)),
 #     - a consumer `tsc --noEmit` with skipLibCheck: false under module resolution node16,
 #       nodenext (ESM and CJS files), bundler, and classic `module: commonjs` + `moduleResolution: node`,
@@ -71,7 +74,10 @@ node -e '
   const dependencies = {};
   for (const t of tarballs) dependencies[JSON.parse(require("node:child_process").execFileSync("tar",
     ["xzOf", t, "package/package.json"], { encoding: "utf8" })).name] = `file:${t}`;
-  const version = (name) => JSON.parse(readFileSync(`${root}/node_modules/${name}/package.json`, "utf8")).version;
+  const version = (name, from = root) => JSON.parse(readFileSync(`${from}/node_modules/${name}/package.json`, "utf8")).version;
+  // What the examples import besides tsko, at the versions the workspace tests them with.
+  for (const name of ["cdk8s", "cdk8s-plus-32", "constructs"]) dependencies[name] = version(name, `${root}/examples/cdk8s`);
+  dependencies["@pulumi/pulumi"] = version("@pulumi/pulumi", `${root}/examples/pulumi`);
   // The same TypeScript and @types/node the workspace builds with, so a failure is the tarballs.
   const devDependencies = { typescript: version("typescript"), "@types/node": version("@types/node"),
     typescript7: "npm:typescript@^7" };
@@ -111,6 +117,45 @@ if [ -n "$installed" ]; then
     fi
   else
     failed "examples/build-script"
+  fi
+
+  step "examples/cdk8s and examples/pulumi in the scratch project, pushing to a throw-away registry"
+  port=$(node -e 'const s = require("node:net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
+  printf 'version: 0.1\nlog: { level: error }\nstorage: { filesystem: { rootdirectory: %s } }\nhttp: { addr: 127.0.0.1:%s, secret: dry-run }\n' \
+    "$scratch/registry-data" "$port" >"$scratch/registry.yml"
+  if command -v docker-registry >/dev/null; then
+    docker-registry serve "$scratch/registry.yml" >"$out/registry.log" 2>&1 &
+    registry_pid=$!
+    for _ in $(seq 50); do curl -fsS "http://127.0.0.1:$port/v2/" >/dev/null 2>&1 && break; sleep 0.1; done
+    example_env=(env -u TSKO_BASE_IMAGE HOME="$scratch/home" GOCACHE="$go_dir/cache" GOMODCACHE="$go_dir/mod"
+      GOFLAGS=-buildvcs=false GOTOOLCHAIN=local KO_DOCKER_REPO="127.0.0.1:$port/dry-run" TSKO_BASE_IMAGE=scratch)
+    mkdir -p "$scratch/examples/cdk8s" "$scratch/examples/pulumi"
+    cp examples/cdk8s/main.mjs "$scratch/examples/cdk8s/"
+    cp examples/pulumi/index.mjs examples/pulumi/Pulumi.yaml "$scratch/examples/pulumi/"
+    cp test/pulumi/run-with-mocks.mjs "$scratch/"
+    if (cd "$scratch/examples/cdk8s" && "${example_env[@]}" CDK8S_OUTDIR="$scratch/dist" node main.mjs); then
+      if grep -hEq "image: 127\.0\.0\.1:$port/dry-run/\S+@sha256:[0-9a-f]{64}$" "$scratch"/dist/*.yaml; then
+        grep -hE 'image:' "$scratch"/dist/*.yaml
+      else
+        failed "examples/cdk8s wrote no digest-pinned image to dist/"
+      fi
+    else
+      failed "examples/cdk8s"
+    fi
+    if (cd "$scratch" && "${example_env[@]}" node run-with-mocks.mjs "$scratch/examples/pulumi/index.mjs" up) >"$out/pulumi.json"; then
+      if grep -Eq "\"ref\":\"127\.0\.0\.1:$port/dry-run/[^\"]+@sha256:[0-9a-f]{64}\"" "$out/pulumi.json"; then
+        echo "examples/pulumi: KoImage pushed $(grep -Eo 'sha256:[0-9a-f]{64}' "$out/pulumi.json" | head -n 1)"
+      else
+        cat "$out/pulumi.json" >&2
+        failed "examples/pulumi pushed no image"
+      fi
+    else
+      failed "examples/pulumi"
+    fi
+    kill "$registry_pid" 2>/dev/null
+    wait "$registry_pid" 2>/dev/null
+  else
+    failed "docker-registry is not installed (scripts/setup.sh installs it)"
   fi
 
   step "CommonJS require() of the installed packages"

@@ -93,13 +93,13 @@ describe('the integration examples run and pin images', () => {
 
   it('Pulumi: KoImage shows on preview the digest that up pushes, and the Deployment takes its ref (Pulumi mocks)', async () => {
     // The program runs under Pulumi's unit-test mocks, with KoImage's dynamic provider
-    // deserialized and run as the engine runs it (see test/pulumi/run-with-mocks.ts). The image
+    // deserialized and run as the engine runs it (see test/pulumi/run-with-mocks.mjs). The image
     // is really built and pushed. test/pulumi-engine.test.ts runs KoImage under the real engine.
     const program = join(examples, 'pulumi', 'index.mjs');
-    const runner = fileURLToPath(new URL('./pulumi/run-with-mocks.ts', import.meta.url));
+    const runner = fileURLToPath(new URL('./pulumi/run-with-mocks.mjs', import.meta.url));
     const runProgram = async (mode: 'preview' | 'up') => {
       // A repository of its own: the CDK8s example pushes the same program (same digest).
-      const r = await run(process.execPath, ['--import', 'tsx', runner, program, mode], {
+      const r = await run(process.execPath, [runner, program, mode], {
         env: { ...env, KO_DOCKER_REPO: `${registry.host}/pulumi` },
         timeoutMs: 300_000,
       });

@@ -3,25 +3,28 @@
 // `__provider` text the way Pulumi's dynamic provider host does it (require-from-string), then
 // check() and, outside a preview, create(). What the engine would add (state files, diffs across
 // runs, the provider process) is not here; test/pulumi-engine.test.ts covers that with the CLI.
-// Usage: node --import tsx run-with-mocks.ts PROGRAM preview|up  → JSON of the registered resources.
+// Plain JavaScript so it also runs beside a program installed from the packed tarballs
+// (scripts/release-dry-run.sh), where there is no tsx.
+// Usage: node run-with-mocks.mjs PROGRAM preview|up  → JSON of the registered resources.
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 
-const [program, mode] = process.argv.slice(2) as [string, 'preview' | 'up'];
+const [program, mode] = process.argv.slice(2);
 const fromProgram = createRequire(program);
-const pulumi = fromProgram('@pulumi/pulumi') as typeof import('@pulumi/pulumi');
-const requireFromString = createRequire(fromProgram.resolve('@pulumi/pulumi'))('require-from-string') as (
-  code: string,
-) => { handler(): import('@pulumi/pulumi').dynamic.ResourceProvider };
+/** @type {typeof import('@pulumi/pulumi')} */
+const pulumi = fromProgram('@pulumi/pulumi');
+/** @type {(code: string) => { handler(): import('@pulumi/pulumi').dynamic.ResourceProvider }} */
+const requireFromString = createRequire(fromProgram.resolve('@pulumi/pulumi'))('require-from-string');
 
-const registered: { type: string; name: string; inputs: Record<string, unknown>; state: Record<string, unknown> }[] =
-  [];
+/** @type {{ type: string; name: string; inputs: Record<string, unknown>; state: Record<string, unknown> }[]} */
+const registered = [];
 const preview = mode === 'preview';
 
 await pulumi.runtime.setMocks(
   {
     async newResource(args) {
-      const inputs = args.inputs as Record<string, unknown>;
+      /** @type {Record<string, unknown>} */
+      const inputs = args.inputs;
       let state = inputs;
       if (args.type.startsWith('pulumi-nodejs:dynamic')) {
         const provider = requireFromString(String(inputs.__provider)).handler();
@@ -39,8 +42,10 @@ await pulumi.runtime.setMocks(
   preview,
 );
 
-const outputs = (await import(pathToFileURL(program).href)) as Record<string, unknown>;
-const settled: Record<string, unknown> = {};
+/** @type {Record<string, unknown>} */
+const outputs = await import(pathToFileURL(program).href);
+/** @type {Record<string, unknown>} */
+const settled = {};
 for (const [key, value] of Object.entries(outputs)) {
   if (pulumi.Output.isInstance(value)) settled[key] = await new Promise((resolve) => value.apply(resolve));
   // An exported resource is registered once its inputs resolve; its urn says it was.

@@ -126,7 +126,10 @@ if [ -n "$installed" ]; then
   if command -v docker-registry >/dev/null; then
     docker-registry serve "$scratch/registry.yml" >"$out/registry.log" 2>&1 &
     registry_pid=$!
-    for _ in $(seq 50); do curl -fsS "http://127.0.0.1:$port/v2/" >/dev/null 2>&1 && break; sleep 0.1; done
+    # Ready when /v2/ answers (node, not curl: a fresh Debian has node here but maybe no curl).
+    node -e 'const url = process.argv[1]; const t = Date.now();
+      (async () => { while (Date.now() - t < 10000) { try { if ((await fetch(url)).ok) return; } catch {} await new Promise((r) => setTimeout(r, 100)); } process.exit(1); })();' \
+      "http://127.0.0.1:$port/v2/" || failed "the throw-away registry did not start (see $out/registry.log)"
     example_env=(env -u TSKO_BASE_IMAGE HOME="$scratch/home" GOCACHE="$go_dir/cache" GOMODCACHE="$go_dir/mod"
       GOFLAGS=-buildvcs=false GOTOOLCHAIN=local KO_DOCKER_REPO="127.0.0.1:$port/dry-run" TSKO_BASE_IMAGE=scratch)
     mkdir -p "$scratch/examples/cdk8s" "$scratch/examples/pulumi"

@@ -48,7 +48,14 @@ export function delveBinary(request: DelveBuild): Promise<string> {
 
 async function buildOnce(request: DelveBuild, version: string, dir: string): Promise<string> {
   const out = join(dir, 'dlv');
-  if (await exists(out)) return out;
+  // Built before (rename below makes a dlv here whole): reuse it.
+  if (
+    await access(out).then(
+      () => true,
+      () => false,
+    )
+  )
+    return out;
   const work = await makeTempDir('tsko-delve-');
   try {
     const program = goProgram(request.goBinary, request.env);
@@ -90,14 +97,5 @@ async function buildOnce(request: DelveBuild, version: string, dir: string): Pro
     return out;
   } finally {
     await removeTempDir(work);
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
   }
 }

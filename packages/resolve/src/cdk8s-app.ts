@@ -2,7 +2,7 @@
 // style are cdk8s's), then swap each ko:// scalar in the written text for its digest-pinned
 // image. Only the reference's own characters change, so the result is byte for byte what
 // `cdk8s synth` would write had the chart named the image itself.
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { isScalar, parseAllDocuments, visit } from 'yaml';
@@ -127,7 +127,8 @@ export function synthApp(app: Cdk8sAppLike, options: ResolveOptions = {}): Promi
       const yamlTexts = texts.filter((_t, i) => yamlFile(files[i]!));
       const { resolved, images } = await resolveTexts(yamlTexts, options);
       const resolvedBySource = new Map(yamlTexts.map((t, i) => [t.source, resolved[i]!]));
-      // Written into the scratch folder first, then moved: a reader never sees half a dist/.
+      // Every build has succeeded before dist/ is touched, so a failure leaves it as it was;
+      // files are then moved in one at a time (copied where scratch is another filesystem).
       for (const [i, file] of files.entries()) {
         const text = resolvedBySource.get(texts[i]!.source);
         if (text !== undefined) await writeFile(join(scratch, file), text);
@@ -136,7 +137,7 @@ export function synthApp(app: Cdk8sAppLike, options: ResolveOptions = {}): Promi
         await mkdir(dirname(join(outdir, file)), { recursive: true });
         await rename(join(scratch, file), join(outdir, file)).catch(async (err: NodeJS.ErrnoException) => {
           if (err.code !== 'EXDEV') throw err;
-          await writeFile(join(outdir, file), await readFile(join(scratch, file)));
+          await copyFile(join(scratch, file), join(outdir, file));
         });
       }
       return { outdir, files, objects: resolved.flatMap(objectsOf), images };

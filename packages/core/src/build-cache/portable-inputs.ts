@@ -82,6 +82,20 @@ export async function portableInputs(
   return { inputs, absentAbove: [...above].sort() };
 }
 
+/** What the recorded paths (project-relative) hold in this checkout; undefined when one cannot be read. */
+export async function currentStates(
+  projectDir: string,
+  names: readonly string[],
+  hasher: InputHasher,
+): Promise<Record<string, InputState> | undefined> {
+  try {
+    const now = await Promise.all(names.map((rel) => hasher.state(join(projectDir, ...rel.split('/')))));
+    return Object.fromEntries(names.map((rel, i) => [rel, now[i]!]));
+  } catch {
+    return undefined;
+  }
+}
+
 /** True when every recorded path (or those named in `only`) holds what it held, under `projectDir`. */
 export async function inputsHold(
   projectDir: string,
@@ -90,12 +104,8 @@ export async function inputsHold(
   only?: readonly string[],
 ): Promise<boolean> {
   const names = only ?? Object.keys(inputs);
-  try {
-    const now = await Promise.all(names.map((rel) => hasher.state(join(projectDir, ...rel.split('/')))));
-    return names.every((rel, i) => inputs[rel] !== undefined && now[i] === inputs[rel]);
-  } catch {
-    return false;
-  }
+  const now = await currentStates(projectDir, names, hasher);
+  return now !== undefined && names.every((rel) => inputs[rel] !== undefined && now[rel] === inputs[rel]);
 }
 
 /** True when no folder above `projectDir` holds any of `names` (VCS markers Go would find). */

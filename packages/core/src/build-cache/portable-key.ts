@@ -82,6 +82,16 @@ export async function goFacts(
   }
 }
 
+/** Flags that change how Go works, not what it writes: a CI's `-modcacherw` or `-p=2` keeps the key. */
+const NEUTRAL_FLAG = /^--?(modcacherw|v|x|p(=\d+)?)$/;
+
+function outputFlags(goflags: string): string {
+  return goflags
+    .split(/\s+/)
+    .filter((f) => f && !NEUTRAL_FLAG.test(f))
+    .join(' ');
+}
+
 /** `path` relative to the project folder with `/` separators, or undefined when outside it. */
 export function insideProject(projectDir: string, path: string): string | undefined {
   const rel = relative(projectDir, path);
@@ -103,7 +113,7 @@ export function portableEnv(env: NodeJS.ProcessEnv, facts: GoFacts, projectDir: 
   }
   for (const name of GO_ENV_VARS) {
     if (name === 'GOENV' || name === 'GOWORK') continue;
-    out.set(name, `${name}=${facts[name]}`);
+    out.set(name, `${name}=${name === 'GOFLAGS' ? outputFlags(facts.GOFLAGS) : facts[name]}`);
   }
   let work = facts.GOWORK;
   if (work && work !== 'off') {
@@ -153,6 +163,15 @@ export function buildTag(b: PortableBuild): string {
 /** The registry tag of an import path's resolution: what `go list` needs to name the package. */
 export function resolutionTag(r: { ref: string; dir: string; env: readonly string[]; goVersion: string }): string {
   return `resolve-${digestOf(['tsko-resolve-v1', r.ref, r.dir, r.env, r.goVersion])}`;
+}
+
+/**
+ * A second tag for a build: its key and what its inputs held. The build tag names the latest
+ * record (last writer wins); when two branches alternate on CI, each one's record is still
+ * found here, by hashing the paths the latest record lists.
+ */
+export function contentTag(buildTag: string, inputs: Readonly<Record<string, string>>): string {
+  return `content-${digestOf(['tsko-content-v1', buildTag, Object.entries(inputs).sort(([a], [b]) => (a < b ? -1 : 1))])}`;
 }
 
 function digestOf(parts: unknown): string {

@@ -1,25 +1,29 @@
 import { join } from 'node:path';
-import {
-  formatPlatform,
-  isTskoError,
-  MediaType,
-  parseRepository,
-  pullArtifact,
-  pushArtifact,
-  withLayerMediaType,
-  type Layer,
-  type Platform,
-  type Reference,
-  type RegistrySession,
-} from '@tsko/registry';
+import { formatPlatform, type Layer, type Platform, type RegistrySession } from '@tsko/registry';
 import type { CoreEvent } from '../events.js';
 import { stampsHold, type FileStamp } from '../go/file-stamps.js';
 import { appFilename, goBuildEnv } from '../go/build-binary.js';
 import { stripKoPrefix, type GoPackage } from '../go/import-path.js';
 import { goProgram } from '../go/run-go.js';
-import { goFacts, insideProject, portableEnv, resolutionTag, buildTag, type GoFacts } from './portable-key.js';
-import { absentAbove, InputHasher, inputsHold, portableInputs, resolutionPaths } from './portable-inputs.js';
-import { BUILD_RECORD_MEDIA_TYPE, decodeRecord, encodeRecord, type BuildRecord } from './share-record.js';
+import {
+  buildTag,
+  contentTag,
+  goFacts,
+  insideProject,
+  portableEnv,
+  resolutionTag,
+  type GoFacts,
+} from './portable-key.js';
+import {
+  absentAbove,
+  currentStates,
+  InputHasher,
+  inputsHold,
+  portableInputs,
+  resolutionPaths,
+} from './portable-inputs.js';
+import type { BuildRecord } from './share-record.js';
+import { CacheRepository, type CachedBuild } from './cache-repository.js';
 
 /** `buildCache`, the execution option: a repository of build records other machines share. */
 export interface BuildCacheSettings {
@@ -71,7 +75,6 @@ export interface SharedBinary {
 }
 
 type Keyed = { tag: string } | { unshareable: string };
-type Read = { record: BuildRecord; layer: (diffId: BuildRecord['diffId']) => Layer } | undefined;
 
 /**
  * The shared half of input-keyed builds for one build or publish call: reads records other
@@ -81,21 +84,19 @@ type Read = { record: BuildRecord; layer: (diffId: BuildRecord['diffId']) => Lay
  * outcome is a `build:shared-cache` event.
  */
 export class SharedBuilds {
-  private readonly repo: Reference;
+  private readonly cache: CacheRepository;
   private readonly hasher = new InputHasher();
   private readonly facts = new Map<string, Promise<GoFacts | undefined>>();
-  private readonly reads = new Map<string, Promise<Read>>();
-  private off = false;
 
   constructor(
     readonly settings: BuildCacheSettings,
     private readonly projectDir: string,
-    private readonly session: RegistrySession,
+    session: RegistrySession,
     private readonly emit: (event: CoreEvent) => void,
     private readonly signal?: AbortSignal,
-    private readonly pushConcurrency = 4,
+    pushConcurrency = 4,
   ) {
-    this.repo = parseRepository(settings.repo);
+    this.cache = new CacheRepository(settings.repo, session, emit, signal, pushConcurrency);
   }
 
   /** The hooks for one platform build (see keyed-build.ts and build.ts). */
@@ -109,7 +110,7 @@ export class SharedBuilds {
   async resolve(r: ShareResolution): Promise<GoPackage | undefined> {
     const keyed = await this.resolutionKey(r);
     if (!('tag' in keyed)) return undefined;
-    const read = await this.read(keyed.tag, stripKoPrefix(r.ref), undefined);
+    const read = await this.cache.read(keyed.tag, { type: 'build:shared-cache', importPath: stripKoPrefix(r.ref) });
     if (!read || read.record.resolution.tag !== keyed.tag) return undefined;
     const { package: pkg, inputs } = read.record;
     if (!(await inputsHold(this.projectDir, inputs, this.hasher, resolutionPaths(inputs, pkg.dir)))) return undefined;
@@ -128,27 +129,51 @@ export class SharedBuilds {
     const platform = formatPlatform(b.platform);
     const keyed = await this.buildKey(b);
     if (!('tag' in keyed)) return undefined;
-    const read = await this.read(keyed.tag, b.pkg.importPath, platform);
+    const read = await this.cache.read(keyed.tag, {
+      type: 'build:shared-cache',
+      importPath: b.pkg.importPath,
+      platform,
+    });
     const event = { type: 'build:shared-cache', importPath: b.pkg.importPath, platform, tag: keyed.tag } as const;
     if (!read) {
-      if (!this.off) this.emit({ ...event, result: 'miss', reason: 'no record under this key' });
+      if (!this.cache.off) this.emit({ ...event, result: 'miss', reason: 'no record under this key' });
       return undefined;
     }
-    const { record } = read;
-    const samePackage =
-      record.tag === keyed.tag &&
-      record.package.importPath === b.pkg.importPath &&
-      insideProject(this.projectDir, b.pkg.dir) === record.package.dir;
-    const holds =
-      samePackage &&
-      (await inputsHold(this.projectDir, record.inputs, this.hasher)) &&
-      (await absentAbove(this.projectDir, record.absentAbove, this.hasher));
-    if (!holds) {
+    const found = (await this.holds(read.record, keyed.tag, b))
+      ? read
+      : await this.byContent(read.record, keyed.tag, b);
+    if (!found) {
       this.emit({ ...event, result: 'miss', reason: 'an input differs from the record' });
       return undefined;
     }
     this.emit({ ...event, result: 'hit' });
-    return { layer: read.layer(record.diffId), buildInfo: record.buildInfo };
+    return { layer: found.layer(found.record.diffId), buildInfo: found.record.buildInfo };
+  }
+
+  /** Whether a record is this build's and every input it lists holds in this checkout. */
+  private async holds(record: BuildRecord, tag: string, b: Query): Promise<boolean> {
+    const samePackage =
+      record.tag === tag &&
+      record.package.importPath === b.pkg.importPath &&
+      insideProject(this.projectDir, b.pkg.dir) === record.package.dir;
+    return (
+      samePackage &&
+      (await inputsHold(this.projectDir, record.inputs, this.hasher)) &&
+      (await absentAbove(this.projectDir, record.absentAbove, this.hasher))
+    );
+  }
+
+  /** The record stored for what this checkout holds at the paths the latest record lists (see contentTag). */
+  private async byContent(latest: BuildRecord, tag: string, b: Query): Promise<CachedBuild | undefined> {
+    const now = await currentStates(this.projectDir, Object.keys(latest.inputs), this.hasher);
+    if (!now) return undefined;
+    const event = {
+      type: 'build:shared-cache',
+      importPath: b.pkg.importPath,
+      platform: formatPlatform(b.platform),
+    } as const;
+    const read = await this.cache.read(contentTag(tag, now), event);
+    return read && (await this.holds(read.record, tag, b)) ? read : undefined;
   }
 
   /**
@@ -163,7 +188,7 @@ export class SharedBuilds {
     buildInfo: string,
     layer: Layer,
   ): Promise<Layer> {
-    if (!this.settings.write || this.off) return layer;
+    if (!this.settings.write || this.cache.off) return layer;
     const platform = formatPlatform(b.platform);
     const event = { type: 'build:shared-cache', importPath: b.pkg.importPath, platform } as const;
     const keyed = await this.buildKey(b);
@@ -180,6 +205,7 @@ export class SharedBuilds {
       return layer;
     }
     const resolution = await this.resolutionKey(b.resolution);
+    const resolutionTags = 'tag' in resolution ? [resolution.tag] : [];
     const record: BuildRecord = {
       tag: keyed.tag,
       package: {
@@ -188,32 +214,12 @@ export class SharedBuilds {
         dir: insideProject(this.projectDir, b.pkg.dir) ?? '.',
         module: b.pkg.module,
       },
-      resolution: { ref: stripKoPrefix(b.resolution.ref), tag: 'tag' in resolution ? resolution.tag : '' },
+      resolution: { ref: stripKoPrefix(b.resolution.ref), tag: resolutionTags[0] ?? '' },
       ...portable,
       buildInfo,
       diffId: layer.diffId,
     };
-    try {
-      await pushArtifact(
-        { ...this.repo, tag: keyed.tag },
-        {
-          configMediaType: BUILD_RECORD_MEDIA_TYPE,
-          config: encodeRecord(record),
-          layers: [withLayerMediaType(layer, MediaType.OCI_LAYER_GZIP)],
-        },
-        {
-          session: this.session,
-          tags: 'tag' in resolution ? [resolution.tag] : [],
-          concurrency: this.pushConcurrency,
-          ...(this.signal ? { signal: this.signal } : {}),
-        },
-      );
-    } catch (err) {
-      this.failed(err, { ...event, tag: keyed.tag }, 'write-failed');
-      return layer;
-    }
-    this.emit({ ...event, result: 'stored', tag: keyed.tag });
-    return Object.freeze({ ...layer, source: { registry: this.repo.registry, repository: this.repo.repository } });
+    return this.cache.write(record, layer, [contentTag(keyed.tag, portable.inputs), ...resolutionTags], event);
   }
 
   private goFacts(program: string, dir: string, env: NodeJS.ProcessEnv): Promise<GoFacts | undefined> {
@@ -262,46 +268,4 @@ export class SharedBuilds {
     if ('unshareable' in p) return p;
     return { tag: resolutionTag({ ref: stripKoPrefix(r.ref), dir: p.rel, env: p.env, goVersion: p.goVersion }) };
   }
-
-  /** The record under `tag`, read once per call; undefined when absent, unreadable or the cache is off. */
-  private read(tag: string, importPath: string, platform: string | undefined): Promise<Read> {
-    let p = this.reads.get(tag);
-    if (!p) {
-      p = this.readUncached(tag, importPath, platform);
-      this.reads.set(tag, p);
-    }
-    return p;
-  }
-
-  private async readUncached(tag: string, importPath: string, platform: string | undefined): Promise<Read> {
-    if (this.off) return undefined;
-    const event = { type: 'build:shared-cache', importPath, tag, ...(platform ? { platform } : {}) } as const;
-    try {
-      const artifact = await pullArtifact(
-        { ...this.repo, tag },
-        { session: this.session, configMediaType: BUILD_RECORD_MEDIA_TYPE, configLimit: 16 << 20 },
-      );
-      if (!artifact) return undefined;
-      const record = decodeRecord(artifact.config);
-      const blob = artifact.manifest.layers[0];
-      if (!record || artifact.manifest.layers.length !== 1 || !blob) {
-        this.emit({ ...event, result: 'read-failed', reason: 'the artifact is not a tsko build record' });
-        return undefined;
-      }
-      return { record, layer: (diffId) => artifact.layer(blob, diffId) };
-    } catch (err) {
-      this.failed(err, event, 'read-failed');
-      return undefined;
-    }
-  }
-
-  /** A registry failure: the cache is off for the rest of the call (no second wait on a down registry). */
-  private failed(err: unknown, event: Omit<SharedCacheEvent, 'result'>, result: 'read-failed' | 'write-failed') {
-    if (this.signal?.aborted) throw err;
-    this.off = true;
-    const reason = isTskoError(err) ? `${err.code}: ${err.message}` : 'an unexpected error';
-    this.emit({ ...event, result, reason: reason.slice(0, 500) } as CoreEvent);
-  }
 }
-
-type SharedCacheEvent = Extract<CoreEvent, { type: 'build:shared-cache' }>;

@@ -196,6 +196,51 @@ describe('shared build cache: an unchanged program on a fresh machine is not com
     assert.deepEqual(writes, [], 'write: false sends nothing but reads');
   });
 
+  it('finds the build of a checkout that is not the latest record (branches taking turns)', async () => {
+    // Another branch edits the program and stores its build under the same build tag.
+    const other = await machine(true);
+    const file = join(other.dir, 'cmd/server/main.go');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('"dev"', '"branch"'));
+    const repo = `${registry.host}/team/branches`;
+    await build('./cmd/server', (await machine(true)).options({ buildCache: { repo } }));
+    await build('./cmd/server', other.options({ buildCache: { repo } }));
+    const stored = cacheEvents(other.events).find((e) => e.result === 'stored');
+    const latest = await pullArtifact(`${repo}:${stored!.tag}`, { configMediaType: RECORD });
+    const branchHash = JSON.parse(latest!.config.toString('utf8')).inputs['cmd/server/main.go'];
+    const mainHash = JSON.parse(
+      (await pullArtifact(`${cacheRepo}:${storedTag}`, { configMediaType: RECORD }))!.config.toString('utf8'),
+    ).inputs['cmd/server/main.go'];
+    assert.notEqual(branchHash, mainHash);
+    await goRuns();
+    // The unchanged program again, on a fresh machine: its record is no longer the latest.
+    const b = await machine();
+    const result = await build('./cmd/server', b.options({ buildCache: { repo } }));
+    assert.equal(result.image.digest, published);
+    assert.deepEqual(
+      (await goRuns()).filter((r) => !r.startsWith('env ')),
+      [],
+    );
+    assert.ok(cacheEvents(b.events).some((e) => e.result === 'hit'));
+    assert.deepEqual(await readdir(join(b.root, 'gocache')), []);
+  });
+
+  it('compiles when the record is not a build record, and says so', async () => {
+    const junk = `${registry.host}/team/junk`;
+    const artifact = await pullArtifact(`${cacheRepo}:${storedTag}`, { configMediaType: RECORD });
+    const layer = artifact!.layer(artifact!.manifest.layers[0]!, artifact!.manifest.layers[0]!.digest);
+    await pushArtifact(`${junk}:${storedTag}`, {
+      configMediaType: RECORD,
+      config: Buffer.from('{"not":"a record"}'),
+      layers: [layer],
+    });
+    const m = await machine(true);
+    const result = await build('./cmd/server', m.options({ buildCache: { repo: junk, write: false } }));
+    assert.equal(result.image.digest, published);
+    assert.ok((await goRuns()).some((r) => r.startsWith('build ')));
+    const failed = cacheEvents(m.events).find((e) => e.result === 'read-failed');
+    assert.equal(failed?.reason, 'the artifact is not a tsko build record');
+  });
+
   it('still publishes when the cache registry is unreachable', async () => {
     const m = await machine(true);
     const down = `127.0.0.1:${await freePort()}/cache`;

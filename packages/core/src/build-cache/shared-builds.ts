@@ -23,7 +23,7 @@ import {
   resolutionPaths,
 } from './portable-inputs.js';
 import type { BuildRecord } from './share-record.js';
-import { CacheRepository, type CachedBuild } from './cache-repository.js';
+import { CacheRepository, type CachedBuild, type EventBase } from './cache-repository.js';
 
 /** `buildCache`, the execution option: a repository of build records other machines share. */
 export interface BuildCacheSettings {
@@ -110,10 +110,16 @@ export class SharedBuilds {
   async resolve(r: ShareResolution): Promise<GoPackage | undefined> {
     const keyed = await this.resolutionKey(r);
     if (!('tag' in keyed)) return undefined;
-    const read = await this.cache.read(keyed.tag, { type: 'build:shared-cache', importPath: stripKoPrefix(r.ref) });
-    if (!read || read.record.resolution.tag !== keyed.tag) return undefined;
-    const { package: pkg, inputs } = read.record;
-    if (!(await inputsHold(this.projectDir, inputs, this.hasher, resolutionPaths(inputs, pkg.dir)))) return undefined;
+    const event = { type: 'build:shared-cache', importPath: stripKoPrefix(r.ref) } as const;
+    const names = async (found: CachedBuild | undefined) => {
+      if (!found || found.record.resolution.tag !== keyed.tag) return false;
+      const { inputs, package: pkg } = found.record;
+      return inputsHold(this.projectDir, inputs, this.hasher, resolutionPaths(inputs, pkg.dir));
+    };
+    const latest = await this.cache.read(keyed.tag, event);
+    const read = (await names(latest)) ? latest : latest && (await this.byContent(latest.record, event));
+    if (!read || !(await names(read))) return undefined;
+    const pkg = read.record.package;
     this.emit({ type: 'build:shared-cache', result: 'resolved', importPath: pkg.importPath, tag: keyed.tag });
     const out: GoPackage = {
       importPath: pkg.importPath,
@@ -129,19 +135,17 @@ export class SharedBuilds {
     const platform = formatPlatform(b.platform);
     const keyed = await this.buildKey(b);
     if (!('tag' in keyed)) return undefined;
-    const read = await this.cache.read(keyed.tag, {
-      type: 'build:shared-cache',
-      importPath: b.pkg.importPath,
-      platform,
-    });
     const event = { type: 'build:shared-cache', importPath: b.pkg.importPath, platform, tag: keyed.tag } as const;
+    const read = await this.cache.read(keyed.tag, event);
     if (!read) {
       if (!this.cache.off) this.emit({ ...event, result: 'miss', reason: 'no record under this key' });
       return undefined;
     }
-    const found = (await this.holds(read.record, keyed.tag, b))
-      ? read
-      : await this.byContent(read.record, keyed.tag, b);
+    const other = async () => {
+      const byContent = await this.byContent(read.record, event);
+      return byContent && (await this.holds(byContent.record, keyed.tag, b)) ? byContent : undefined;
+    };
+    const found = (await this.holds(read.record, keyed.tag, b)) ? read : await other();
     if (!found) {
       this.emit({ ...event, result: 'miss', reason: 'an input differs from the record' });
       return undefined;
@@ -164,16 +168,9 @@ export class SharedBuilds {
   }
 
   /** The record stored for what this checkout holds at the paths the latest record lists (see contentTag). */
-  private async byContent(latest: BuildRecord, tag: string, b: Query): Promise<CachedBuild | undefined> {
+  private async byContent(latest: BuildRecord, event: EventBase): Promise<CachedBuild | undefined> {
     const now = await currentStates(this.projectDir, Object.keys(latest.inputs), this.hasher);
-    if (!now) return undefined;
-    const event = {
-      type: 'build:shared-cache',
-      importPath: b.pkg.importPath,
-      platform: formatPlatform(b.platform),
-    } as const;
-    const read = await this.cache.read(contentTag(tag, now), event);
-    return read && (await this.holds(read.record, tag, b)) ? read : undefined;
+    return now && this.cache.read(contentTag(latest.tag, now), event);
   }
 
   /**

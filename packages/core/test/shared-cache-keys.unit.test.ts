@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { build } from '@tsko/core';
 import { InputHasher, portableInputs, resolutionPaths } from '../src/build-cache/portable-inputs.js';
 import {
   buildTag,
@@ -27,7 +28,7 @@ const facts = (over: Partial<GoFacts> = {}): GoFacts =>
     ...over,
   }) as GoFacts;
 
-const build = {
+const parts = {
   importPath: 'example.com/app/cmd/server',
   platform: { os: 'linux', architecture: 'amd64' },
   dir: '.',
@@ -82,7 +83,7 @@ describe('the portable key of a shared build', () => {
   });
 
   it('changes the build tag with each part, and the resolution tag with its own', () => {
-    const tag = buildTag(build);
+    const tag = buildTag(parts);
     assert.match(tag, /^build-[0-9a-f]{64}$/);
     const changed = [
       { importPath: 'example.com/app/cmd/other' },
@@ -96,7 +97,7 @@ describe('the portable key of a shared build', () => {
       { appName: 'srv' },
       { capabilities: '0100' },
     ];
-    for (const c of changed) assert.notEqual(buildTag({ ...build, ...c }), tag, JSON.stringify(c));
+    for (const c of changed) assert.notEqual(buildTag({ ...parts, ...c }), tag, JSON.stringify(c));
     const r = { ref: './cmd/server', dir: '.', env: ['GOOS=linux'], goVersion: 'go1.26.8' };
     assert.match(resolutionTag(r), /^resolve-[0-9a-f]{64}$/);
     assert.notEqual(resolutionTag({ ...r, ref: './cmd/other' }), resolutionTag(r));
@@ -104,10 +105,10 @@ describe('the portable key of a shared build', () => {
   });
 
   it('gives a content tag per key and inputs, whatever the order they were listed in', () => {
-    const t = buildTag(build);
+    const t = buildTag(parts);
     assert.equal(contentTag(t, { a: '1', b: '2' }), contentTag(t, { b: '2', a: '1' }));
     assert.notEqual(contentTag(t, { a: '1', b: '2' }), contentTag(t, { a: '1', b: '3' }));
-    assert.notEqual(contentTag(t, { a: '1' }), contentTag(buildTag({ ...build, appName: 'x' }), { a: '1' }));
+    assert.notEqual(contentTag(t, { a: '1' }), contentTag(buildTag({ ...parts, appName: 'x' }), { a: '1' }));
   });
 
   it('tells paths inside the project from paths outside it', () => {
@@ -205,5 +206,28 @@ describe('the inputs a shared record holds', () => {
     assert.equal(decodeRecord(bytes({ ...record, absentAbove: ['../.git'] })), undefined);
     assert.equal(decodeRecord(bytes({ ...record, diffId: 'sha256:../x' })), undefined);
     assert.equal(decodeRecord(Buffer.from('not json')), undefined);
+  });
+});
+
+describe('the buildCache option', () => {
+  it('refuses a repository that does not parse, naming the option', async () => {
+    await assert.rejects(
+      build('./cmd/x', { dir: tmpdir(), buildCache: { repo: 'Not A Repo' } }),
+      (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'TSKO_INVALID_REFERENCE');
+        assert.match(err.message, /options\.buildCache\.repo "Not A Repo"/);
+        return true;
+      },
+    );
+  });
+
+  it('refuses unknown keys and a missing repo', async () => {
+    for (const buildCache of [{ repo: 'r.example/c', writ: false }, { write: true }]) {
+      await assert.rejects(
+        build('./cmd/x', { dir: tmpdir(), buildCache } as never),
+        (err: Error & { code?: string }) =>
+          err.code === 'TSKO_CONFIG_INVALID' && /options\.buildCache/.test(err.message),
+      );
+    }
   });
 });

@@ -102,13 +102,13 @@ export async function coldCiRows(scratchRoot: string, registry: string): Promise
   };
   return [
     {
-      name: 'fresh CI machine, image already pushed',
+      name: 'fresh CI machine, unchanged',
       peer: 'go build, cold',
       runPeer: goBuild,
       runOurs: ours,
     },
     {
-      name: 'fresh CI machine, image already pushed',
+      name: 'fresh CI machine, unchanged',
       peer: 'ko build, cold',
       runPeer: koBuild,
       runOurs: ours,

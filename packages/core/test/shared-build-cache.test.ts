@@ -117,6 +117,28 @@ describe('shared build cache: an unchanged program on a fresh machine is not com
     assert.ok(took < 5_000, `took ${took} ms`);
   });
 
+  it('shares each platform of an index: two hits, one resolution, the same index digest', async () => {
+    const platforms = ['linux/amd64', 'linux/arm64'];
+    const a = await machine(true);
+    const first = await publish('./cmd/server', a.options({ platforms }));
+    assert.equal(cacheEvents(a.events).filter((e) => e.result === 'stored').length, 1, 'amd64 was stored before');
+    await goRuns();
+    const b = await machine();
+    const again = await publish('./cmd/server', b.options({ platforms }));
+    assert.equal(again.digest, first.digest);
+    assert.deepEqual(
+      cacheEvents(b.events)
+        .map((e) => e.result)
+        .sort(),
+      ['hit', 'hit', 'resolved'],
+    );
+    assert.deepEqual(await readdir(join(b.root, 'gocache')), []);
+    assert.deepEqual(
+      (await goRuns()).filter((r) => !r.startsWith('env ')),
+      [],
+    );
+  });
+
   it('writes the image to an OCI layout on a fresh machine, pulling the layer from the cache', async () => {
     const b = await machine();
     const layout = join(b.root, 'layout');

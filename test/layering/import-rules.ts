@@ -39,7 +39,9 @@ export const CORE_UNIT_RULES: Readonly<Record<string, readonly string[]>> = {
   report: ['events'],
   image: ['layers'],
   config: ['events', 'go', 'layers', 'naming', 'options', 'temp-dirs'],
-  build: ['base-image-errors', 'config', 'events', 'go', 'image', 'layers', 'options', 'temp-dirs'],
+  // Builds shared between machines: keys from `go`'s facts, the binary layer's format; build uses it.
+  'build-cache': ['events', 'go', 'layers'],
+  build: ['base-image-errors', 'build-cache', 'config', 'events', 'go', 'image', 'layers', 'options', 'temp-dirs'],
   'push-preflight': ['build'],
   targets: ['build', 'config', 'naming', 'sbom'],
   publish: ['build', 'push-preflight', 'events', 'go', 'image-refs', 'naming', 'options', 'sbom', 'targets'],

@@ -26,6 +26,9 @@ void publish('./cmd/app', {
   onEvent: (e) => e.type === 'resolve:found',
 });
 void publish('./cmd/app', { onEvent: (e) => e.type === 'push:done' && e.ref.length > 0 });
+void publish('./cmd/app', { onEvent: (e) => e.type === 'build:shared-cache' && e.result === 'hit' });
+// @ts-expect-error the shared cache reports hit, not found
+void publish('./cmd/app', { onEvent: (e) => e.type === 'build:shared-cache' && e.result === 'found' });
 
 // @ts-expect-error an event's fields are checked too
 const wrong: CoreEvent = { type: 'build:done', importPath: 'x', platform: 'linux/amd64' };

@@ -75,6 +75,11 @@ options({ sbom: 'cyclonedx' });
 options({ push: 'false' });
 // @ts-expect-error cacheDir is a path or false, not true
 options({ cacheDir: true });
+options({ buildCache: { repo: 'registry.example.com/team/tsko-build-cache', write: false } });
+// @ts-expect-error buildCache needs a repo
+options({ buildCache: { write: true } });
+// @ts-expect-error buildCache is an object, not a repository string
+options({ buildCache: 'registry.example.com/team/cache' });
 // @ts-expect-error concurrency is a number
 options({ concurrency: '4' });
 // @ts-expect-error an unknown sink type

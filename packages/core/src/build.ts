@@ -9,6 +9,7 @@ import {
   MediaType,
   RegistrySession,
   TskoError,
+  withLayerMediaType,
   type Descriptor,
   type Digest,
   type Image,
@@ -26,6 +27,7 @@ import { stripKoPrefix } from './go/import-path.js';
 import { keyedEnv } from './go/build-key.js';
 import { keyedGoBinary, resolveKeyed } from './go/keyed-build.js';
 import { resolveBase, scratchImage, type ResolvedBase } from './image/base-image.js';
+import { SharedBuilds } from './build-cache/shared-builds.js';
 import { koImage, layerMediaTypeFor } from './image/ko-image.js';
 import { binaryLayer } from './layers/binary-layer.js';
 import { kodataLayer } from './layers/kodata-layer.js';
@@ -54,6 +56,8 @@ export interface BuildResult {
 /** State shared by the builds of one `build` or `publish` call. */
 export class BuildContext {
   readonly session: RegistrySession;
+  /** The shared build cache (`buildCache`), when the call uses one. */
+  readonly shared?: SharedBuilds;
   private readonly bases = new Map<string, Promise<ResolvedBase>>();
   private matched?: ReturnType<typeof matchBuildConfigs>;
   private facts?: ReturnType<typeof hostFacts>;
@@ -68,6 +72,11 @@ export class BuildContext {
   ) {
     this.session = new RegistrySession(runtime.registry);
     this.limit = pLimit(runtime.concurrency);
+    const cache = runtime.buildCache;
+    if (cache) {
+      const emit = (e: CoreEvent) => this.emit(e);
+      this.shared = new SharedBuilds(cache, settings.dir, this.session, emit, runtime.signal, runtime.pushConcurrency);
+    }
   }
 
   static async create(options: PublishOptions): Promise<BuildContext> {
@@ -294,7 +303,13 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
     env: settings.env,
     goBinary: settings.goBinary,
   };
-  const pkg = await resolveKeyed(resolution, ctx.runtime.store.root, signal);
+  const shared = ctx.shared;
+  const pkg = await resolveKeyed(
+    resolution,
+    ctx.runtime.store.root,
+    signal,
+    shared && (() => shared.resolve(resolution)),
+  );
   const matched = configs.get(pkg.importPath);
   const how = effectiveBuild(settings, matched);
   // git and `go env` are only asked when a setting actually holds a template.
@@ -323,6 +338,18 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
           flags,
           ldflags,
         });
+        const share = shared?.forBuild({
+          pkg,
+          platform: target.platform,
+          dir: how.dir,
+          baseEnv: settings.env,
+          env: how.env,
+          goBinary: settings.goBinary,
+          flags,
+          ldflags,
+          capabilities: how.capabilities,
+          resolution,
+        });
         const [baseImage, binary] = await Promise.all([
           target.load(),
           keyedGoBinary(
@@ -344,6 +371,7 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
             },
             ctx.runtime.store.root,
             resolution,
+            share,
           ),
         ]);
         {
@@ -364,14 +392,19 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
             digest: kodata.digest,
             size: kodata.size,
           });
-          const bin = await binaryLayer({
-            binaryPath: binary.path,
-            appName: binary.appName,
-            platform: target.platform,
-            mediaType,
-            store: ctx.runtime.store,
-            ...(how.capabilities ? { capabilities: how.capabilities } : {}),
-          });
+          const bin = binary.sharedLayer
+            ? { layer: withLayerMediaType(binary.sharedLayer, mediaType), cached: true }
+            : await binaryLayer({
+                binaryPath: binary.path,
+                appName: binary.appName,
+                platform: target.platform,
+                mediaType,
+                store: ctx.runtime.store,
+                ...(how.capabilities ? { capabilities: how.capabilities } : {}),
+              });
+          // Stored in the shared cache, the layer is mounted from there by a push to its registry.
+          const binLayer =
+            share && binary.inputs ? await share.store(binary.inputs, binary.buildInfo, bin.layer) : bin.layer;
           const binaryEvent = {
             importPath: pkg.importPath,
             platform: platformText,
@@ -386,7 +419,7 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
           const parts: Parameters<typeof koImage>[0] = {
             base: baseImage,
             kodata,
-            binary: bin.layer,
+            binary: binLayer,
             ...(delve ? { debugger: delve } : {}),
             platform: target.platform,
             appName: binary.appName,

@@ -35,6 +35,21 @@ export type BuildEvent =
       digest: Digest;
       size: number;
     }
+  /**
+   * The shared build cache (`buildCache`): `hit` (the binary layer comes from the cache and no
+   * go process ran for it), `resolved` (the import path was named from a record, without
+   * `go list`), `miss`, `stored`, `unshareable` (this build stays local, `reason` says why),
+   * `read-failed` / `write-failed` (the registry failed; the cache is off for the rest of the
+   * call, the build goes on). `tag` is the record's tag in the cache repository.
+   */
+  | {
+      type: 'build:shared-cache';
+      result: 'hit' | 'resolved' | 'miss' | 'stored' | 'unshareable' | 'read-failed' | 'write-failed';
+      importPath: string;
+      platform?: string;
+      tag?: string;
+      reason?: string;
+    }
   | { type: 'image:built'; importPath: string; digest: Digest; mediaType: string }
   | { type: 'sbom:attached'; importPath: string; subject: Digest; reference: string }
   | { type: 'sink:written'; importPath: string; sink: 'layout' | 'tarball' | 'daemon'; target: string }

@@ -16,6 +16,7 @@ export {
   type LayoutSink,
   type TarballSink,
   type DaemonSink,
+  type BuildCacheOptions,
 } from './options.js';
 export type { BuildEvent, CoreEvent, CoreEventHandler } from './events.js';
 export { imageRefsFor, writeImageRefs } from './image-refs.js';

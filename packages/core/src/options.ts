@@ -4,7 +4,14 @@ import { checkExecutionOptions, EXECUTION_KEYS, type ExecutionOptions } from './
 import { checkPlan, PLAN_KEYS, type BuildPlan, type OptionIssue, type ParsedOptions } from './options/plan.js';
 
 export type { BuildPlan } from './options/plan.js';
-export type { DaemonSink, ExecutionOptions, LayoutSink, SinkSpec, TarballSink } from './options/execution.js';
+export type {
+  BuildCacheOptions,
+  DaemonSink,
+  ExecutionOptions,
+  LayoutSink,
+  SinkSpec,
+  TarballSink,
+} from './options/execution.js';
 
 /**
  * The options of `publish`, `build` and `createPublisher`: a {@link BuildPlan} (what to build)

@@ -1,10 +1,10 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { mkdir } from 'node:fs/promises';
-import { fileSystemError, type RegistryEvent, type RegistryOptions } from '@tsko/registry';
+import { fileSystemError, parseRepository, TskoError, type RegistryEvent, type RegistryOptions } from '@tsko/registry';
 import type { CoreEvent } from '../events.js';
 import { BlobStore } from '../layers/blob-store.js';
-import type { ExecutionOptions, SinkSpec } from '../options.js';
+import type { BuildCacheOptions, ExecutionOptions, SinkSpec } from '../options.js';
 import { makeTempDir } from '../temp-dirs.js';
 
 /**
@@ -21,6 +21,8 @@ export interface Runtime {
   /** Absolute. */
   imageRefsFile: string | undefined;
   store: BlobStore;
+  /** `buildCache` with its default applied; the repository is checked. */
+  buildCache: { repo: string; write: boolean } | undefined;
   /** The throw-away cache of `cacheDir: false`, removed when the call is done. */
   tempCache: string | undefined;
   /** Options of the call's registry session. */
@@ -42,6 +44,8 @@ export async function resolveRuntime(exec: ExecutionOptions, dir: string, env: N
   if (exec.timeouts) registry.timeouts = exec.timeouts;
   if (exec.retry) registry.retry = exec.retry;
 
+  // Checked before anything is made, so a bad repository leaves no folder behind.
+  if (exec.buildCache) buildCacheSettings(exec.buildCache);
   const cacheRoot = exec.cacheDir ? resolve(dir, exec.cacheDir) : BlobStore.defaultRoot(env);
   if (exec.cacheDir !== false) {
     await mkdir(cacheRoot, { recursive: true }).catch((err: unknown) => {
@@ -57,6 +61,7 @@ export async function resolveRuntime(exec: ExecutionOptions, dir: string, env: N
     sbomDir: exec.sbomDir ? resolve(dir, exec.sbomDir) : undefined,
     imageRefsFile: exec.imageRefsFile ? resolve(dir, exec.imageRefsFile) : undefined,
     store: new BlobStore(tempCache ?? cacheRoot),
+    buildCache: exec.buildCache ? buildCacheSettings(exec.buildCache) : undefined,
     tempCache,
     registry,
     concurrency: exec.concurrency ?? Math.max(1, availableParallelism()),
@@ -64,4 +69,18 @@ export async function resolveRuntime(exec: ExecutionOptions, dir: string, env: N
     signal: exec.signal,
     onEvent: exec.onEvent,
   };
+}
+
+/** The shared build cache's settings; a repository that does not parse is `TSKO_INVALID_REFERENCE` naming the option. */
+function buildCacheSettings(o: BuildCacheOptions): { repo: string; write: boolean } {
+  try {
+    parseRepository(o.repo);
+  } catch (cause) {
+    throw new TskoError(
+      'TSKO_INVALID_REFERENCE',
+      `options.buildCache.repo "${o.repo.slice(0, 200)}" is not a repository such as registry.example.com/team/tsko-build-cache.`,
+      { cause, details: { field: 'buildCache.repo' } },
+    );
+  }
+  return { repo: o.repo, write: o.write ?? true };
 }

@@ -22,7 +22,7 @@ const FILE_FIELDS = [
 ] as const;
 
 /** What Go's VCS stamping looks for in the main package's folder and each folder above it. */
-const VCS_MARKERS = ['.git', '.hg', '.svn', '.bzr', '.fslckout', '_FOSSIL_'];
+export const VCS_MARKERS = ['.git', '.hg', '.svn', '.bzr', '.fslckout', '_FOSSIL_'];
 
 interface ListedModule {
   Path?: string;

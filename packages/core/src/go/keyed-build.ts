@@ -1,6 +1,6 @@
 import { basename, dirname, sep } from 'node:path';
-import { throwIfAborted } from '@tsko/registry';
-import { buildGoBinary, goBuildEnv, type GoBinary, type GoBuildRequest } from './build-binary.js';
+import { throwIfAborted, type Layer } from '@tsko/registry';
+import { appFilename, buildGoBinary, goBuildEnv, type GoBinary, type GoBuildRequest } from './build-binary.js';
 import { listBuildInputs } from './build-inputs.js';
 import { buildKey, goToolIdentity, hashKey, keyedEnv, unkeyableBuild, vcsStampPossible } from './build-key.js';
 import { recallBuild, recallResolution, rememberBuild, rememberResolution } from './build-record.js';
@@ -9,12 +9,23 @@ import { resolveImportPath, type GoPackage } from './import-path.js';
 import { checkBuildEnv, checkGoFlags, checkLdflags } from './program-policy.js';
 import { goProgram } from './run-go.js';
 
-/** A binary and how it came to be: built now, or reused because no input changed. */
-export interface KeyedBinary extends GoBinary {
-  /** True when no `go` process ran: every recorded input stamp still held. */
+/** A binary and how it came to be: built now, reused because no input changed, or shared. */
+export type KeyedBinary = Omit<GoBinary, 'path'> & {
+  /** True when no `go` process ran: every recorded input stamp still held, or the shared cache answered. */
   reused: boolean;
   /** Why this build cannot be reused by its inputs next time (cgo, `-a`, a VCS stamp, …). */
   unkeyable?: string;
+  /** What a build that ran here read (paths, and their stamps from before it ran), for the shared cache. */
+  inputs?: { paths: string[]; stamps: FileStamp[] };
+} & (
+    | { path: string; sharedLayer?: undefined }
+    /** From the shared build cache (build-cache/): the binary layer, and no binary file here. */
+    | { path?: undefined; sharedLayer: Layer }
+  );
+
+/** Builds shared between machines (build-cache/shared-builds.ts), asked after a local miss. */
+export interface BuildShare {
+  find(): Promise<{ layer: Layer; buildInfo: string } | undefined>;
 }
 
 /** Where an import path was resolved from; the key of its resolution record. */
@@ -34,11 +45,16 @@ async function resolutionKey(r: ResolutionKey): Promise<string | undefined> {
  * `resolveImportPath`, answered from the record of an earlier build when nothing `go list`
  * reads has changed since (no `go` process then).
  */
-export async function resolveKeyed(r: ResolutionKey, cacheRoot: string, signal?: AbortSignal): Promise<GoPackage> {
+export async function resolveKeyed(
+  r: ResolutionKey,
+  cacheRoot: string,
+  signal?: AbortSignal,
+  shared?: () => Promise<GoPackage | undefined>,
+): Promise<GoPackage> {
   // Cancellation is honoured on the answered path too: no go process is there to kill.
   throwIfAborted(signal);
   const key = await resolutionKey(r);
-  const known = key && (await recallResolution(cacheRoot, key));
+  const known = (key && (await recallResolution(cacheRoot, key))) || (await shared?.());
   if (known) return known;
   return resolveImportPath(r.ref, { dir: r.dir, env: r.env, goBinary: r.goBinary, signal });
 }
@@ -72,6 +88,7 @@ export async function keyedGoBinary(
   request: GoBuildRequest & { resolved: GoPackage; outDir: string },
   cacheRoot: string,
   resolution: ResolutionKey,
+  share?: BuildShare,
 ): Promise<KeyedBinary> {
   throwIfAborted(request.signal);
   const dir = request.dir ?? process.cwd();
@@ -94,6 +111,16 @@ export async function keyedGoBinary(
   const key = buildKey({ importPath, platform: request.platform, dir, env, flags, ldflags, tool: tool! });
   const known = await recallBuild(cacheRoot, key);
   if (known) return { ...known.binary, platform: request.platform, reused: true };
+  const shared = await share?.find();
+  if (shared) {
+    const facts = {
+      appName: appFilename(importPath),
+      importPath,
+      packageDir: request.resolved.dir,
+      platform: request.platform,
+    };
+    return { ...facts, buildInfo: shared.buildInfo, sharedLayer: shared.layer, reused: true };
+  }
 
   const listed = await listBuildInputs({
     program,
@@ -104,9 +131,10 @@ export async function keyedGoBinary(
     vcs: vcsStampPossible(env, flags),
     signal: request.signal,
   });
-  const stamps = 'paths' in listed ? await takeStamps(listed.paths) : undefined;
+  const paths = 'paths' in listed ? listed.paths : undefined;
+  const stamps = paths && (await takeStamps(paths));
   const binary = await buildGoBinary(request);
-  if (!stamps) return { ...binary, reused: false, unkeyable: 'unkeyable' in listed ? listed.unkeyable : '' };
+  if (!paths || !stamps) return { ...binary, reused: false, unkeyable: 'unkeyable' in listed ? listed.unkeyable : '' };
   // A VCS stamp reads the repository's state, which is not among the listed files.
   if (/^\tbuild\tvcs[.=]/m.test(binary.buildInfo)) {
     return { ...binary, reused: false, unkeyable: 'the binary carries a VCS stamp (set -buildvcs=false to key it)' };
@@ -114,5 +142,5 @@ export async function keyedGoBinary(
   await rememberBuild(cacheRoot, key, binary, stamps);
   const rKey = await resolutionKey(resolution);
   if (rKey) await rememberResolution(cacheRoot, rKey, request.resolved, resolutionInputs(stamps, request.resolved.dir));
-  return { ...binary, reused: false };
+  return { ...binary, reused: false, inputs: { paths, stamps } };
 }

@@ -27,7 +27,8 @@ export interface BinaryLayerOptions {
 export const APP_DIR = '/ko-app';
 const EPOCH = new Date(0);
 // v2: tar headers as Go's archive/tar writes them (equal diffIDs with ko); v3: Windows layout.
-const FORMAT_VERSION = 'binary-layer-v3';
+/** The layer's format version: part of every key that names a binary layer. */
+export const BINARY_LAYER_FORMAT = 'binary-layer-v3';
 
 /** Result of building a layer: the layer, and whether the store already had it. */
 export interface BuiltLayer {
@@ -47,7 +48,7 @@ export async function binaryLayer(options: BinaryLayerOptions): Promise<BuiltLay
   const os = options.platform?.os ?? 'linux';
   const caps = os === 'linux' && options.capabilities ? Buffer.from(options.capabilities) : undefined;
   const key = createHash('sha256')
-    .update(JSON.stringify([FORMAT_VERSION, contentHash, options.appName, os, caps?.toString('hex') ?? '']))
+    .update(JSON.stringify([BINARY_LAYER_FORMAT, contentHash, options.appName, os, caps?.toString('hex') ?? '']))
     .digest('hex');
   const hit = await options.store.lookup(key);
   if (hit) return { layer: options.store.layer(hit, mediaType), cached: true };

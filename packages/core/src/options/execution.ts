@@ -25,6 +25,23 @@ export interface DaemonSink {
   socket?: string;
 }
 
+/**
+ * A registry repository where builds are shared between machines by their inputs (no ko
+ * equivalent: KOCACHE is a local folder, ko#1497). After a real build, its binary layer and
+ * a record of every input (project-relative paths with their content hashes) are pushed as an
+ * OCI artifact tagged by a portable key; a machine whose own cache misses reads the record,
+ * and when every input matches its checkout, uses the layer (mounted from this repository
+ * when the image goes to the same registry) without running `go list` or `go build`. The
+ * repository's writers are trusted like the machines that build: whoever can push there can
+ * put a binary into your images. Credentials and TLS are those of the push.
+ */
+export interface BuildCacheOptions {
+  /** The cache repository, e.g. `registry.example.com/team/tsko-build-cache`. */
+  repo: string;
+  /** Store this machine's builds there too (false: only read, e.g. for untrusted branches). Default: `true`. */
+  write?: boolean;
+}
+
 /** Somewhere besides the registry that each published image is also written to. */
 export type SinkSpec = LayoutSink | TarballSink | DaemonSink;
 
@@ -55,6 +72,8 @@ export interface ExecutionOptions {
    * call ends. No ko equivalent (ko keeps no layer cache). Default: `$XDG_CACHE_HOME/tsko`, else `~/.cache/tsko`.
    */
   cacheDir?: string | false;
+  /** Share builds between machines through a registry repository (see {@link BuildCacheOptions}). Default: none. */
+  buildCache?: BuildCacheOptions;
   /**
    * Registries (`host[:port]`) where plain HTTP is allowed after HTTPS fails; loopback always
    * is. ko's `--insecure-registry`. Default: none.
@@ -113,6 +132,7 @@ const executionSchema = z.strictObject({
   sbomDir: z.string().min(1).optional(),
   imageRefsFile: z.string().min(1).optional(),
   cacheDir: z.union([z.string().min(1), z.literal(false)]).optional(),
+  buildCache: z.strictObject({ repo: z.string().min(1), write: z.boolean().optional() }).optional(),
   insecureRegistries: z.array(z.string().min(1)).optional(),
   ca: z.union([z.string(), z.array(z.string())]).optional(),
   concurrency: custom<number>('a positive integer', (v) => Number.isInteger(v) && (v as number) > 0),

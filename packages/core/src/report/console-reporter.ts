@@ -107,6 +107,8 @@ function render(e: ReporterEvent, totals: Omit<ReporterTotals, 'durationMs'>, go
       return `layer     ${e.importPath} ${e.platform} ${e.layer} ${shortDigest(e.digest)} ${formatBytes(e.size)}${e.type === 'layer:cached' ? ' (cached)' : ''}`;
     case 'build:debug-unsupported':
       return `warning   ${e.importPath} ${e.platform}: Delve does not run here; built without the debugger`;
+    case 'build:shared-cache':
+      return `cache     ${e.importPath}${e.platform ? ` ${e.platform}` : ''} ${e.result}${e.reason ? `: ${e.reason}` : ''}`;
     case 'build:done':
       totals.platformBuilds++;
       return `built     ${e.importPath} ${e.platform} in ${formatDuration(e.durationMs)}`;

@@ -29,7 +29,8 @@ export interface PushResult {
   tags: string[];
 }
 
-interface Blob {
+/** A blob to push: identity, where it may already live, and its bytes. */
+export interface Blob {
   digest: Digest;
   size: number;
   source?: BlobSource;
@@ -146,7 +147,16 @@ async function pushImageUnguarded(
   };
 }
 
-async function pushBlob(client: RegistryClient, repository: string, blob: Blob, options: PushOptions): Promise<void> {
+/**
+ * One blob into `repository`: nothing when it is there, a cross-repository mount when its
+ * source is another repository of the same registry, else an upload.
+ */
+export async function pushBlob(
+  client: RegistryClient,
+  repository: string,
+  blob: Blob,
+  options: PushOptions,
+): Promise<void> {
   options.signal?.throwIfAborted();
   if (await client.hasBlob(repository, blob.digest, ['pull', 'push'])) {
     emit(options.onEvent, { type: 'blob:skipped', repository, digest: blob.digest, size: blob.size });

@@ -1,10 +1,15 @@
 import { readFile, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import { fileSystemError, TskoError } from '@tsko/registry';
 import { readKoYaml, type KoYaml, type KoYamlRead } from './ko-yaml-read.js';
 
 export type { KoBuildConfig, KoYaml, KoYamlRead } from './ko-yaml-read.js';
+
+// yaml (~70 ms to load) only when a config file is there to parse; require, as parsing is synchronous.
+const require = createRequire(import.meta.url);
+let yamlModule: typeof import('yaml') | undefined;
+const yaml = () => (yamlModule ??= require('yaml') as typeof import('yaml'));
 
 /** A loaded `.ko.yaml`, with the file it came from (for error messages). */
 export interface LoadedKoYaml {
@@ -57,6 +62,7 @@ export async function loadKoYaml(dir: string, env: NodeJS.ProcessEnv, configPath
  * syntax errors, and the field path.
  */
 export function parseKoYaml(text: string, file = '.ko.yaml'): KoYamlRead {
+  const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { prettyErrors: false, lineCounter });
   if (doc.errors.length) {

@@ -111,6 +111,7 @@ export {
 export { pull, pullImage, type PullOptions, type Pulled } from './remote/pull.js';
 export { pushImage, type PushOptions, type PushResult } from './remote/push.js';
 export { listReferrers } from './remote/referrers.js';
+export { headManifest } from './remote/head.js';
 export { tarChunks, TAR_WRITER_VERSION, type LayerTarEntry } from './layers/tar-writer.js';
 export {
   filesLayer,

@@ -105,48 +105,72 @@ export class RegistryClient {
 
   private async probe(): Promise<URL> {
     const host = registryApiHost(this.registry);
-    const schemes = this.insecure ? ['https', 'http'] : ['https'];
-    let lastError: unknown;
     // One budget for both schemes, so a hung host fails once, not once per scheme.
     const deadline = Date.now() + this.transport.timeouts.requestMs;
-    for (const scheme of schemes) {
-      const url = new URL(`${scheme}://${host}/v2/`);
-      try {
-        const res = await this.transport.send({ method: 'GET', url, deadline });
-        await res.body.dump().catch(() => undefined);
-        if (res.status === 401) {
-          this.auth.setChallenge(parseChallenges(headerString(res, 'www-authenticate'))[0], url);
-        } else if (res.status !== 200) {
-          throw new TskoError(
-            'TSKO_REGISTRY_ERROR',
-            `${host} answered HTTP ${res.status} to GET /v2/; it does not look like an OCI registry.`,
-            { status: res.status },
-          );
-        }
-        return new URL(`${scheme}://${host}/`);
-      } catch (err) {
-        lastError = err;
-        // Never fall back to plain HTTP because a certificate failed to verify (the transport
-        // reports that as TSKO_TLS), nor after an abort or a non-registry answer.
-        // A plain-HTTP server answers a TLS hello at once; a timeout means the host is hung.
-        if (
-          isTskoError(err, 'TSKO_TLS') ||
-          isTskoError(err, 'TSKO_ABORTED') ||
-          isTskoError(err, 'TSKO_REGISTRY_ERROR')
-        ) {
-          throw err;
-        }
-        if (isTskoError(err, 'TSKO_REGISTRY_UNAVAILABLE') && err.details?.timedOut === true) throw err;
+    const secure = this.ping('https', host, deadline);
+    // Where plain HTTP is allowed, it is asked at the same time (go-containerregistry pings
+    // both schemes in parallel too): a plain registry costs one round trip, not a failed TLS
+    // handshake and then the request. HTTPS still wins when it answers.
+    const plain = this.insecure ? this.ping('http', host, deadline) : undefined;
+    // The scheme not taken is left to finish unread (a ping never rejects).
+    const first = await secure;
+    if (first.ok) return first.use();
+    const err = first.error;
+    // Never fall back to plain HTTP because a certificate failed to verify (the transport
+    // reports that as TSKO_TLS), nor after an abort or a non-registry answer.
+    // A plain-HTTP server answers a TLS hello at once; a timeout means the host is hung.
+    const final =
+      isTskoError(err, 'TSKO_TLS') ||
+      isTskoError(err, 'TSKO_ABORTED') ||
+      isTskoError(err, 'TSKO_REGISTRY_ERROR') ||
+      (isTskoError(err, 'TSKO_REGISTRY_UNAVAILABLE') && err.details?.timedOut === true);
+    if (final || !plain) {
+      if (!final && PLAIN_HTTP_CODES.has(networkErrorCode((err as { cause?: unknown }).cause) ?? '')) {
+        throw new TskoError(
+          'TSKO_INSECURE_REGISTRY',
+          `${this.registry} does not speak HTTPS. Plain HTTP is only used for loopback registries or those listed in the \`insecure\` option.`,
+          { cause: err },
+        );
       }
+      throw err;
     }
-    if (!this.insecure && PLAIN_HTTP_CODES.has(networkErrorCode((lastError as { cause?: unknown }).cause) ?? '')) {
-      throw new TskoError(
-        'TSKO_INSECURE_REGISTRY',
-        `${this.registry} does not speak HTTPS. Plain HTTP is only used for loopback registries or those listed in the \`insecure\` option.`,
-        { cause: lastError },
-      );
+    const second = await plain;
+    if (second.ok) return second.use();
+    throw second.error;
+  }
+
+  /**
+   * `GET /v2/` over one scheme. Its answer is only read (its challenge stored) by `use`, so
+   * that the scheme not taken leaves no trace.
+   */
+  private async ping(
+    scheme: 'https' | 'http',
+    host: string,
+    deadline: number,
+  ): Promise<{ ok: true; use: () => URL } | { ok: false; error: unknown }> {
+    const url = new URL(`${scheme}://${host}/v2/`);
+    try {
+      const res = await this.transport.send({ method: 'GET', url, deadline });
+      await res.body.dump().catch(() => undefined);
+      if (res.status !== 401 && res.status !== 200) {
+        throw new TskoError(
+          'TSKO_REGISTRY_ERROR',
+          `${host} answered HTTP ${res.status} to GET /v2/; it does not look like an OCI registry.`,
+          { status: res.status },
+        );
+      }
+      return {
+        ok: true,
+        use: () => {
+          if (res.status === 401) {
+            this.auth.setChallenge(parseChallenges(headerString(res, 'www-authenticate'))[0], url);
+          }
+          return new URL(`${scheme}://${host}/`);
+        },
+      };
+    } catch (error) {
+      return { ok: false, error };
     }
-    throw lastError;
   }
 
   /**
@@ -258,10 +282,14 @@ export class RegistryClient {
     return { raw, digest, mediaType: this.secrets.scrub(manifestMediaType(raw, headerString(res, 'content-type'))) };
   }
 
-  /** HEADs a manifest: its digest and media type, or undefined if absent. */
+  /**
+   * HEADs a manifest: its digest and media type, or undefined if absent. `actions` is the scope
+   * asked for, so that a push's HEAD gets the token the push then uses.
+   */
   async headManifest(
     repository: string,
     identifier: string,
+    actions: readonly Action[] = ['pull'],
   ): Promise<{ digest: Digest; mediaType: string; size: number } | undefined> {
     const res = await this.request(
       {
@@ -270,7 +298,7 @@ export class RegistryClient {
         headers: { accept: MANIFEST_ACCEPT },
         followRedirects: true,
       },
-      this.scopes(repository, ['pull']),
+      this.scopes(repository, actions),
     );
     await res.body.dump().catch(() => undefined);
     if (res.status === 404) return undefined;

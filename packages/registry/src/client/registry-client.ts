@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { isDigest, parseDigest, sha256, verifyBytes, type Digest } from '../digest.js';
 import { isTskoError, TskoError } from '../errors.js';
 import { MANIFEST_ACCEPT } from '../media-types.js';
-import { isLoopbackRegistry, registryApiHost } from '../reference.js';
+import { isLoopbackRegistry } from '../reference.js';
 import { Authenticator } from './authenticator.js';
 import { downloadBlob, fetchWhole } from './blob-download.js';
 import { uploadBlob, type UploadableBlob } from './blob-upload.js';
@@ -10,12 +10,12 @@ import { parseChallenges, repositoryScope } from './challenge.js';
 import { lookupCredential, type Credential, type CredentialSource } from './credentials.js';
 import { checkApiPath, parseRepositoryPath } from '../names.js';
 import { checkNextUrl, foreignChallengeError, originOf, resolveLocation } from './origin.js';
+import { pingRegistry } from './ping.js';
 import { responseError } from './registry-errors.js';
 import { credentialPlaces, unauthorizedError } from './unauthorized.js';
 import { SecretSet } from './secrets.js';
 import {
   describeUrl,
-  networkErrorCode,
   readText,
   type Transport,
   type HttpRequest,
@@ -45,8 +45,6 @@ export interface FetchedManifest {
 
 type Action = 'pull' | 'push';
 const MANIFEST_LIMIT = 4 * 1024 * 1024;
-/** What a TLS client sees when the server answers in plain HTTP. */
-const PLAIN_HTTP_CODES = new Set(['EPROTO', 'ERR_SSL_WRONG_VERSION_NUMBER']);
 
 /**
  * The distribution API of one registry: ping, manifests, blobs, uploads and mounts, with
@@ -104,73 +102,9 @@ export class RegistryClient {
   }
 
   private async probe(): Promise<URL> {
-    const host = registryApiHost(this.registry);
-    // One budget for both schemes, so a hung host fails once, not once per scheme.
-    const deadline = Date.now() + this.transport.timeouts.requestMs;
-    const secure = this.ping('https', host, deadline);
-    // Where plain HTTP is allowed, it is asked at the same time (go-containerregistry pings
-    // both schemes in parallel too): a plain registry costs one round trip, not a failed TLS
-    // handshake and then the request. HTTPS still wins when it answers.
-    const plain = this.insecure ? this.ping('http', host, deadline) : undefined;
-    // The scheme not taken is left to finish unread (a ping never rejects).
-    const first = await secure;
-    if (first.ok) return first.use();
-    const err = first.error;
-    // Never fall back to plain HTTP because a certificate failed to verify (the transport
-    // reports that as TSKO_TLS), nor after an abort or a non-registry answer.
-    // A plain-HTTP server answers a TLS hello at once; a timeout means the host is hung.
-    const final =
-      isTskoError(err, 'TSKO_TLS') ||
-      isTskoError(err, 'TSKO_ABORTED') ||
-      isTskoError(err, 'TSKO_REGISTRY_ERROR') ||
-      (isTskoError(err, 'TSKO_REGISTRY_UNAVAILABLE') && err.details?.timedOut === true);
-    if (final || !plain) {
-      if (!final && PLAIN_HTTP_CODES.has(networkErrorCode((err as { cause?: unknown }).cause) ?? '')) {
-        throw new TskoError(
-          'TSKO_INSECURE_REGISTRY',
-          `${this.registry} does not speak HTTPS. Plain HTTP is only used for loopback registries or those listed in the \`insecure\` option.`,
-          { cause: err },
-        );
-      }
-      throw err;
-    }
-    const second = await plain;
-    if (second.ok) return second.use();
-    throw second.error;
-  }
-
-  /**
-   * `GET /v2/` over one scheme. Its answer is only read (its challenge stored) by `use`, so
-   * that the scheme not taken leaves no trace.
-   */
-  private async ping(
-    scheme: 'https' | 'http',
-    host: string,
-    deadline: number,
-  ): Promise<{ ok: true; use: () => URL } | { ok: false; error: unknown }> {
-    const url = new URL(`${scheme}://${host}/v2/`);
-    try {
-      const res = await this.transport.send({ method: 'GET', url, deadline });
-      await res.body.dump().catch(() => undefined);
-      if (res.status !== 401 && res.status !== 200) {
-        throw new TskoError(
-          'TSKO_REGISTRY_ERROR',
-          `${host} answered HTTP ${res.status} to GET /v2/; it does not look like an OCI registry.`,
-          { status: res.status },
-        );
-      }
-      return {
-        ok: true,
-        use: () => {
-          if (res.status === 401) {
-            this.auth.setChallenge(parseChallenges(headerString(res, 'www-authenticate'))[0], url);
-          }
-          return new URL(`${scheme}://${host}/`);
-        },
-      };
-    } catch (error) {
-      return { ok: false, error };
-    }
+    const found = await pingRegistry(this.transport, this.registry, this.insecure);
+    if (found.challenge) this.auth.setChallenge(found.challenge, found.challengedAt);
+    return found.base;
   }
 
   /**

@@ -1,7 +1,9 @@
 import type { z } from 'zod';
 import { isDigest, type Digest } from './digest.js';
 import { TskoError } from './errors.js';
-import { zod } from './lazy-modules.js';
+import { lazyRequire } from './lazy-modules.js';
+
+const zod = lazyRequire<typeof import('zod')>('zod');
 
 /**
  * Schemas for everything read from a registry, a layout or a tarball. They check the fields we

@@ -1,15 +1,13 @@
 import { readFile, stat } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileSystemError, TskoError } from '@tsko/registry';
+import { lazyRequire } from '../options/lazy-require.js';
 import { readKoYaml, type KoYaml, type KoYamlRead } from './ko-yaml-read.js';
 
 export type { KoBuildConfig, KoYaml, KoYamlRead } from './ko-yaml-read.js';
 
-// yaml (~70 ms to load) only when a config file is there to parse; require, as parsing is synchronous.
-const require = createRequire(import.meta.url);
-let yamlModule: typeof import('yaml') | undefined;
-const yaml = () => (yamlModule ??= require('yaml') as typeof import('yaml'));
+// yaml only when a config file is there to parse.
+const yaml = lazyRequire<typeof import('yaml')>('yaml');
 
 /** A loaded `.ko.yaml`, with the file it came from (for error messages). */
 export interface LoadedKoYaml {

@@ -3,7 +3,9 @@ import type { CredentialSource, RegistryEvent, RegistryTimeouts, RetryPolicy } f
 import type { CoreEvent } from '../events.js';
 import type { SameType } from './same-type.js';
 import type { ParsedOptions } from './plan.js';
-import { zod } from './zod.js';
+import { lazyRequire } from './lazy-require.js';
+
+const zod = lazyRequire<typeof import('zod')>('zod');
 
 /** An OCI image layout folder; each tag names the image in its index.json as `<repo>:<tag>`. ko's `--oci-layout-path`. */
 export interface LayoutSink {

@@ -1,7 +1,9 @@
 import type { z } from 'zod';
 import type { NamingStrategy } from '../naming.js';
 import type { SameType } from './same-type.js';
-import { zod } from './zod.js';
+import { lazyRequire } from './lazy-require.js';
+
+const zod = lazyRequire<typeof import('zod')>('zod');
 
 /**
  * What to build, as plain data: the same plan gives the same images wherever it runs. Anything

@@ -7,8 +7,10 @@ import { fileSystemError, guarded } from '../error-wrapping.js';
 import { TskoError } from '../errors.js';
 import type { Image } from '../image.js';
 import type { ImageIndex } from '../image-index.js';
-import { tarStream } from '../lazy-modules.js';
+import { lazyRequire } from '../lazy-modules.js';
 import { formatPlatform, hostPlatform, platformMatches, type Platform } from '../platform.js';
+
+const tarStream = lazyRequire<typeof import('tar-stream')>('tar-stream');
 
 /** One image of a docker archive and the names (`repo:tag`) it loads as. */
 export interface ArchiveEntry {

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { isDigest, parseDigest, sha256, verifyBytes, type Digest } from '../digest.js';
-import { isTskoError, TskoError } from '../errors.js';
+import { TskoError } from '../errors.js';
 import { MANIFEST_ACCEPT } from '../media-types.js';
 import { isLoopbackRegistry } from '../reference.js';
 import { Authenticator } from './authenticator.js';

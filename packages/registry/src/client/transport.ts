@@ -4,7 +4,7 @@ import type { SecureContext } from 'node:tls';
 import type { Agent } from 'undici';
 import { abortError, TskoError } from '../errors.js';
 import { emit, type RegistryEventHandler } from '../events.js';
-import { tls, undici } from '../lazy-modules.js';
+import { lazyImport } from '../lazy-modules.js';
 import { authorizationFor, resolveLocation, withoutAuthorization, type ScopedAuthorization } from './origin.js';
 import {
   backoffDelay,
@@ -18,6 +18,10 @@ import {
 } from './retry-policy.js';
 
 export { networkErrorCode, parseRetryAfter } from './retry-policy.js';
+
+// Loaded by the first request (see lazy-modules.ts).
+const undici = lazyImport(() => import('undici'));
+const tls = lazyImport(() => import('node:tls'));
 
 export interface TransportOptions {
   /** Extra CA certificates (PEM) trusted for TLS registries, in addition to the system ones. */

@@ -4,8 +4,10 @@ import { guarded } from '../error-wrapping.js';
 import { TskoError } from '../errors.js';
 import { isImage, type Image } from '../image.js';
 import type { ImageIndex } from '../image-index.js';
-import { undici } from '../lazy-modules.js';
+import { lazyImport } from '../lazy-modules.js';
 import { formatPlatform, platformMatches, type Platform } from '../platform.js';
+
+const undici = lazyImport(() => import('undici'));
 
 /** The daemon socket: `socket`, else DOCKER_HOST (unix:// only), else /var/run/docker.sock. */
 export function daemonSocket(socket: string | undefined, env: NodeJS.ProcessEnv): string {

@@ -25,6 +25,7 @@ type SchemeAnswer = { ok: true; result: () => PingResult } | { ok: false; error:
  */
 export async function pingRegistry(transport: Transport, registry: string, insecure: boolean): Promise<PingResult> {
   const host = registryApiHost(registry);
+  await transport.ready();
   // One budget for both schemes, so a hung host fails once, not once per scheme.
   const deadline = Date.now() + transport.timeouts.requestMs;
   const secure = ping(transport, 'https', host, deadline);

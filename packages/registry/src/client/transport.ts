@@ -145,6 +145,11 @@ export class Transport {
     return this.dispatcher;
   }
 
+  /** Resolves once the connection pool exists (undici loaded), so time limits start after that. */
+  async ready(): Promise<void> {
+    await this.agent();
+  }
+
   get signal(): AbortSignal | undefined {
     return this.options.signal;
   }
@@ -156,6 +161,8 @@ export class Transport {
    * the retries become `TSKO_REGISTRY_UNAVAILABLE`.
    */
   async send(req: HttpRequest): Promise<HttpResponse> {
+    // Loading undici (the first request of a process) is not the registry's time to answer.
+    await this.ready();
     const replayable = req.body === undefined || Buffer.isBuffer(req.body);
     const deadline = req.deadline ?? Date.now() + this.timeouts.requestMs;
     const attempts = req.attempts ?? this.retry.attempts;

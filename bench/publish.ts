@@ -1,6 +1,8 @@
 // Benchmark: tsko `publish` against plain `go build` of the same program (the peer), cold
 // (empty Go build cache and empty layer cache) and warm (both caches filled; a no-op
-// republish). The registry is a real CNCF distribution on 127.0.0.1 started by the test rig.
+// republish). The warm no-op republish is also compared with `ko build` of the same program
+// into the same registry (ko as the rig installs it, with a warm KOCACHE and GOCACHE). The
+// registry is a real CNCF distribution on 127.0.0.1 started by the test rig.
 //
 //   node --import tsx bench/publish.ts     (BENCH_REPS=5 warm, BENCH_COLD_REPS=2 cold)
 import { spawnSync } from 'node:child_process';
@@ -9,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { publish } from '@tsko/core';
-import { startRegistry } from '@tsko/test-rig';
+import { emptyImage, pushImage } from '@tsko/registry';
+import { ensureKo, startRegistry } from '@tsko/test-rig';
 import { compareRows, printRows, type Row } from './compare.js';
 
 const app = fileURLToPath(new URL('../packages/core/test/fixtures/app', import.meta.url));
@@ -51,10 +54,36 @@ export async function publishRows(scratchRoot: string, registry: string): Promis
     });
     return performance.now() - t;
   };
+  // ko's side: the same program, platform and SBOM kind, named `--bare` under its own repo
+  // of the same registry, on an empty base image in that registry (ko has no `scratch`;
+  // resolving the base is part of what ko does on every build).
+  const ko = await ensureKo();
+  const koBase = `${registry}/bench-base/empty:latest`;
+  await pushImage(emptyImage({ os: 'linux', architecture: 'amd64' }), koBase);
+  const koBuild = (gocache: string, kocache: string): number => {
+    const t = performance.now();
+    const r = spawnSync(
+      ko,
+      ['build', '--bare', '--platform=linux/amd64', '--sbom=spdx', `--insecure-registry`, './cmd/server'],
+      {
+        cwd: app,
+        env: {
+          ...envFor(gocache),
+          KOCACHE: kocache,
+          KO_DOCKER_REPO: `${registry}/bench-ko`,
+          KO_DEFAULTBASEIMAGE: koBase,
+        },
+      },
+    );
+    if (r.status !== 0) throw new Error(`ko build failed: ${r.stderr.toString()}`);
+    return performance.now() - t;
+  };
   const gocache = fresh('gocache');
   const layers = fresh('layers');
+  const kocache = fresh('kocache');
   goBuild(gocache);
   await tsko(gocache, layers);
+  koBuild(gocache, kocache);
   return {
     cold: [
       {
@@ -69,6 +98,12 @@ export async function publishRows(scratchRoot: string, registry: string): Promis
         name: 'publish, warm (no-op republish)',
         peer: 'go build, warm',
         runPeer: () => goBuild(gocache),
+        runOurs: () => tsko(gocache, layers),
+      },
+      {
+        name: 'publish, warm no-op, vs ko',
+        peer: 'ko build, warm',
+        runPeer: () => koBuild(gocache, kocache),
         runOurs: () => tsko(gocache, layers),
       },
       {

@@ -28,7 +28,7 @@ export async function pushRows(dir: string): Promise<{ rows: Row[]; rss: { skope
   const layout = join(dir, 'layout');
   await writeOciLayout(layout, image, 'big');
   const pushScript = join(dir, 'push.mjs');
-  const registryUrl = new URL('../packages/registry/dist/index.js', import.meta.url).href;
+  const registryUrl = new URL('../packages/registry/dist/bundle/index.js', import.meta.url).href;
   writeFileSync(
     pushScript,
     `

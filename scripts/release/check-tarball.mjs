@@ -5,7 +5,13 @@
 import { execFileSync } from 'node:child_process';
 import { basename } from 'node:path';
 
-const REQUIRED_FILES = ['package/LICENSE', 'package/README.md', 'package/package.json', 'package/dist/index.js'];
+const REQUIRED_FILES = [
+  'package/LICENSE',
+  'package/README.md',
+  'package/package.json',
+  'package/dist/index.js',
+  'package/dist/bundle/index.js',
+];
 // Test leftovers that must never ship: test folders, test files, fixtures, build bookkeeping.
 const FORBIDDEN = [/\/test\//, /\.test\.[cm]?[jt]s$/, /\/fixtures?\//, /\.tsbuildinfo$/, /\/\.tmp\//];
 const TEST_ONLY_DEPS = ['@tsko/test-rig'];

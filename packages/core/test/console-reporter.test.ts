@@ -131,13 +131,17 @@ describe('consoleReporter renders a real publish', () => {
     assert.equal(summary[2], `summary   pushed ${result.ref}`);
   });
 
-  it('a republish reports blobs that exist as skipped, and a new repository mounts the base layers', async () => {
+  it('a republish reports its manifest unchanged, a new tag blobs that exist as skipped, and a new repository mounts the base layers', async () => {
     const out = capture();
     const reporter = consoleReporter({ stream: out.stream });
+    const first = await publish('./cmd/server', options({ onEvent: reporter }));
     await publish('./cmd/server', options({ onEvent: reporter }));
+    await publish('./cmd/server', options({ tags: ['another'], onEvent: reporter }));
     await publish('./cmd/server', options({ repo: `${registry.host}/elsewhere`, onEvent: reporter }));
     const totals = reporter.summary();
     const lines = out.text().split('\n');
+    const repository = first.ref.split('@')[0]!;
+    assert.ok(lines.includes(`unchanged ${repository}:latest ${first.digest}`), lines.join('\n'));
     assert.ok(totals.skipped.blobs > 0 && totals.mounted.blobs > 0, JSON.stringify(totals));
     assert.equal(lines.filter((l) => l.startsWith('exists    ')).length, totals.skipped.blobs);
     assert.equal(lines.filter((l) => l.startsWith('mounted   ')).length, totals.mounted.blobs);
@@ -147,7 +151,7 @@ describe('consoleReporter renders a real publish', () => {
       ),
       lines.join('\n'),
     );
-    assert.equal(totals.pushed.length, 2);
+    assert.equal(totals.pushed.length, 4);
   });
 
   it('on a terminal, rewrites one status line with the bytes of blobs in flight and clears it for the summary', async () => {

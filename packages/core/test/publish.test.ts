@@ -135,4 +135,26 @@ describe('publish to a real registry, run under podman', () => {
     );
     assert.ok(!events.some((e) => e.type === 'blob:uploading'));
   });
+
+  it('a no-op republish asks the target repository one HEAD per manifest and SBOM, and writes nothing', async () => {
+    const first = await publish('./cmd/server', options());
+    const seenBefore = (await registry.requests()).length;
+    const second = await publish('./cmd/server', options());
+    assert.equal(second.digest, first.digest);
+    assert.deepEqual(second.sboms, first.sboms);
+    const repoPath = `/v2/team/server-${md5('example.com/app/cmd/server')}/`;
+    const toTarget = (await registry.requests())
+      .slice(seenBefore)
+      .filter((r) => r.path.startsWith(repoPath))
+      .map((r) => `${r.method} ${r.path.slice(repoPath.length)} ${r.status}`)
+      .sort();
+    assert.equal(second.sboms.length, 3, 'the index and each platform image have an SBOM');
+    assert.deepEqual(
+      toTarget,
+      [
+        'HEAD manifests/latest 200',
+        ...second.sboms.map((s) => `HEAD manifests/${s.subject.replace(':', '-')}.sbom 200`),
+      ].sort(),
+    );
+  });
 });

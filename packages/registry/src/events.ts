@@ -10,6 +10,8 @@ export type RegistryEvent =
   | { type: 'blob:uploading'; repository: string; digest: Digest; size: number; bytes: number }
   | { type: 'blob:done'; repository: string; digest: Digest; size: number }
   | { type: 'manifest:pushed'; reference: string; digest: Digest; mediaType: string }
+  /** The registry already had this manifest under this name: nothing was sent for it. */
+  | { type: 'manifest:skipped'; reference: string; digest: Digest; mediaType: string }
   | { type: 'request:retry'; method: string; path: string; attempt: number; reason: string; delayMs: number };
 
 export type RegistryEventHandler = (event: RegistryEvent) => void;

@@ -1,90 +1,119 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { isDigest, type Digest } from './digest.js';
 import { TskoError } from './errors.js';
+import { lazyRequire } from './lazy-modules.js';
+
+const zod = lazyRequire<typeof import('zod')>('zod');
 
 /**
  * Schemas for everything read from a registry, a layout or a tarball. They check the fields we
  * rely on and pass unknown fields through untouched (`loose`), because manifests we pull are
- * kept byte for byte and other tools add fields we must not drop.
+ * kept byte for byte and other tools add fields we must not drop. Built on first use: zod
+ * costs ~130 ms to load, and most imports of this package never parse a manifest.
  */
-// Digests name blobs in URLs (`/v2/<repo>/blobs/<digest>`) and files (`blobs/sha256/<hex>`), so
-// only the forms we can verify and that cannot carry a path pass: lowercase sha256/sha512 hex of
-// the right length. A manifest naming `sha256:../../x` is refused here, before any field is used.
-// Typed as Digest, so parsed descriptors need no casts where their digests are used.
-const digestString = z.custom<Digest>(
-  (value) => typeof value === 'string' && isDigest(value),
-  'not a sha256:<64 hex> or sha512:<128 hex> digest',
-);
+function buildShapes() {
+  const { z } = zod();
+  // Digests name blobs in URLs (`/v2/<repo>/blobs/<digest>`) and files (`blobs/sha256/<hex>`), so
+  // only the forms we can verify and that cannot carry a path pass: lowercase sha256/sha512 hex of
+  // the right length. A manifest naming `sha256:../../x` is refused here, before any field is used.
+  // Typed as Digest, so parsed descriptors need no casts where their digests are used.
+  const digestString = z.custom<Digest>(
+    (value) => typeof value === 'string' && isDigest(value),
+    'not a sha256:<64 hex> or sha512:<128 hex> digest',
+  );
 
-const platformShape = z.looseObject({
-  architecture: z.string(),
-  os: z.string(),
-  'os.version': z.string().optional(),
-  'os.features': z.array(z.string()).optional(),
-  variant: z.string().optional(),
-  features: z.array(z.string()).optional(),
-});
+  const platformShape = z.looseObject({
+    architecture: z.string(),
+    os: z.string(),
+    'os.version': z.string().optional(),
+    'os.features': z.array(z.string()).optional(),
+    variant: z.string().optional(),
+    features: z.array(z.string()).optional(),
+  });
 
-const descriptorShape = z.looseObject({
-  mediaType: z.string(),
-  digest: digestString,
-  size: z.number().int().nonnegative(),
-  urls: z.array(z.string()).optional(),
-  annotations: z.record(z.string(), z.string()).optional(),
-  platform: platformShape.optional(),
-  artifactType: z.string().optional(),
-});
+  const descriptorShape = z.looseObject({
+    mediaType: z.string(),
+    digest: digestString,
+    size: z.number().int().nonnegative(),
+    urls: z.array(z.string()).optional(),
+    annotations: z.record(z.string(), z.string()).optional(),
+    platform: platformShape.optional(),
+    artifactType: z.string().optional(),
+  });
 
-const imageManifestShape = z.looseObject({
-  schemaVersion: z.literal(2),
-  mediaType: z.string().optional(),
-  artifactType: z.string().optional(),
-  config: descriptorShape,
-  layers: z.array(descriptorShape),
-  subject: descriptorShape.optional(),
-  annotations: z.record(z.string(), z.string()).optional(),
-});
+  const imageManifestShape = z.looseObject({
+    schemaVersion: z.literal(2),
+    mediaType: z.string().optional(),
+    artifactType: z.string().optional(),
+    config: descriptorShape,
+    layers: z.array(descriptorShape),
+    subject: descriptorShape.optional(),
+    annotations: z.record(z.string(), z.string()).optional(),
+  });
 
-const imageIndexShape = z.looseObject({
-  schemaVersion: z.literal(2),
-  mediaType: z.string().optional(),
-  artifactType: z.string().optional(),
-  manifests: z.array(descriptorShape),
-  subject: descriptorShape.optional(),
-  annotations: z.record(z.string(), z.string()).optional(),
-});
+  const imageIndexShape = z.looseObject({
+    schemaVersion: z.literal(2),
+    mediaType: z.string().optional(),
+    artifactType: z.string().optional(),
+    manifests: z.array(descriptorShape),
+    subject: descriptorShape.optional(),
+    annotations: z.record(z.string(), z.string()).optional(),
+  });
 
-const historySchema = z.looseObject({
-  created: z.string().optional(),
-  created_by: z.string().optional(),
-  author: z.string().optional(),
-  comment: z.string().optional(),
-  empty_layer: z.boolean().optional(),
-});
+  const historySchema = z.looseObject({
+    created: z.string().optional(),
+    created_by: z.string().optional(),
+    author: z.string().optional(),
+    comment: z.string().optional(),
+    empty_layer: z.boolean().optional(),
+  });
 
-const imageConfigShape = z.looseObject({
-  architecture: z.string(),
-  os: z.string(),
-  variant: z.string().optional(),
-  'os.version': z.string().optional(),
-  created: z.string().optional(),
-  author: z.string().optional(),
-  config: z
-    .looseObject({
-      User: z.string().optional(),
-      Env: z.array(z.string()).nullish(),
-      Entrypoint: z.array(z.string()).nullish(),
-      Cmd: z.array(z.string()).nullish(),
-      WorkingDir: z.string().optional(),
-      Labels: z.record(z.string(), z.string()).nullish(),
-      ExposedPorts: z.record(z.string(), z.object({})).nullish(),
-      Volumes: z.record(z.string(), z.object({})).nullish(),
-      StopSignal: z.string().optional(),
-    })
-    .optional(),
-  rootfs: z.looseObject({ type: z.string(), diff_ids: z.array(digestString) }),
-  history: z.array(historySchema).optional(),
-});
+  const imageConfigShape = z.looseObject({
+    architecture: z.string(),
+    os: z.string(),
+    variant: z.string().optional(),
+    'os.version': z.string().optional(),
+    created: z.string().optional(),
+    author: z.string().optional(),
+    config: z
+      .looseObject({
+        User: z.string().optional(),
+        Env: z.array(z.string()).nullish(),
+        Entrypoint: z.array(z.string()).nullish(),
+        Cmd: z.array(z.string()).nullish(),
+        WorkingDir: z.string().optional(),
+        Labels: z.record(z.string(), z.string()).nullish(),
+        ExposedPorts: z.record(z.string(), z.object({})).nullish(),
+        Volumes: z.record(z.string(), z.object({})).nullish(),
+        StopSignal: z.string().optional(),
+      })
+      .optional(),
+    rootfs: z.looseObject({ type: z.string(), diff_ids: z.array(digestString) }),
+    history: z.array(historySchema).optional(),
+  });
+
+  return {
+    platform: platformShape,
+    descriptor: descriptorShape,
+    imageManifest: imageManifestShape,
+    imageIndex: imageIndexShape,
+    history: historySchema,
+    imageConfig: imageConfigShape,
+  };
+}
+
+type Shapes = ReturnType<typeof buildShapes>;
+let shapes: Shapes | undefined;
+
+/** A schema whose zod object is built the first time it parses something. */
+function lazySchema<T>(pick: (built: Shapes) => JsonSchema<T>): JsonSchema<T> {
+  return {
+    safeParse(value) {
+      shapes ??= buildShapes();
+      return pick(shapes).safeParse(value);
+    },
+  };
+}
 
 /** An OCI platform (`os`, `architecture`, optional `variant`, …); other fields are kept. */
 export interface Platform {
@@ -186,20 +215,22 @@ export interface JsonIssue {
 
 // The interfaces are what people read; the schemas are what runs. Mutual assignability keeps
 // them from drifting apart (the schemas' inferred types are checked against the interfaces).
-export const platformSchema: JsonSchema<Platform> = platformShape;
-export const descriptorSchema: JsonSchema<Descriptor> = descriptorShape;
-export const imageManifestSchema: JsonSchema<ImageManifest> = imageManifestShape;
-export const imageIndexSchema: JsonSchema<ImageIndexManifest> = imageIndexShape;
-export const imageConfigSchema: JsonSchema<ImageConfig> = imageConfigShape;
+export const platformSchema: JsonSchema<Platform> = lazySchema((b) => b.platform);
+export const descriptorSchema: JsonSchema<Descriptor> = lazySchema((b) => b.descriptor);
+export const imageManifestSchema: JsonSchema<ImageManifest> = lazySchema((b) => b.imageManifest);
+export const imageIndexSchema: JsonSchema<ImageIndexManifest> = lazySchema((b) => b.imageIndex);
+export const imageConfigSchema: JsonSchema<ImageConfig> = lazySchema((b) => b.imageConfig);
 type Agrees<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const agree: [
-  Agrees<Platform, z.infer<typeof platformShape>>,
-  Agrees<Descriptor, z.infer<typeof descriptorShape>>,
-  Agrees<ImageManifest, z.infer<typeof imageManifestShape>>,
-  Agrees<ImageIndexManifest, z.infer<typeof imageIndexShape>>,
-  Agrees<ImageConfig, z.infer<typeof imageConfigShape>>,
-  Agrees<History, z.infer<typeof historySchema>>,
-] = [true, true, true, true, true, true];
+  Agrees<Platform, z.infer<Shapes['platform']>>,
+  Agrees<Descriptor, z.infer<Shapes['descriptor']>>,
+  Agrees<ImageManifest, z.infer<Shapes['imageManifest']>>,
+  Agrees<ImageIndexManifest, z.infer<Shapes['imageIndex']>>,
+  Agrees<ImageConfig, z.infer<Shapes['imageConfig']>>,
+  Agrees<History, z.infer<Shapes['history']>>,
+  // The lazy schemas are still assignable from the zod objects they stand for.
+  Shapes['descriptor'] extends JsonSchema<Descriptor> ? true : false,
+] = [true, true, true, true, true, true, true];
 void agree;
 
 /** Parses JSON bytes against a schema; failures are `TSKO_INVALID_MANIFEST` naming `what`. */

@@ -5,10 +5,10 @@
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { isScalar, parseAllDocuments, visit } from 'yaml';
 import { guarded, TskoError } from '@tsko/registry';
 import { koReference, type Occurrence } from './references.js';
 import { resolveOccurrences, type ResolveOptions } from './resolve.js';
+import { yaml } from './yaml-module.js';
 
 /** The parts of a cdk8s `App` used here (no cdk8s import: any cdk8s 2.x App fits). */
 export interface Cdk8sAppLike {
@@ -44,6 +44,7 @@ interface Text {
 async function resolveTexts(texts: readonly Text[], options: ResolveOptions) {
   const edits = texts.map(() => [] as { start: number; end: number; ref: string }[]);
   const occurrences: Occurrence[] = [];
+  const { isScalar, parseAllDocuments, visit } = yaml();
   texts.forEach(({ source, text }, i) => {
     for (const doc of parseAllDocuments(text)) {
       if (!('errors' in doc) || doc.errors.length > 0) {
@@ -79,7 +80,8 @@ async function resolveTexts(texts: readonly Text[], options: ResolveOptions) {
 }
 
 const objectsOf = (text: string): unknown[] =>
-  parseAllDocuments(text)
+  yaml()
+    .parseAllDocuments(text)
     .map((d) => ('toJS' in d ? d.toJS() : null))
     .filter((o) => o !== null && o !== undefined);
 

@@ -1,7 +1,7 @@
-import { stringify } from 'yaml';
 import { guarded, isTskoError, runProgram, TskoError, type ProgramResult } from '@tsko/registry';
 import { isFilesInput, readManifestFiles } from './inputs.js';
 import { resolveManifests, type ManifestInput, type ResolveOptions } from './resolve.js';
+import { yaml } from './yaml-module.js';
 
 export interface KubectlOptions extends ResolveOptions {
   /** The kubectl program (default `kubectl` on PATH). */
@@ -72,6 +72,7 @@ async function resolvedText(input: ManifestInput, kubectlOptions: KubectlOptions
   const { kubectl: _program, kubectlArgs: _args, ...options } = kubectlOptions;
   if (Array.isArray(input)) {
     const objects = await resolveManifests(input, options);
+    const { stringify } = yaml();
     return objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
   }
   return resolveManifests(input as string, options);
@@ -108,7 +109,7 @@ export function deleteManifests(input: ManifestInput, options: KubectlOptions = 
 
 function stringifyObject(object: unknown, index: number): string {
   try {
-    return stringify(object, { lineWidth: 0 });
+    return yaml().stringify(object, { lineWidth: 0 });
   } catch (cause) {
     throw new TskoError(
       'TSKO_INVALID_ARGUMENT',

@@ -1,8 +1,9 @@
-import { isScalar, isSeq, LineCounter, parseAllDocuments, Scalar, visit, type Document } from 'yaml';
+import type { Document, LineCounter } from 'yaml';
 import { TskoError } from '@tsko/registry';
 import { notAList, notAnObject } from './object-tree.js';
 import { hasTypeMeta, isList, koReference, labelsOf, type Occurrence } from './references.js';
 import type { Selector } from './selector.js';
+import { yaml } from './yaml-module.js';
 
 /** One YAML document of one input, with what is needed to report positions. */
 export interface YamlDocument {
@@ -14,6 +15,7 @@ export interface YamlDocument {
 
 /** Parses multi-document YAML; syntax errors are `TSKO_YAML_INVALID` naming source and line. */
 export function parseYamlDocuments(text: string, source: string): YamlDocument[] {
+  const { isScalar, LineCounter, parseAllDocuments } = yaml();
   const lines = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
   if (!Array.isArray(docs)) return [];
@@ -56,7 +58,7 @@ export function selectYaml(d: YamlDocument, selector: Selector): boolean {
   if (!isList(value)) return selector.matches(labelsOf(value));
   const items = d.doc.get('items', true);
   const plain = (value as { items?: unknown }).items;
-  if (!isSeq(items) || !Array.isArray(plain)) throw notAList(where());
+  if (!yaml().isSeq(items) || !Array.isArray(plain)) throw notAList(where());
   plain.forEach((item, i) => {
     if (!hasTypeMeta(item))
       throw notAnObject(`${d.source}:${line((items.items[i] as { range?: number[] } | undefined)?.range)}`, selector);
@@ -67,6 +69,7 @@ export function selectYaml(d: YamlDocument, selector: Selector): boolean {
 
 /** Every `ko://` string scalar in a document (map keys included), with in-place replacement. */
 export function yamlOccurrences(d: YamlDocument): Occurrence[] {
+  const { Scalar, visit } = yaml();
   const found: Occurrence[] = [];
   visit(d.doc, {
     Scalar(_key, node) {

@@ -1,5 +1,8 @@
-import { z } from 'zod';
 import { canonicalJsonBytes, isDigest, type Digest } from '@tsko/registry';
+import { lazyRequire } from '../lazy-require.js';
+
+// zod loads with the first record read, not at import (see lazy-require.ts).
+const zod = lazyRequire<typeof import('zod')>('zod');
 
 /** The config media type of a shared build: the artifact's kind in the cache repository. */
 export const BUILD_RECORD_MEDIA_TYPE = 'application/vnd.tsko.build.v1+json';
@@ -26,23 +29,27 @@ export interface BuildRecord {
   diffId: Digest;
 }
 
-const digest = z.custom<Digest>((v) => typeof v === 'string' && isDigest(v), 'not a digest');
-const relPath = z.string().refine((p) => p === '.' || !/(^|\/)\.\.(\/|$)|^\//.test(p), 'not a project-relative path');
-
-const recordSchema = z.object({
-  tag: z.string(),
-  package: z.object({
-    importPath: z.string().min(1),
-    name: z.string(),
-    dir: relPath,
-    module: z.string().optional(),
-  }),
-  resolution: z.object({ ref: z.string(), tag: z.string() }),
-  inputs: z.record(relPath, z.string()),
-  absentAbove: z.array(z.string().regex(/^[^/\\]+$/)),
-  buildInfo: z.string(),
-  diffId: digest,
-});
+/** The schema of a record, built by the first read. */
+function buildRecordSchema() {
+  const { z } = zod();
+  const digest = z.custom<Digest>((v) => typeof v === 'string' && isDigest(v), 'not a digest');
+  const relPath = z.string().refine((p) => p === '.' || !/(^|\/)\.\.(\/|$)|^\//.test(p), 'not a project-relative path');
+  return z.object({
+    tag: z.string(),
+    package: z.object({
+      importPath: z.string().min(1),
+      name: z.string(),
+      dir: relPath,
+      module: z.string().optional(),
+    }),
+    resolution: z.object({ ref: z.string(), tag: z.string() }),
+    inputs: z.record(relPath, z.string()),
+    absentAbove: z.array(z.string().regex(/^[^/\\]+$/)),
+    buildInfo: z.string(),
+    diffId: digest,
+  });
+}
+let recordSchema: ReturnType<typeof buildRecordSchema> | undefined;
 
 /** The config bytes of a record (canonical JSON: equal records, equal digests). */
 export function encodeRecord(record: BuildRecord): Buffer {
@@ -52,6 +59,7 @@ export function encodeRecord(record: BuildRecord): Buffer {
 /** A record read from the cache, or undefined when it is not one (garbage, another version). */
 export function decodeRecord(bytes: Buffer): BuildRecord | undefined {
   try {
+    recordSchema ??= buildRecordSchema();
     const parsed = recordSchema.safeParse(JSON.parse(bytes.toString('utf8')));
     return parsed.success ? (parsed.data as BuildRecord) : undefined;
   } catch {

@@ -1,10 +1,13 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import { fileSystemError, TskoError } from '@tsko/registry';
+import { lazyRequire } from '../lazy-require.js';
 import { readKoYaml, type KoYaml, type KoYamlRead } from './ko-yaml-read.js';
 
 export type { KoBuildConfig, KoYaml, KoYamlRead } from './ko-yaml-read.js';
+
+// yaml only when a config file is there to parse.
+const yaml = lazyRequire<typeof import('yaml')>('yaml');
 
 /** A loaded `.ko.yaml`, with the file it came from (for error messages). */
 export interface LoadedKoYaml {
@@ -57,6 +60,7 @@ export async function loadKoYaml(dir: string, env: NodeJS.ProcessEnv, configPath
  * syntax errors, and the field path.
  */
 export function parseKoYaml(text: string, file = '.ko.yaml'): KoYamlRead {
+  const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { prettyErrors: false, lineCounter });
   if (doc.errors.length) {

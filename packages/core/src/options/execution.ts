@@ -1,8 +1,11 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { CredentialSource, RegistryEvent, RegistryTimeouts, RetryPolicy } from '@tsko/registry';
 import type { CoreEvent } from '../events.js';
 import type { SameType } from './same-type.js';
 import type { ParsedOptions } from './plan.js';
+import { lazyRequire } from '../lazy-require.js';
+
+const zod = lazyRequire<typeof import('zod')>('zod');
 
 /** An OCI image layout folder; each tag names the image in its index.json as `<repo>:<tag>`. ko's `--oci-layout-path`. */
 export interface LayoutSink {
@@ -110,58 +113,87 @@ function shown(value: unknown): string {
   return String(value).slice(0, 40);
 }
 
-/** A live value checked by kind; `secret` values are described by their type alone. */
-function custom<T>(expected: string, check: (value: unknown) => boolean, secret = false) {
-  const got = (v: unknown) => (secret ? (v === null ? 'null' : typeof v) : shown(v));
-  return z.custom<T>(check, { error: (issue) => `must be ${expected}; got ${got(issue.input)}` }).optional();
-}
+/** The execution option names, in the order the schema lists them. */
+export const EXECUTION_KEYS = [
+  'push',
+  'sinks',
+  'sbomAttachment',
+  'sbomDir',
+  'imageRefsFile',
+  'cacheDir',
+  'buildCache',
+  'insecureRegistries',
+  'ca',
+  'concurrency',
+  'pushConcurrency',
+  'credentials',
+  'onEvent',
+  'signal',
+  'environment',
+  'timeouts',
+  'retry',
+] as const satisfies readonly (keyof ExecutionOptions)[];
+const executionKeysComplete: [Exclude<keyof ExecutionOptions, (typeof EXECUTION_KEYS)[number]>] extends [never]
+  ? true
+  : false = true;
+void executionKeysComplete;
 
 const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const sinkSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('layout'), path: z.string().min(1) }),
-  z.strictObject({ type: z.literal('tarball'), path: z.string().min(1) }),
-  z.strictObject({ type: z.literal('daemon'), socket: z.string().min(1).optional() }),
-]);
+/**
+ * Validates {@link ExecutionOptions}; live values (functions, signals) are checked by kind.
+ * Built by the first check, as the plan's schema is.
+ */
+function buildExecutionSchemas() {
+  const { z } = zod();
+  /** A live value checked by kind; `secret` values are described by their type alone. */
+  const custom = <T>(expected: string, check: (value: unknown) => boolean, secret = false) => {
+    const got = (v: unknown) => (secret ? (v === null ? 'null' : typeof v) : shown(v));
+    return z.custom<T>(check, { error: (issue) => `must be ${expected}; got ${got(issue.input)}` }).optional();
+  };
+  const sink = z.discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('layout'), path: z.string().min(1) }),
+    z.strictObject({ type: z.literal('tarball'), path: z.string().min(1) }),
+    z.strictObject({ type: z.literal('daemon'), socket: z.string().min(1).optional() }),
+  ]);
+  const execution = z.strictObject({
+    push: z.boolean().optional(),
+    sinks: z.array(sink).optional(),
+    sbomAttachment: z.enum(['referrers', 'tag', 'both']).optional(),
+    sbomDir: z.string().min(1).optional(),
+    imageRefsFile: z.string().min(1).optional(),
+    cacheDir: z.union([z.string().min(1), z.literal(false)]).optional(),
+    buildCache: z.strictObject({ repo: z.string().min(1), write: z.boolean().optional() }).optional(),
+    insecureRegistries: z.array(z.string().min(1)).optional(),
+    ca: z.union([z.string(), z.array(z.string())]).optional(),
+    concurrency: custom<number>('a positive integer', (v) => Number.isInteger(v) && (v as number) > 0),
+    pushConcurrency: custom<number>('a positive integer', (v) => Number.isInteger(v) && (v as number) > 0),
+    credentials: custom<CredentialSource>(
+      'an object of credentials by registry, or a function of the registry',
+      (v) => isObject(v) || typeof v === 'function',
+      true,
+    ),
+    onEvent: custom<(event: CoreEvent | RegistryEvent) => void>('a function', (v) => typeof v === 'function'),
+    signal: custom<AbortSignal>('an AbortSignal', (v) => v instanceof AbortSignal),
+    environment: custom<NodeJS.ProcessEnv>('an object of environment variables', isObject, true),
+    timeouts: custom<RegistryTimeouts>('an object such as { requestMs: 20000 }', isObject),
+    retry: custom<RetryPolicy>('an object such as { attempts: 3 }', isObject),
+  });
+  return { execution, sink };
+}
 
-/** Validates {@link ExecutionOptions}; live values (functions, signals) are checked by kind. */
-const executionSchema = z.strictObject({
-  push: z.boolean().optional(),
-  sinks: z.array(sinkSchema).optional(),
-  sbomAttachment: z.enum(['referrers', 'tag', 'both']).optional(),
-  sbomDir: z.string().min(1).optional(),
-  imageRefsFile: z.string().min(1).optional(),
-  cacheDir: z.union([z.string().min(1), z.literal(false)]).optional(),
-  buildCache: z.strictObject({ repo: z.string().min(1), write: z.boolean().optional() }).optional(),
-  insecureRegistries: z.array(z.string().min(1)).optional(),
-  ca: z.union([z.string(), z.array(z.string())]).optional(),
-  concurrency: custom<number>('a positive integer', (v) => Number.isInteger(v) && (v as number) > 0),
-  pushConcurrency: custom<number>('a positive integer', (v) => Number.isInteger(v) && (v as number) > 0),
-  credentials: custom<CredentialSource>(
-    'an object of credentials by registry, or a function of the registry',
-    (v) => isObject(v) || typeof v === 'function',
-    true,
-  ),
-  onEvent: custom<(event: CoreEvent | RegistryEvent) => void>('a function', (v) => typeof v === 'function'),
-  signal: custom<AbortSignal>('an AbortSignal', (v) => v instanceof AbortSignal),
-  environment: custom<NodeJS.ProcessEnv>('an object of environment variables', isObject, true),
-  timeouts: custom<RegistryTimeouts>('an object such as { requestMs: 20000 }', isObject),
-  retry: custom<RetryPolicy>('an object such as { attempts: 3 }', isObject),
-});
+type ExecutionSchemas = ReturnType<typeof buildExecutionSchemas>;
+let schemas: ExecutionSchemas | undefined;
 
-const executionAgrees: SameType<ExecutionOptions, z.infer<typeof executionSchema>> = true;
+const executionAgrees: SameType<ExecutionOptions, z.infer<ExecutionSchemas['execution']>> = true;
 void executionAgrees;
-const sinkAgrees: SameType<SinkSpec, z.infer<typeof sinkSchema>> = true;
+const sinkAgrees: SameType<SinkSpec, z.infer<ExecutionSchemas['sink']>> = true;
 void sinkAgrees;
-
-/** The execution option names, from the schema itself. */
-export const EXECUTION_KEYS: readonly (keyof ExecutionOptions)[] = Object.keys(
-  executionSchema.shape,
-) as (keyof ExecutionOptions)[];
 
 /** Validates execution options; failures come back as issues, turned into messages by the caller. */
 export function checkExecutionOptions(input: Record<string, unknown>): ParsedOptions<ExecutionOptions> {
-  const parsed = executionSchema.safeParse(input);
+  schemas ??= buildExecutionSchemas();
+  const parsed = schemas.execution.safeParse(input);
   // The parsed copy is not used: it would be the same objects, and a signal must stay the caller's own.
   return parsed.success ? { ok: true, value: input as ExecutionOptions } : { ok: false, error: parsed.error };
 }

@@ -1,6 +1,9 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { NamingStrategy } from '../naming.js';
 import type { SameType } from './same-type.js';
+import { lazyRequire } from '../lazy-require.js';
+
+const zod = lazyRequire<typeof import('zod')>('zod');
 
 /**
  * What to build, as plain data: the same plan gives the same images wherever it runs. Anything
@@ -90,43 +93,76 @@ export interface BuildPlan {
   sbom?: 'spdx' | 'none';
 }
 
-const stringList = z.array(z.string());
+/** The plan's option names, in the order the schema lists them. */
+export const PLAN_KEYS = [
+  'dir',
+  'configPath',
+  'repo',
+  'baseImage',
+  'baseImageOverrides',
+  'platforms',
+  'tags',
+  'tagOnly',
+  'naming',
+  'env',
+  'flags',
+  'ldflags',
+  'disableOptimizations',
+  'debug',
+  'allowBuildPrograms',
+  'strictConfig',
+  'goBinary',
+  'user',
+  'labels',
+  'annotations',
+  'sbom',
+] as const satisfies readonly (keyof BuildPlan)[];
+// Every option of the interface is listed (the schema agrees with the interface below).
+const planKeysComplete: [Exclude<keyof BuildPlan, (typeof PLAN_KEYS)[number]>] extends [never] ? true : false = true;
+void planKeysComplete;
 
-/** Validates a {@link BuildPlan}; internal, so that no zod type reaches the published `.d.ts`. */
-const buildPlanSchema = z.strictObject({
-  dir: z.string().min(1).optional(),
-  configPath: z.string().min(1).optional(),
-  repo: z.string().min(1).optional(),
-  baseImage: z.string().min(1).optional(),
-  baseImageOverrides: z.record(z.string(), z.string().min(1)).optional(),
-  platforms: z.union([z.literal('all'), z.array(z.string().min(1)).min(1)]).optional(),
-  tags: z.array(z.string().min(1)).optional(),
-  tagOnly: z.boolean().optional(),
-  naming: z.enum(['md5', 'preserveImportPaths', 'baseImportPaths', 'bare']).optional(),
-  env: stringList.optional(),
-  flags: stringList.optional(),
-  ldflags: stringList.optional(),
-  disableOptimizations: z.boolean().optional(),
-  debug: z.boolean().optional(),
-  allowBuildPrograms: z.boolean().optional(),
-  strictConfig: z.boolean().optional(),
-  goBinary: z.string().min(1).optional(),
-  user: z.string().optional(),
-  labels: z.record(z.string(), z.string()).optional(),
-  annotations: z.record(z.string(), z.string()).optional(),
-  sbom: z.enum(['spdx', 'none']).optional(),
-});
+/**
+ * Validates a {@link BuildPlan}; internal, so that no zod type reaches the published `.d.ts`.
+ * Built by the first check: loading zod is the larger part of importing this package.
+ */
+function buildPlanSchema() {
+  const { z } = zod();
+  const stringList = z.array(z.string());
+  return z.strictObject({
+    dir: z.string().min(1).optional(),
+    configPath: z.string().min(1).optional(),
+    repo: z.string().min(1).optional(),
+    baseImage: z.string().min(1).optional(),
+    baseImageOverrides: z.record(z.string(), z.string().min(1)).optional(),
+    platforms: z.union([z.literal('all'), z.array(z.string().min(1)).min(1)]).optional(),
+    tags: z.array(z.string().min(1)).optional(),
+    tagOnly: z.boolean().optional(),
+    naming: z.enum(['md5', 'preserveImportPaths', 'baseImportPaths', 'bare']).optional(),
+    env: stringList.optional(),
+    flags: stringList.optional(),
+    ldflags: stringList.optional(),
+    disableOptimizations: z.boolean().optional(),
+    debug: z.boolean().optional(),
+    allowBuildPrograms: z.boolean().optional(),
+    strictConfig: z.boolean().optional(),
+    goBinary: z.string().min(1).optional(),
+    user: z.string().optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+    annotations: z.record(z.string(), z.string()).optional(),
+    sbom: z.enum(['spdx', 'none']).optional(),
+  });
+}
+
+let planSchema: ReturnType<typeof buildPlanSchema> | undefined;
 
 // The interface is what users read; the schema is what runs. They cannot drift apart.
-const planAgrees: SameType<BuildPlan, z.infer<typeof buildPlanSchema>> = true;
+const planAgrees: SameType<BuildPlan, z.infer<ReturnType<typeof buildPlanSchema>>> = true;
 void planAgrees;
-
-/** The plan's option names, from the schema itself. */
-export const PLAN_KEYS: readonly (keyof BuildPlan)[] = Object.keys(buildPlanSchema.shape) as (keyof BuildPlan)[];
 
 /** Validates a plan; failures come back as zod's issues, turned into messages by the caller. */
 export function checkPlan(input: Record<string, unknown>): ParsedOptions<BuildPlan> {
-  const parsed = buildPlanSchema.safeParse(input);
+  planSchema ??= buildPlanSchema();
+  const parsed = planSchema.safeParse(input);
   return parsed.success ? { ok: true, value: parsed.data } : { ok: false, error: parsed.error };
 }
 

@@ -129,6 +129,8 @@ function render(e: ReporterEvent, totals: Omit<ReporterTotals, 'durationMs'>, go
     case 'manifest:pushed':
       totals.manifests++;
       return `manifest  ${e.reference} ${e.digest}`;
+    case 'manifest:skipped':
+      return `unchanged ${e.reference} ${e.digest}`;
     case 'request:retry':
       totals.retries++;
       return `retry     ${e.method} ${e.path} (attempt ${e.attempt}, ${e.reason}; waiting ${formatDuration(e.delayMs)})`;

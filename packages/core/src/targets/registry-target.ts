@@ -1,4 +1,4 @@
-import { listReferrers, parseRepository, pushImage, referenceName } from '@tsko/registry';
+import { headManifest, listReferrers, parseRepository, pushImage, referenceName } from '@tsko/registry';
 import type { BuildContext } from '../build.js';
 import { formatPublishedRef } from '../naming.js';
 import { chooseAttachment, sbomArtifact, sbomTag, type SbomAttachment } from '../sbom/attach.js';
@@ -27,21 +27,37 @@ export function registryTarget(options: {
       await pushImage(image, target, pushOptions);
       const sboms: AttachedSbom[] = [];
       if (item.sboms.length) {
-        // Probed on the image just pushed, so the repository exists (some registries 404 an unknown one).
-        const how = await chooseAttachment(
-          options.sbomAttachment,
-          repository,
-          async () => (await listReferrers(target, image.digest, { session: ctx.session })) !== undefined,
-        );
-        for (const sbom of item.sboms) {
+        // Probed on the image just pushed, so the repository exists (some registries 404 an
+        // unknown one), and only when needed: see below.
+        let how: Promise<SbomAttachment> | undefined;
+        const attachment = () =>
+          (how ??= chooseAttachment(
+            options.sbomAttachment,
+            repository,
+            async () => (await listReferrers(target, image.digest, { session: ctx.session })) !== undefined,
+          ));
+        const planned = item.sboms.map((sbom) => {
           const artifact = sbomArtifact(sbom.document, sbom.subject.descriptor());
-          const tag = sbomTag(sbom.subject.digest);
-          // By digest only for `referrers`: the registry lists it by its subject.
-          const where = how === 'referrers' ? { ...target, digest: artifact.digest } : { ...target, tag };
-          await pushImage(artifact, where, { ...pushOptions, tags: [] });
+          return { sbom, artifact, tag: sbomTag(sbom.subject.digest) };
+        });
+        // Left to choose, a republish finds each SBOM under cosign's tag with one HEAD and asks
+        // nothing more: it is attached, and found, as a previous run attached it.
+        const found =
+          options.sbomAttachment === undefined
+            ? await Promise.all(planned.map(({ tag }) => headManifest({ ...target, tag }, { session: ctx.session })))
+            : [];
+        for (const [i, { sbom, artifact, tag }] of planned.entries()) {
+          const tagged = { ...target, tag };
+          const unchanged = found[i]?.digest === artifact.digest;
+          const used = unchanged ? 'tag' : await attachment();
+          if (!unchanged) {
+            // By digest only for `referrers`: the registry lists it by its subject.
+            const where = used === 'referrers' ? { ...target, digest: artifact.digest } : tagged;
+            await pushImage(artifact, where, { ...pushOptions, tags: [] });
+          }
           const ref =
-            how === 'referrers' ? `${referenceName(target)}@${artifact.digest}` : `${referenceName(target)}:${tag}`;
-          sboms.push({ subject: sbom.subject.digest, ref, digest: artifact.digest, attachment: how });
+            used === 'referrers' ? `${referenceName(target)}@${artifact.digest}` : `${referenceName(target)}:${tag}`;
+          sboms.push({ subject: sbom.subject.digest, ref, digest: artifact.digest, attachment: used });
           ctx.emit({ type: 'sbom:attached', importPath, subject: sbom.subject.digest, reference: ref });
         }
       }

@@ -3,12 +3,14 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { pack } from 'tar-stream';
 import { fileSystemError, guarded } from '../error-wrapping.js';
 import { TskoError } from '../errors.js';
 import type { Image } from '../image.js';
 import type { ImageIndex } from '../image-index.js';
+import { lazyRequire } from '../lazy-modules.js';
 import { formatPlatform, hostPlatform, platformMatches, type Platform } from '../platform.js';
+
+const tarStream = lazyRequire<typeof import('tar-stream')>('tar-stream');
 
 /** One image of a docker archive and the names (`repo:tag`) it loads as. */
 export interface ArchiveEntry {
@@ -44,7 +46,7 @@ export function archiveEntries(
  * layers per image) as a stream; layers are copied from their sources one at a time.
  */
 export function dockerArchiveStream(entries: readonly ArchiveEntry[], signal?: AbortSignal): Readable {
-  const p = pack();
+  const p = tarStream().pack();
   void (async () => {
     try {
       const written = new Set<string>();

@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import { isDigest, parseDigest, sha256, verifyBytes, type Digest } from '../digest.js';
-import { isTskoError, TskoError } from '../errors.js';
+import { TskoError } from '../errors.js';
 import { MANIFEST_ACCEPT } from '../media-types.js';
-import { isLoopbackRegistry, registryApiHost } from '../reference.js';
+import { isLoopbackRegistry } from '../reference.js';
 import { Authenticator } from './authenticator.js';
 import { downloadBlob, fetchWhole } from './blob-download.js';
 import { uploadBlob, type UploadableBlob } from './blob-upload.js';
@@ -10,12 +10,12 @@ import { parseChallenges, repositoryScope } from './challenge.js';
 import { lookupCredential, type Credential, type CredentialSource } from './credentials.js';
 import { checkApiPath, parseRepositoryPath } from '../names.js';
 import { checkNextUrl, foreignChallengeError, originOf, resolveLocation } from './origin.js';
+import { pingRegistry } from './ping.js';
 import { responseError } from './registry-errors.js';
 import { credentialPlaces, unauthorizedError } from './unauthorized.js';
 import { SecretSet } from './secrets.js';
 import {
   describeUrl,
-  networkErrorCode,
   readText,
   type Transport,
   type HttpRequest,
@@ -45,8 +45,6 @@ export interface FetchedManifest {
 
 type Action = 'pull' | 'push';
 const MANIFEST_LIMIT = 4 * 1024 * 1024;
-/** What a TLS client sees when the server answers in plain HTTP. */
-const PLAIN_HTTP_CODES = new Set(['EPROTO', 'ERR_SSL_WRONG_VERSION_NUMBER']);
 
 /**
  * The distribution API of one registry: ping, manifests, blobs, uploads and mounts, with
@@ -104,49 +102,9 @@ export class RegistryClient {
   }
 
   private async probe(): Promise<URL> {
-    const host = registryApiHost(this.registry);
-    const schemes = this.insecure ? ['https', 'http'] : ['https'];
-    let lastError: unknown;
-    // One budget for both schemes, so a hung host fails once, not once per scheme.
-    const deadline = Date.now() + this.transport.timeouts.requestMs;
-    for (const scheme of schemes) {
-      const url = new URL(`${scheme}://${host}/v2/`);
-      try {
-        const res = await this.transport.send({ method: 'GET', url, deadline });
-        await res.body.dump().catch(() => undefined);
-        if (res.status === 401) {
-          this.auth.setChallenge(parseChallenges(headerString(res, 'www-authenticate'))[0], url);
-        } else if (res.status !== 200) {
-          throw new TskoError(
-            'TSKO_REGISTRY_ERROR',
-            `${host} answered HTTP ${res.status} to GET /v2/; it does not look like an OCI registry.`,
-            { status: res.status },
-          );
-        }
-        return new URL(`${scheme}://${host}/`);
-      } catch (err) {
-        lastError = err;
-        // Never fall back to plain HTTP because a certificate failed to verify (the transport
-        // reports that as TSKO_TLS), nor after an abort or a non-registry answer.
-        // A plain-HTTP server answers a TLS hello at once; a timeout means the host is hung.
-        if (
-          isTskoError(err, 'TSKO_TLS') ||
-          isTskoError(err, 'TSKO_ABORTED') ||
-          isTskoError(err, 'TSKO_REGISTRY_ERROR')
-        ) {
-          throw err;
-        }
-        if (isTskoError(err, 'TSKO_REGISTRY_UNAVAILABLE') && err.details?.timedOut === true) throw err;
-      }
-    }
-    if (!this.insecure && PLAIN_HTTP_CODES.has(networkErrorCode((lastError as { cause?: unknown }).cause) ?? '')) {
-      throw new TskoError(
-        'TSKO_INSECURE_REGISTRY',
-        `${this.registry} does not speak HTTPS. Plain HTTP is only used for loopback registries or those listed in the \`insecure\` option.`,
-        { cause: lastError },
-      );
-    }
-    throw lastError;
+    const found = await pingRegistry(this.transport, this.registry, this.insecure);
+    if (found.challenge) this.auth.setChallenge(found.challenge, found.challengedAt);
+    return found.base;
   }
 
   /**
@@ -258,10 +216,14 @@ export class RegistryClient {
     return { raw, digest, mediaType: this.secrets.scrub(manifestMediaType(raw, headerString(res, 'content-type'))) };
   }
 
-  /** HEADs a manifest: its digest and media type, or undefined if absent. */
+  /**
+   * HEADs a manifest: its digest and media type, or undefined if absent. `actions` is the scope
+   * asked for, so that a push's HEAD gets the token the push then uses.
+   */
   async headManifest(
     repository: string,
     identifier: string,
+    actions: readonly Action[] = ['pull'],
   ): Promise<{ digest: Digest; mediaType: string; size: number } | undefined> {
     const res = await this.request(
       {
@@ -270,7 +232,7 @@ export class RegistryClient {
         headers: { accept: MANIFEST_ACCEPT },
         followRedirects: true,
       },
-      this.scopes(repository, ['pull']),
+      this.scopes(repository, actions),
     );
     await res.body.dump().catch(() => undefined);
     if (res.status === 404) return undefined;

@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
-import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
-import { Agent, request } from 'undici';
+import type { SecureContext } from 'node:tls';
+import type { Agent } from 'undici';
 import { abortError, TskoError } from '../errors.js';
 import { emit, type RegistryEventHandler } from '../events.js';
+import { lazyImport } from '../lazy-modules.js';
 import { authorizationFor, resolveLocation, withoutAuthorization, type ScopedAuthorization } from './origin.js';
 import {
   backoffDelay,
@@ -17,6 +18,10 @@ import {
 } from './retry-policy.js';
 
 export { networkErrorCode, parseRetryAfter } from './retry-policy.js';
+
+// Loaded by the first request (see lazy-modules.ts).
+const undici = lazyImport(() => import('undici'));
+const tls = lazyImport(() => import('node:tls'));
 
 export interface TransportOptions {
   /** Extra CA certificates (PEM) trusted for TLS registries, in addition to the system ones. */
@@ -88,11 +93,11 @@ const secureContexts = new Map<string, SecureContext>();
  * the ~140 system roots plus the caller's CA costs ~80 ms, which every new TLS connection used
  * to pay. Given CAs are trusted in addition to the system store, not instead of it.
  */
-function secureContextFor(ca: string[] | undefined): SecureContext {
+function secureContextFor(tls: typeof import('node:tls'), ca: string[] | undefined): SecureContext {
   const key = ca?.join('\n') ?? '';
   let context = secureContexts.get(key);
   if (!context) {
-    context = createSecureContext(ca ? { ca: [...rootCertificates, ...ca] } : {});
+    context = tls.createSecureContext(ca ? { ca: [...tls.rootCertificates, ...ca] } : {});
     // A handful of CA sets per process at most; keep the map from growing without bound.
     if (secureContexts.size >= 16) secureContexts.delete(secureContexts.keys().next().value!);
     secureContexts.set(key, context);
@@ -110,7 +115,9 @@ export function describeUrl(url: URL): string {
  * pool per origin (undici Agent) and is shared by all registries of a push or pull.
  */
 export class Transport {
-  private readonly dispatcher: Agent;
+  /** Made on the first request: undici and the TLS context load only when something is sent. */
+  private dispatcher?: Promise<Agent>;
+  private closed = false;
   readonly retry: Required<RetryPolicy>;
   readonly timeouts: Required<RegistryTimeouts>;
   private readonly userAgent: string;
@@ -118,14 +125,29 @@ export class Transport {
   constructor(private readonly options: TransportOptions = {}) {
     this.retry = retryPolicy(options.retry);
     this.timeouts = registryTimeouts(options.timeouts);
-    const ca = options.ca === undefined ? undefined : ([] as (string | Buffer)[]).concat(options.ca as string | Buffer);
-    this.dispatcher = new Agent({
-      connect: { timeout: this.timeouts.connectMs, secureContext: secureContextFor(ca?.map(String)) },
-      headersTimeout: this.timeouts.responseMs,
-      bodyTimeout: this.timeouts.responseMs,
-      keepAliveTimeout: 4_000,
-    });
     this.userAgent = options.userAgent ?? 'tsko';
+  }
+
+  private agent(): Promise<Agent> {
+    this.dispatcher ??= Promise.all([undici(), tls()]).then(([{ Agent }, tlsModule]) => {
+      const ca = this.options.ca;
+      const cas = ca === undefined ? undefined : ([] as (string | Buffer)[]).concat(ca as string | Buffer);
+      const agent = new Agent({
+        connect: { timeout: this.timeouts.connectMs, secureContext: secureContextFor(tlsModule, cas?.map(String)) },
+        headersTimeout: this.timeouts.responseMs,
+        bodyTimeout: this.timeouts.responseMs,
+        keepAliveTimeout: 4_000,
+      });
+      // A request after close fails as it always has: on a destroyed pool.
+      if (this.closed) void agent.destroy();
+      return agent;
+    });
+    return this.dispatcher;
+  }
+
+  /** Resolves once the connection pool exists (undici loaded), so time limits start after that. */
+  async ready(): Promise<void> {
+    await this.agent();
   }
 
   get signal(): AbortSignal | undefined {
@@ -139,6 +161,8 @@ export class Transport {
    * the retries become `TSKO_REGISTRY_UNAVAILABLE`.
    */
   async send(req: HttpRequest): Promise<HttpResponse> {
+    // Loading undici (the first request of a process) is not the registry's time to answer.
+    await this.ready();
     const replayable = req.body === undefined || Buffer.isBuffer(req.body);
     const deadline = req.deadline ?? Date.now() + this.timeouts.requestMs;
     const attempts = req.attempts ?? this.retry.attempts;
@@ -245,15 +269,19 @@ export class Transport {
   private async sendFollowingRedirects(req: HttpRequest, signal: AbortSignal): Promise<HttpResponse> {
     let url = req.url;
     const plain = { 'user-agent': this.userAgent, ...withoutAuthorization(req.headers ?? {}) };
+    const [{ request }, dispatcher] = await Promise.all([undici(), this.agent()]);
     for (let hop = 0; hop <= 5; hop++) {
       const authorization = authorizationFor(url, req.authorization);
       const headers = authorization ? { ...plain, authorization } : plain;
       const res = await request(url, {
-        dispatcher: this.dispatcher,
+        dispatcher,
         method: req.method,
         headers,
         body: req.body ?? null,
         signal,
+        // undici closes the connection after every HEAD (for servers that wrongly send a
+        // body); registries do not, and a push is mostly HEADs: keep the connection.
+        ...(req.method === 'HEAD' ? { reset: false } : {}),
       });
       const location = res.headers.location;
       if (!req.followRedirects || ![301, 302, 303, 307, 308].includes(res.statusCode) || typeof location !== 'string') {
@@ -273,7 +301,8 @@ export class Transport {
    * for it could last as long as a hung registry: it is destroyed, and close never hangs.
    */
   async close(): Promise<void> {
-    await this.dispatcher.destroy();
+    this.closed = true;
+    await (await this.dispatcher)?.destroy();
   }
 }
 

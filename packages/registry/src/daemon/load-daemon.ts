@@ -1,10 +1,13 @@
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 import { archiveEntries, dockerArchiveStream } from '../archive/docker-archive.js';
 import { guarded } from '../error-wrapping.js';
 import { TskoError } from '../errors.js';
 import { isImage, type Image } from '../image.js';
 import type { ImageIndex } from '../image-index.js';
+import { lazyImport } from '../lazy-modules.js';
 import { formatPlatform, platformMatches, type Platform } from '../platform.js';
+
+const undici = lazyImport(() => import('undici'));
 
 /** The daemon socket: `socket`, else DOCKER_HOST (unix:// only), else /var/run/docker.sock. */
 export function daemonSocket(socket: string | undefined, env: NodeJS.ProcessEnv): string {
@@ -48,6 +51,7 @@ export function daemonImage(node: Image | ImageIndex, env: NodeJS.ProcessEnv, wh
 }
 
 async function call(agent: Agent, socket: string, method: 'GET' | 'POST', path: string, body?: NodeJS.ReadableStream) {
+  const { request } = await undici();
   try {
     return await request(`http://docker${path}`, {
       dispatcher: agent,
@@ -83,6 +87,7 @@ async function load(
   tags: readonly string[],
   options: { socket: string; signal?: AbortSignal },
 ): Promise<string[]> {
+  const { Agent } = await undici();
   const agent = new Agent({ connect: { socketPath: options.socket } });
   try {
     let platform: Platform | undefined;

@@ -38,10 +38,11 @@ export interface Blob {
 }
 
 /**
- * Pushes an image or index: every blob first (HEAD, then cross-repository mount, then upload),
- * with bounded concurrency; then child manifests by digest; then the top manifest under the
- * reference's tag (or by digest if it has none) and each extra tag. A manifest is only PUT
- * once every blob it names is confirmed present.
+ * Pushes an image or index: a HEAD of the manifest under each name first (a name that already
+ * holds it is left alone; if any does, so are the blobs); else every blob (HEAD, then
+ * cross-repository mount, then upload), with bounded concurrency; then child manifests by
+ * digest; then the top manifest under the reference's tag (or by digest if it has none) and
+ * each extra tag. A manifest is only PUT once every blob it names is confirmed present.
  */
 export async function pushImage(
   image: Image | ImageIndex,
@@ -120,16 +121,33 @@ async function pushImageUnguarded(
   };
 
   const tags = [...new Set([...(target.tag ? [target.tag] : []), ...extraTags])];
+  const putTag = async (tag: string) => {
+    await client.putManifest(repository, tag, image.rawManifest, image.mediaType);
+    emit(options.onEvent, {
+      type: 'manifest:pushed',
+      reference: `${referenceName(target)}:${tag}`,
+      digest: image.digest,
+      mediaType: image.mediaType,
+    });
+  };
   try {
-    await pushTree(image, tags[0]);
-    for (const tag of tags.slice(1)) {
-      await client.putManifest(repository, tag, image.rawManifest, image.mediaType);
-      emit(options.onEvent, {
-        type: 'manifest:pushed',
-        reference: `${referenceName(target)}:${tag}`,
-        digest: image.digest,
-        mediaType: image.mediaType,
-      });
+    // Each name the manifest goes under is asked first, as go-containerregistry's remote.Write
+    // does. A registry that holds the manifest holds its blobs and child manifests too
+    // (distribution refuses a manifest naming anything missing), so when any name already
+    // has it, only the names that point elsewhere are written: a republish is HEADs only.
+    const names = tags.length ? tags : [image.digest];
+    const present = await Promise.all(names.map((name) => manifestPresent(client, repository, name, image.digest)));
+    names.forEach((name, i) => {
+      if (!present[i]) return;
+      const reference = name.includes(':') ? `${referenceName(target)}@${name}` : `${referenceName(target)}:${name}`;
+      emit(options.onEvent, { type: 'manifest:skipped', reference, digest: image.digest, mediaType: image.mediaType });
+    });
+    options.signal?.throwIfAborted();
+    if (present.some(Boolean)) {
+      for (const [i, tag] of tags.entries()) if (!present[i]) await putTag(tag);
+    } else {
+      await pushTree(image, tags[0]);
+      for (const tag of tags.slice(1)) await putTag(tag);
     }
   } catch (err) {
     if (options.signal?.aborted && !(err instanceof TskoError && err.code === 'TSKO_ABORTED')) {
@@ -145,6 +163,16 @@ async function pushImageUnguarded(
     mediaType: image.mediaType,
     tags,
   };
+}
+
+/** Whether `name` (a tag or digest) in the repository is this manifest, asked with push scope for the push that may follow. */
+async function manifestPresent(
+  client: RegistryClient,
+  repository: string,
+  name: string,
+  digest: Digest,
+): Promise<boolean> {
+  return (await client.headManifest(repository, name, ['pull', 'push']))?.digest === digest;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { listReferrers, parseRepository, pushImage, referenceName } from '@tsko/registry';
 import type { BuildContext } from '../build.js';
 import { formatPublishedRef } from '../naming.js';
+import { publishedAlready } from './published-already.js';
 import { chooseAttachment, sbomArtifact, sbomTag, type SbomAttachment } from '../sbom/attach.js';
 import type { AttachedSbom, PublishTarget, TargetImage, TargetWritten } from './target.js';
 
@@ -24,7 +25,7 @@ export function registryTarget(options: {
         ...(ctx.runtime.signal ? { signal: ctx.runtime.signal } : {}),
         ...(ctx.runtime.onEvent ? { onEvent: ctx.runtime.onEvent } : {}),
       };
-      await pushImage(image, target, pushOptions);
+      if (!(await publishedAlready(ctx, target, image, tags))) await pushImage(image, target, pushOptions);
       const sboms: AttachedSbom[] = [];
       if (item.sboms.length) {
         // Probed on the image just pushed, so the repository exists (some registries 404 an unknown one).
@@ -38,7 +39,9 @@ export function registryTarget(options: {
           const tag = sbomTag(sbom.subject.digest);
           // By digest only for `referrers`: the registry lists it by its subject.
           const where = how === 'referrers' ? { ...target, digest: artifact.digest } : { ...target, tag };
-          await pushImage(artifact, where, { ...pushOptions, tags: [] });
+          // A republish finds its SBOM where it left it (same document, same digest): nothing to send.
+          const standing = await publishedAlready(ctx, where, artifact, how === 'referrers' ? [] : [tag]);
+          if (!standing) await pushImage(artifact, where, { ...pushOptions, tags: [] });
           const ref =
             how === 'referrers' ? `${referenceName(target)}@${artifact.digest}` : `${referenceName(target)}:${tag}`;
           sboms.push({ subject: sbom.subject.digest, ref, digest: artifact.digest, attachment: how });

@@ -18,7 +18,7 @@ import { GoBatches, type ProgramPassage } from './go/go-batches.js';
 import { stripKoPrefix } from './go/import-path.js';
 import { keyedGoBinary, resolveKeyed, type KeyedBinary } from './go/keyed-build.js';
 import { resolveBase, type ResolvedBase } from './image/base-image.js';
-import { targetsFor } from './image/platform-targets.js';
+import { targetsFor } from './platform-targets.js';
 import { platformImage } from './platform-image.js';
 import { splitOptions, type PublishOptions } from './options.js';
 import { resolveRuntime, type Runtime } from './config/runtime.js';

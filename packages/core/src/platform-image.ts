@@ -1,14 +1,23 @@
 import { join } from 'node:path';
 import { formatPlatform, type Image, type Layer, type Platform } from '@tsko/registry';
-import type { BuildContext } from './build.js';
 import type { effectiveBuild } from './config/build-configs.js';
+import type { Runtime } from './config/runtime.js';
+import type { Settings } from './config/settings.js';
+import type { CoreEvent } from './events.js';
 import { debugSupported, delveBinary } from './go/delve.js';
 import type { KeyedBinary } from './go/keyed-build.js';
 import type { ResolvedBase } from './image/base-image.js';
 import { koImage, layerMediaTypeFor } from './image/ko-image.js';
-import type { PlatformTarget } from './image/platform-targets.js';
+import type { PlatformTarget } from './platform-targets.js';
 import { binaryLayer } from './layers/binary-layer.js';
 import { kodataLayer } from './layers/kodata-layer.js';
+
+/** What building an image needs from its build context (build.ts's BuildContext has it). */
+export interface ImageContext {
+  readonly settings: Settings;
+  readonly runtime: Runtime;
+  emit(event: CoreEvent): void;
+}
 
 /** What one platform image is made of, once its binary and base image are at hand. */
 export interface PlatformParts {
@@ -23,7 +32,7 @@ export interface PlatformParts {
  * The image of one platform: the base's layers, then the kodata layer, the binary's layer
  * (and Delve's for a debug build), with ko's config, labels and annotations.
  */
-export async function platformImage(ctx: BuildContext, parts: PlatformParts): Promise<Image> {
+export async function platformImage(ctx: ImageContext, parts: PlatformParts): Promise<Image> {
   const { settings } = ctx;
   const { base, target, baseImage, binary, how } = parts;
   const importPath = binary.importPath;
@@ -90,7 +99,7 @@ export async function platformImage(ctx: BuildContext, parts: PlatformParts): Pr
  * builds it), or nothing on a platform Delve does not support there.
  */
 async function debuggerLayer(
-  ctx: BuildContext,
+  ctx: ImageContext,
   importPath: string,
   platform: Platform,
   capabilities: Uint8Array | undefined,

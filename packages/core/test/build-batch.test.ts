@@ -134,6 +134,16 @@ describe('a publish of many programs runs one go build for all of them', () => {
     await rm(join(app, 'cmd', 'broken'), { recursive: true });
   });
 
+  it('one program asked under two spellings is built once', async () => {
+    await writeFile(join(app, SHARED_VALUE_FILE), sharedValueSource('four'));
+    await goRuns();
+    const [short, full] = await publish(['./cmd/p03', `${MANY_MODULE}/cmd/p03`], options());
+    assert.equal(short!.digest, full!.digest);
+    const runs = builds(await goRuns());
+    assert.equal(runs.length, 1, runs.join('\n'));
+    assert.equal(runs[0]!.split(`${MANY_MODULE}/cmd/p03`).length, 2, 'named once on the go build line');
+  });
+
   it('.ko.yaml builds[] with their own ldflags are built apart, each with its own flags', async () => {
     const other = join(work, 'configured');
     await cp(app, other, { recursive: true });

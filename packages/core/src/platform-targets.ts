@@ -1,7 +1,7 @@
 import { formatPlatform, TskoError, type Descriptor, type Digest, type Image, type Platform } from '@tsko/registry';
-import { formatSpec, fullPlatform, specMatches } from '../config/platform-spec.js';
-import type { Settings } from '../config/settings.js';
-import { scratchImage, type ResolvedBase } from './base-image.js';
+import { formatSpec, fullPlatform, specMatches } from './config/platform-spec.js';
+import type { Settings } from './config/settings.js';
+import { scratchImage, type ResolvedBase } from './image/base-image.js';
 
 /** One platform image to build: its platform and how to load the base image for it. */
 export interface PlatformTarget {

@@ -17,7 +17,7 @@ import { ensureKo, pushStaticBase, startRegistry } from '@tsko/test-rig';
 import { compareRows, printRows, type Row } from './compare.js';
 
 const app = fileURLToPath(new URL('../packages/core/test/fixtures/app', import.meta.url));
-const core = fileURLToPath(new URL('../packages/core/dist/index.js', import.meta.url));
+const core = fileURLToPath(new URL('../packages/core/dist/bundle/index.js', import.meta.url));
 export const coldCiReps = Number(process.env.BENCH_COLD_CI_REPS ?? 3);
 
 /** The publish a CI job would run, as its own process: options as JSON in argv[2]. */

@@ -63,5 +63,10 @@ export function printRows(title: string, results: readonly RowResult[]): void {
       .toFixed(2)
       .padStart(9)}  ${median(r.ratios).toFixed(2).padStart(6)}`;
     console.log(line);
+    // Every repetition, for a ratio that needs explaining (one slow run of either side).
+    if (process.env.BENCH_VERBOSE) {
+      const ms = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(' ');
+      console.log(`  peer ms: ${ms(r.peerMs)}\n  tsko ms: ${ms(r.oursMs)}`);
+    }
   }
 }

@@ -43,7 +43,22 @@ export const CORE_UNIT_RULES: Readonly<Record<string, readonly string[]>> = {
   config: ['events', 'go', 'layers', 'lazy-require', 'naming', 'options', 'temp-dirs'],
   // Builds shared between machines: keys from `go`'s facts, the binary layer's format; build uses it.
   'build-cache': ['events', 'go', 'layers', 'lazy-require'],
-  build: ['base-image-errors', 'build-cache', 'config', 'events', 'go', 'image', 'layers', 'options', 'temp-dirs'],
+  // Which platforms a build makes, and one platform's image from its binary: build's parts.
+  'platform-targets': ['config', 'image'],
+  'platform-image': ['build-cache', 'config', 'events', 'go', 'image', 'layers', 'platform-targets'],
+  build: [
+    'base-image-errors',
+    'build-cache',
+    'config',
+    'events',
+    'go',
+    'image',
+    'layers',
+    'options',
+    'platform-image',
+    'platform-targets',
+    'temp-dirs',
+  ],
   'push-preflight': ['build'],
   targets: ['build', 'config', 'naming', 'sbom'],
   publish: ['build', 'push-preflight', 'events', 'go', 'image-refs', 'naming', 'options', 'sbom', 'targets'],

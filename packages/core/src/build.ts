@@ -1,6 +1,3 @@
-import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
 import {
   formatPlatform,
@@ -8,30 +5,22 @@ import {
   ImageIndex,
   MediaType,
   RegistrySession,
-  TskoError,
-  withLayerMediaType,
-  type Descriptor,
-  type Digest,
   type Image,
-  type Layer,
   type Platform,
 } from '@tsko/registry';
 import { effectiveBuild, expandBuild, matchBuildConfigs, usesTemplates } from './config/build-configs.js';
 import { DEFAULT_BASE_IMAGE, resolveSettings, type Settings } from './config/settings.js';
 import { baseImageError } from './base-image-errors.js';
-import { formatSpec, fullPlatform, specMatches } from './config/platform-spec.js';
 import { hostFacts, templateData } from './config/template-data.js';
 import { emitCore, type CoreEvent } from './events.js';
 import { appFilename, goBuildEnv } from './go/build-binary.js';
+import { GoBatches, type ProgramPassage } from './go/go-batches.js';
 import { stripKoPrefix } from './go/import-path.js';
-import { keyedEnv } from './go/build-key.js';
-import { keyedGoBinary, resolveKeyed } from './go/keyed-build.js';
-import { resolveBase, scratchImage, type ResolvedBase } from './image/base-image.js';
-import { SharedBuilds } from './build-cache/shared-builds.js';
-import { koImage, layerMediaTypeFor } from './image/ko-image.js';
-import { binaryLayer } from './layers/binary-layer.js';
-import { kodataLayer } from './layers/kodata-layer.js';
-import { debugSupported, delveBinary } from './go/delve.js';
+import { keyedGoBinary, resolveKeyed, type KeyedBinary } from './go/keyed-build.js';
+import { resolveBase, type ResolvedBase } from './image/base-image.js';
+import { SharedBuilds, type PlatformShare } from './build-cache/shared-builds.js';
+import { targetsFor } from './platform-targets.js';
+import { platformImage } from './platform-image.js';
 import { splitOptions, type PublishOptions } from './options.js';
 import { resolveRuntime, type Runtime } from './config/runtime.js';
 import { removeTempDir } from './temp-dirs.js';
@@ -62,6 +51,8 @@ export class BuildContext {
   private matched?: ReturnType<typeof matchBuildConfigs>;
   private facts?: ReturnType<typeof hostFacts>;
   readonly limit: LimitFunction;
+  /** The Go processes this context's builds share (one `go list`, one `go build` per round). */
+  readonly go: GoBatches;
   readonly now = new Date();
   private closing?: Promise<void>;
 
@@ -72,6 +63,7 @@ export class BuildContext {
   ) {
     this.session = new RegistrySession(runtime.registry);
     this.limit = pLimit(runtime.concurrency);
+    this.go = new GoBatches(runtime.store.root, runtime.concurrency);
     const cache = runtime.buildCache;
     if (cache) {
       const emit = (e: CoreEvent) => this.emit(e);
@@ -137,139 +129,6 @@ async function settledAll<T>(promises: readonly Promise<T>[]): Promise<T[]> {
   return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
-interface Target {
-  platform: Platform;
-  load(): Promise<Image>;
-  descriptor?: Descriptor;
-  baseDigest?: (image: Image) => Digest;
-}
-
-/** Which base images to build on, in the base's order (ko's platform matching). */
-function targetsFor(base: ResolvedBase, settings: Settings, importPath: string): Target[] {
-  const wanted = settings.platforms;
-  if (base.kind === 'scratch') {
-    if (wanted === 'all') {
-      throw new TskoError(
-        'TSKO_PLATFORM_NOT_FOUND',
-        `platforms: 'all' needs a base index to list platforms, but ${importPath} builds on scratch; name the platforms.`,
-      );
-    }
-    return wanted.map((spec) => {
-      const platform = fullPlatform(spec, `${importPath} builds on scratch`);
-      return { platform, load: async () => scratchImage(platform) };
-    });
-  }
-  const node = base.node;
-  if (node.kind === 'image') {
-    const own = node.platform;
-    if (
-      settings.platformsExplicit &&
-      (wanted === 'all' ? false : wanted.length !== 1 || !specMatches(wanted[0]!, own))
-    ) {
-      const asked = wanted === 'all' ? 'all' : wanted.map(formatSpec).join(', ');
-      throw new TskoError(
-        'TSKO_PLATFORM_NOT_FOUND',
-        `Base image ${base.name} is a single ${formatPlatform(own)} image, but ${asked} was asked for ${importPath}. Use a multi-platform base index or build for ${formatPlatform(own)}.`,
-        { details: { base: base.name } },
-      );
-    }
-    return [{ platform: own, load: async () => node, baseDigest: (i) => i.digest }];
-  }
-  const matching = node.platforms.filter((d) => wanted === 'all' || wanted.some((w) => specMatches(w, d.platform)));
-  if (matching.length === 0) {
-    const have = node.platforms.map((d) => formatPlatform(d.platform)).join(', ');
-    const asked = wanted === 'all' ? 'all' : wanted.map(formatSpec).join(', ');
-    throw new TskoError(
-      'TSKO_PLATFORM_NOT_FOUND',
-      `Base index ${base.name} has no image for ${asked} (it has: ${have || 'none'}).`,
-      { details: { base: base.name } },
-    );
-  }
-  return matching.map((d) => ({
-    platform: d.platform,
-    load: () => node.image(d),
-    descriptor: d,
-    baseDigest: () => d.digest,
-  }));
-}
-
-/**
- * A stable output folder per (import path, platform, build settings) inside the cache: when
- * the binary there is current, `go build` skips the link step (0.4 s → 0.1 s for a small
- * server), which a fresh temporary folder would force every time.
- */
-async function binaryDir(
-  { settings, runtime }: BuildContext,
-  importPath: string,
-  platform: Platform,
-  how: { dir: string; env: string[]; flags: string[]; ldflags: string[] },
-): Promise<string> {
-  const key = createHash('sha256')
-    .update(
-      JSON.stringify([
-        importPath,
-        formatPlatform(platform),
-        how.dir,
-        how.env,
-        how.flags,
-        how.ldflags,
-        settings.goBinary ?? '',
-        // One folder per Go environment too, so that builds keyed by inputs (keyed-build.ts)
-        // under two environments do not overwrite each other's binary.
-        keyedEnv(settings.env),
-      ]),
-    )
-    .digest('hex')
-    .slice(0, 32);
-  const dir = join(runtime.store.root, 'bin', key);
-  await mkdir(dir, { recursive: true });
-  return dir;
-}
-
-/**
- * The Delve layer of a `debug` build (`/ko-app/dlv`, with the program's capabilities, as ko
- * builds it), or nothing on a platform Delve does not support there.
- */
-async function debuggerLayer(
-  ctx: BuildContext,
-  importPath: string,
-  platform: Platform,
-  capabilities: Uint8Array | undefined,
-  mediaType: string,
-): Promise<Layer | undefined> {
-  const platformText = formatPlatform(platform);
-  if (!debugSupported(platform)) {
-    ctx.emit({ type: 'build:debug-unsupported', importPath, platform: platformText });
-    return undefined;
-  }
-  const { settings, runtime } = ctx;
-  const dlv = await delveBinary({
-    platform,
-    cacheRoot: runtime.store.root,
-    goBinary: settings.goBinary,
-    env: settings.env,
-    signal: runtime.signal,
-    onOutput: (line) => ctx.emit({ type: 'build:output', importPath, platform: platformText, line }),
-  });
-  const built = await binaryLayer({
-    binaryPath: dlv,
-    appName: 'dlv',
-    platform,
-    mediaType,
-    store: runtime.store,
-    ...(capabilities ? { capabilities } : {}),
-  });
-  ctx.emit({
-    type: built.cached ? 'layer:cached' : 'layer:built',
-    importPath,
-    platform: platformText,
-    layer: 'delve',
-    digest: built.layer.digest,
-    size: built.layer.size,
-  });
-  return built.layer;
-}
-
 /**
  * The base override for an import path. Keys match case-insensitively, as in ko: viper hands
  * ko its `.ko.yaml` keys lower-cased, so ko lower-cases the import path to look them up
@@ -288,8 +147,18 @@ export function baseOverrideFor(
   return undefined;
 }
 
-/** Builds one import path in an existing context (shared bases, configs, concurrency). */
+/** Builds one import path in an existing context (shared bases, configs, Go processes, concurrency). */
 export async function buildInContext(ctx: BuildContext, importPathRef: string): Promise<BuildResult> {
+  // Before the first await: the Go rounds of this context wait for this program to arrive or leave.
+  const passage = ctx.go.program();
+  try {
+    return await buildProgram(ctx, importPathRef, passage);
+  } finally {
+    passage.close();
+  }
+}
+
+async function buildProgram(ctx: BuildContext, importPathRef: string, passage: ProgramPassage): Promise<BuildResult> {
   const { settings } = ctx;
   const signal = ctx.runtime.signal;
   const configs = await ctx.buildConfigs();
@@ -308,6 +177,7 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
     resolution,
     ctx.runtime.store.root,
     signal,
+    passage.resolve,
     shared && (() => shared.resolve(resolution)),
   );
   const matched = configs.get(pkg.importPath);
@@ -318,27 +188,27 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
     baseOverrideFor(settings.baseOverrides, [pkg.importPath, stripKoPrefix(importPathRef)]) ?? settings.defaultBase;
   const base = await ctx.base(baseSpec);
   const targets = targetsFor(base, settings, pkg.importPath);
+  const passages = passage.platforms(targets.length);
 
   // Every platform build settles before a failure is reported, so that nothing is still
   // writing into the cache (perhaps a throw-away one about to be removed) after we return.
+  // Go runs outside the concurrency limit (the Go rounds bound it, and a program waiting for
+  // a slot would hold back the round every other program waits for); layers run inside it.
   const built = await settledAll(
-    targets.map((target) =>
-      ctx.limit(async (): Promise<PlatformBuild> => {
-        const platformText = formatPlatform(target.platform);
-        const started = Date.now();
-        ctx.emit({ type: 'build:start', importPath: pkg.importPath, platform: platformText });
+    targets.map(async (target, i): Promise<PlatformBuild> => {
+      const steps = passages[i]!;
+      const platformText = formatPlatform(target.platform);
+      const started = Date.now();
+      ctx.emit({ type: 'build:start', importPath: pkg.importPath, platform: platformText });
+      let loaded: [Image, KeyedBinary];
+      let share: PlatformShare | undefined;
+      try {
         // Templates see this platform's build environment (ko: .Env.GOARCH is the target's).
         const data = facts
           ? templateData(facts, goBuildEnv(target.platform, settings.env, how.env), settings.created, ctx.now)
           : {};
         const { flags, ldflags } = expandBuild(settings, how, data);
-        const outDir = await binaryDir(ctx, pkg.importPath, target.platform, {
-          dir: how.dir,
-          env: how.env,
-          flags,
-          ldflags,
-        });
-        const share = shared?.forBuild({
+        share = shared?.forBuild({
           pkg,
           platform: target.platform,
           dir: how.dir,
@@ -350,7 +220,7 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
           capabilities: how.capabilities,
           resolution,
         });
-        const [baseImage, binary] = await Promise.all([
+        loaded = await Promise.all([
           target.load(),
           keyedGoBinary(
             {
@@ -367,84 +237,29 @@ export async function buildInContext(ctx: BuildContext, importPathRef: string): 
               allowBuildPrograms: settings.allowBuildPrograms,
               onOutput: (line) =>
                 ctx.emit({ type: 'build:output', importPath: pkg.importPath, platform: platformText, line }),
-              outDir,
             },
             ctx.runtime.store.root,
             resolution,
+            steps,
             share,
           ),
         ]);
-        {
-          const mediaType = layerMediaTypeFor(baseImage);
-          const kodata = await kodataLayer({
-            kodataDir: join(binary.packageDir, 'kodata'),
-            mediaType,
-            store: ctx.runtime.store,
-            allowedRoot: settings.env.KO_DATA_PATH_ALLOWED_ROOT,
-            platform: target.platform,
-            ...(settings.kodataDate ? { mtime: settings.kodataDate } : {}),
-          });
-          ctx.emit({
-            type: 'layer:built',
-            importPath: pkg.importPath,
-            platform: platformText,
-            layer: 'kodata',
-            digest: kodata.digest,
-            size: kodata.size,
-          });
-          const bin = binary.sharedLayer
-            ? { layer: withLayerMediaType(binary.sharedLayer, mediaType), cached: true }
-            : await binaryLayer({
-                binaryPath: binary.path,
-                appName: binary.appName,
-                platform: target.platform,
-                mediaType,
-                store: ctx.runtime.store,
-                ...(how.capabilities ? { capabilities: how.capabilities } : {}),
-              });
-          // Stored in the shared cache, the layer is mounted from there by a push to its registry.
-          const binLayer =
-            share && binary.inputs ? await share.store(binary.inputs, binary.buildInfo, bin.layer) : bin.layer;
-          const binaryEvent = {
-            importPath: pkg.importPath,
-            platform: platformText,
-            layer: 'binary',
-            digest: bin.layer.digest,
-            size: bin.layer.size,
-          } as const;
-          ctx.emit(bin.cached ? { type: 'layer:cached', ...binaryEvent } : { type: 'layer:built', ...binaryEvent });
-          const delve = settings.debug
-            ? await debuggerLayer(ctx, pkg.importPath, target.platform, how.capabilities, mediaType)
-            : undefined;
-          const parts: Parameters<typeof koImage>[0] = {
-            base: baseImage,
-            kodata,
-            binary: binLayer,
-            ...(delve ? { debugger: delve } : {}),
-            platform: target.platform,
-            appName: binary.appName,
-            importPath: pkg.importPath,
-            labels: settings.labels,
-            annotations: settings.annotations,
-          };
-          if (base.kind === 'base' && target.baseDigest) {
-            parts.baseName = base.name;
-            parts.baseDigest = target.baseDigest(baseImage);
-          }
-          if (settings.created) parts.created = settings.created;
-          if (settings.kodataDate) parts.kodataCreated = settings.kodataDate;
-          if (settings.user !== undefined) parts.user = settings.user;
-          const image = koImage(parts);
-          ctx.emit({
-            type: 'build:done',
-            importPath: pkg.importPath,
-            platform: platformText,
-            durationMs: Date.now() - started,
-          });
-          return { platform: target.platform, image, buildInfo: binary.buildInfo };
-        }
-      }),
-    ),
+      } finally {
+        steps.close();
+      }
+      const [baseImage, binary] = loaded;
+      if (binary.reused) ctx.emit({ type: 'build:reused', importPath: pkg.importPath, platform: platformText });
+      return ctx.limit(async () => {
+        const image = await platformImage(ctx, { base, target, baseImage, binary, how, share });
+        ctx.emit({
+          type: 'build:done',
+          importPath: pkg.importPath,
+          platform: platformText,
+          durationMs: Date.now() - started,
+        });
+        return { platform: target.platform, image, buildInfo: binary.buildInfo };
+      });
+    }),
   );
 
   let image: Image | ImageIndex;

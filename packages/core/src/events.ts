@@ -16,6 +16,8 @@ export type BuildEvent =
   | { type: 'build:start'; importPath: string; platform: string }
   /** One line go build wrote to stderr while it ran (module downloads, warnings, compile errors). */
   | { type: 'build:output'; importPath: string; platform: string; line: string }
+  /** Every input of an earlier build still holds: its binary is used and no go process ran. */
+  | { type: 'build:reused'; importPath: string; platform: string }
   | { type: 'build:done'; importPath: string; platform: string; durationMs: number }
   /** `debug: true`, but Delve does not run on this platform: the image is built without it (as ko). */
   | { type: 'build:debug-unsupported'; importPath: string; platform: string }

@@ -152,6 +152,12 @@ describe('consoleReporter renders a real publish', () => {
       lines.join('\n'),
     );
     assert.equal(totals.pushed.length, 4);
+    for (const platform of ['linux/amd64', 'linux/arm64']) {
+      assert.ok(
+        lines.includes(`reused    example.com/app/cmd/server ${platform} (inputs unchanged, go did not run)`),
+        `the second publish says its ${platform} build was answered by its input key`,
+      );
+    }
   });
 
   it('on a terminal, rewrites one status line with the bytes of blobs in flight and clears it for the summary', async () => {

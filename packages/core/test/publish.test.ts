@@ -129,6 +129,13 @@ describe('publish to a real registry, run under podman', () => {
       [],
       'no blob bytes were uploaded',
     );
+    // Every tag and SBOM tag already names what would be pushed: HEADs answer, nothing is written.
+    assert.deepEqual(
+      traffic.filter((r) => r.method !== 'HEAD' && r.method !== 'GET').map((r) => `${r.method} ${r.path}`),
+      [],
+      'nothing was written',
+    );
+    assert.ok(traffic.filter((r) => r.method === 'HEAD').length <= 4, 'the index tag and three SBOM tags');
     assert.ok(
       events.some((e) => e.type === 'layer:cached'),
       'binary layers came from the layer cache',

@@ -84,7 +84,8 @@ function splitResolveOptions(options: ResolveOptions): {
 }
 
 /**
- * Builds every distinct `ko://` reference once (in parallel, bounded by `concurrency`) and
+ * Builds every distinct `ko://` reference once (in parallel: with core's publisher in shared Go
+ * processes, bounded by `concurrency`; a custom `build` at most `concurrency` at once) and
  * puts each resulting digest-pinned reference in place. A failure names the reference and
  * every place that used it.
  */
@@ -132,7 +133,10 @@ async function buildOccurrences(
     };
     close = () => publisher.close();
   }
-  const limit = pLimit(options.concurrency ?? 4);
+  // core's publisher bounds go builds and layers by `concurrency` itself, and builds the
+  // references that arrive together with one go list and one go build (go-batches.ts): every
+  // reference goes to it at once. A custom build is bounded here.
+  const limit = pLimit(custom ? (options.concurrency ?? 4) : Number.POSITIVE_INFINITY);
   const failures = new Map<string, TskoError>();
   try {
     await Promise.all(

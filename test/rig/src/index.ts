@@ -38,3 +38,10 @@ export { fileFromLayer } from './image-files.js';
 export { startReferrersRegistry, type ReferrersRegistry } from './referrers-registry.js';
 export { ensurePulumiCli } from './pulumi-cli.js';
 export { runTsChild, layoutRefNames } from './ts-child.js';
+export {
+  writeManyPrograms,
+  manyProgramNames,
+  sharedValueSource,
+  MANY_MODULE,
+  SHARED_VALUE_FILE,
+} from './many-programs.js';

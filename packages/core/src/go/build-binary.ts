@@ -143,6 +143,15 @@ async function buildInto(request: GoBuildRequest): Promise<GoBinary> {
   }
 }
 
+/** `TSKO_BUILD_FAILED` for one program, carrying Go's output. */
+export function buildFailed(importPath: string, platform: Platform, output: string): TskoError {
+  return new TskoError(
+    'TSKO_BUILD_FAILED',
+    `go build ${importPath} for ${formatPlatform(platform)} failed:\n${output.trim().slice(0, 8000)}`,
+    { details: { importPath, platform: formatPlatform(platform), output } },
+  );
+}
+
 async function runBuild(
   request: GoBuildRequest,
   pkg: GoPackage,
@@ -152,33 +161,41 @@ async function runBuild(
   flags: string[],
   outDir: string,
 ): Promise<GoBinary> {
-  const appName = appFilename(pkg.importPath);
-  const out = join(outDir, appName);
+  const out = join(outDir, appFilename(pkg.importPath));
   const args = ['build', '-trimpath', '-o', out, ...flags];
   if (request.ldflags?.length) args.push(`-ldflags=${request.ldflags.join(' ')}`);
   args.push('--', pkg.importPath);
   const program = goProgram(request.goBinary, baseEnv);
   const built = await runGo(program, args, { cwd: dir, env, signal: request.signal, onStderrLine: request.onOutput });
-  if (built.code !== 0) {
-    throw new TskoError(
-      'TSKO_BUILD_FAILED',
-      `go build ${pkg.importPath} for ${formatPlatform(request.platform)} failed:\n${built.stderr.trim().slice(0, 8000)}`,
-      {
-        details: { importPath: pkg.importPath, platform: formatPlatform(request.platform), output: built.stderr },
-      },
-    );
-  }
-  // Read from the binary itself: one process fewer per build. `go version -m` stays the answer
-  // for what the reader does not know (a Go older than 1.18 behind goBinary).
+  if (built.code !== 0) throw buildFailed(pkg.importPath, request.platform, built.stderr);
+  return describeBinary(out, pkg, request.platform, { program, dir, env, signal: request.signal });
+}
+
+/**
+ * A built executable as a `GoBinary`: its build info (read from the binary itself, one
+ * process fewer per build; `go version -m` where the reader does not know the format, such
+ * as a Go older than 1.18 behind goBinary), with the output path replaced by the path inside
+ * the image (as ko), so the SBOM does not depend on where the binary was written.
+ */
+export async function describeBinary(
+  out: string,
+  pkg: GoPackage,
+  platform: Platform,
+  how: { program: string; dir: string; env: NodeJS.ProcessEnv; signal?: AbortSignal | undefined },
+): Promise<GoBinary> {
+  const appName = appFilename(pkg.importPath);
   let printed = await readBuildInfo(out);
   if (printed === undefined) {
-    const version = await runGo(program, ['version', '-m', out], { cwd: dir, env, signal: request.signal });
+    const version = await runGo(how.program, ['version', '-m', out], {
+      cwd: how.dir,
+      env: how.env,
+      signal: how.signal,
+    });
     if (version.code !== 0) {
       throw new TskoError('TSKO_BUILD_FAILED', `go version -m ${out} failed: ${version.stderr.trim().slice(0, 2000)}`);
     }
     printed = version.stdout;
   }
-  // Deterministic SBOM input: the temporary path becomes the path inside the image (as ko).
   const buildInfo = printed.replace(out, `/ko-app/${appName}`);
-  return { path: out, appName, importPath: pkg.importPath, packageDir: pkg.dir, platform: request.platform, buildInfo };
+  return { path: out, appName, importPath: pkg.importPath, packageDir: pkg.dir, platform, buildInfo };
 }

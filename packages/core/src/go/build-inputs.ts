@@ -93,15 +93,8 @@ function goEnvFile(env: NodeJS.ProcessEnv): string | undefined {
   return config ? join(config, 'go', 'env') : undefined;
 }
 
-/**
- * Lists what building `importPath` reads (`go list -deps`, with the build's own environment
- * and flags so build tags and platform select the same files) and returns the paths whose
- * stamps key the build: every file and folder of every mutable package, the folders between
- * its module root and it, each mutable module's go.mod/go.sum/vendor/modules.txt, any go.work
- * Go could find, the main package's default.pgo and the `go env -w` file. A cgo package makes
- * the build unkeyable: the C compiler and headers lie outside what can be stamped.
- */
-export async function listBuildInputs(options: {
+/** How one build's inputs are listed: its Go tool, folder, environment and flags. */
+export interface ListInputsRequest {
   program: string;
   importPath: string;
   dir: string;
@@ -110,37 +103,86 @@ export async function listBuildInputs(options: {
   /** Go may stamp VCS facts: a repository appearing above the main module is an input. */
   vcs: boolean;
   signal?: AbortSignal | undefined;
-}): Promise<BuildInputs> {
-  const fields = ['Dir', 'ImportPath', 'Standard', 'Module', 'Error', ...FILE_FIELDS].join(',');
-  // Only flags that select files matter to the listing; the rest (-ldflags, -trimpath) do not.
-  const listFlags = options.flags.filter((f) => /^--?(tags|mod|modfile|pgo)(=|$)/.test(f));
+}
+
+/** Only flags that select files matter to a listing; the rest (-ldflags, -trimpath) do not. */
+export function listFlags(flags: readonly string[]): string[] {
+  return flags.filter((f) => /^--?(tags|mod|modfile|pgo)(=|$)/.test(f));
+}
+
+/**
+ * Lists what building `importPath` reads (`go list -deps`, with the build's own environment
+ * and flags so build tags and platform select the same files) and returns the paths whose
+ * stamps key the build (see `inputPaths`).
+ */
+export async function listBuildInputs(options: ListInputsRequest): Promise<BuildInputs> {
+  const listed = await listDeps(options, [options.importPath]);
+  if ('unkeyable' in listed) return listed;
+  const main = listed.packages[listed.packages.length - 1];
+  return main ? inputPaths(listed.packages, main, options) : { unkeyable: 'go list -deps listed no package' };
+}
+
+/**
+ * Lists several main packages in one `go list -deps` (same folder, environment and flags):
+ * each one's inputs, from its own entry and the entries its `Deps` names. A package missing
+ * from the listing is answered by a listing of its own.
+ */
+export async function listManyBuildInputs(requests: readonly ListInputsRequest[]): Promise<BuildInputs[]> {
+  const first = requests[0];
+  if (!first) return [];
+  const listed = await listDeps(first, [...new Set(requests.map((r) => r.importPath))], true);
+  // A failed listing names no package in particular: each one is listed alone, for its own reason.
+  if ('unkeyable' in listed) return Promise.all(requests.map((r) => listBuildInputs(r)));
+  const byPath = new Map(listed.packages.map((p) => [p.ImportPath, p]));
+  return Promise.all(
+    requests.map((r) => {
+      const main = byPath.get(r.importPath);
+      const deps = ((main?.Deps as string[] | undefined) ?? []).map((d) => byPath.get(d));
+      if (!main || deps.some((d) => d === undefined)) return listBuildInputs(r);
+      return inputPaths([...(deps as ListedPackage[]), main], main, r);
+    }),
+  );
+}
+
+async function listDeps(
+  options: ListInputsRequest,
+  importPaths: readonly string[],
+  withDeps = false,
+): Promise<{ packages: ListedPackage[] } | { unkeyable: string }> {
+  const fields = ['Dir', 'ImportPath', 'Standard', 'Module', 'Error', ...FILE_FIELDS, ...(withDeps ? ['Deps'] : [])];
   const res = await runGo(
     options.program,
-    ['list', '-deps', `-json=${fields}`, ...listFlags, '--', options.importPath],
-    {
-      cwd: options.dir,
-      env: options.env,
-      signal: options.signal,
-    },
+    ['list', '-deps', `-json=${fields.join(',')}`, ...listFlags(options.flags), '--', ...importPaths],
+    { cwd: options.dir, env: options.env, signal: options.signal },
   );
   if (res.code !== 0) return { unkeyable: `go list -deps failed: ${res.stderr.trim().split('\n')[0] ?? ''}` };
-  let packages: ListedPackage[];
   try {
-    packages = res.stdout
-      .trim()
-      .split(/\n(?=\{)/)
-      .map((d) => JSON.parse(d) as ListedPackage);
+    return {
+      packages: res.stdout
+        .trim()
+        .split(/\n(?=\{)/)
+        .map((d) => JSON.parse(d) as ListedPackage),
+    };
   } catch {
     return { unkeyable: 'go list -deps printed something that is not JSON' };
   }
+}
+
+/**
+ * The paths whose stamps key a build of `main`, given every package it reads: every file and
+ * folder of every mutable package, the folders between its module root and it, each mutable
+ * module's go.mod/go.sum/vendor/modules.txt, any go.work Go could find, the main package's
+ * default.pgo and the `go env -w` file. A cgo package makes the build unkeyable: the C
+ * compiler and headers lie outside what can be stamped.
+ */
+function inputPaths(packages: readonly ListedPackage[], main: ListedPackage, options: ListInputsRequest): BuildInputs {
   const paths = new Set<string>(moduleFileCandidates(options.dir));
   // GOWORK's value is in the key; the file it names is an input like any go.work.
   const gowork = options.env.GOWORK;
   if (gowork && gowork !== 'off') paths.add(gowork).add(`${gowork}.sum`);
   const envFile = goEnvFile(options.env);
   if (envFile) paths.add(envFile);
-  const main = packages[packages.length - 1];
-  if (main?.Dir) paths.add(join(main.Dir, 'default.pgo'));
+  if (main.Dir) paths.add(join(main.Dir, 'default.pgo'));
   for (const pkg of packages) {
     if (pkg.Error?.Err) return { unkeyable: `${pkg.ImportPath}: ${pkg.Error.Err.split('\n')[0]}` };
     if ((pkg.CgoFiles as string[] | undefined)?.length && !pkg.Standard) {
@@ -164,9 +206,9 @@ export async function listBuildInputs(options: {
     }
   }
   // The main module's go.mod/go.sum pin every module-cache version, even with no local package.
-  const mainMod = main?.Module;
+  const mainMod = main.Module;
   if (mainMod?.Dir) for (const f of ['go.mod', 'go.sum']) paths.add(join(mainMod.Dir, f));
-  if (options.vcs && main?.Dir) {
+  if (options.vcs && main.Dir) {
     for (let d = main.Dir; ; d = dirname(d)) {
       for (const marker of VCS_MARKERS) paths.add(join(d, marker));
       if (dirname(d) === d) break;

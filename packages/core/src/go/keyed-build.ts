@@ -1,7 +1,7 @@
 import { basename, dirname, sep } from 'node:path';
 import { throwIfAborted, type Layer } from '@tsko/registry';
 import { appFilename, buildGoBinary, goBuildEnv, type GoBinary, type GoBuildRequest } from './build-binary.js';
-import { listBuildInputs } from './build-inputs.js';
+import { type BuildInputs, type ListInputsRequest, listBuildInputs } from './build-inputs.js';
 import { buildKey, goToolIdentity, hashKey, keyedEnv, unkeyableBuild, vcsStampPossible } from './build-key.js';
 import { recallBuild, recallResolution, rememberBuild, rememberResolution } from './build-record.js';
 import { type FileStamp, takeStamps } from './file-stamps.js';
@@ -36,6 +36,17 @@ export interface ResolutionKey {
   goBinary?: string | undefined;
 }
 
+/**
+ * How a keyed build runs Go when it must: alone (the default), or in rounds shared with the
+ * other builds of a publish (`go-batches.ts`).
+ */
+export interface KeyedSteps {
+  listInputs(request: ListInputsRequest): Promise<BuildInputs>;
+  build(request: GoBuildRequest & { resolved: GoPackage }): Promise<GoBinary>;
+}
+
+const alone: KeyedSteps = { listInputs: listBuildInputs, build: buildGoBinary };
+
 async function resolutionKey(r: ResolutionKey): Promise<string | undefined> {
   const tool = await goToolIdentity(goProgram(r.goBinary, r.env), r.env);
   return tool && hashKey(['resolve-v1', r.ref, r.dir, keyedEnv(r.env), tool]);
@@ -49,6 +60,8 @@ export async function resolveKeyed(
   r: ResolutionKey,
   cacheRoot: string,
   signal?: AbortSignal,
+  resolve: (r: ResolutionKey & { signal?: AbortSignal | undefined }) => Promise<GoPackage> = (x) =>
+    resolveImportPath(x.ref, { dir: x.dir, env: x.env, goBinary: x.goBinary, signal: x.signal }),
   shared?: () => Promise<GoPackage | undefined>,
 ): Promise<GoPackage> {
   // Cancellation is honoured on the answered path too: no go process is there to kill.
@@ -56,7 +69,7 @@ export async function resolveKeyed(
   const key = await resolutionKey(r);
   const known = (key && (await recallResolution(cacheRoot, key))) || (await shared?.());
   if (known) return known;
-  return resolveImportPath(r.ref, { dir: r.dir, env: r.env, goBinary: r.goBinary, signal });
+  return resolve({ ...r, signal });
 }
 
 const MODULE_FILES = new Set(['go.mod', 'go.sum', 'go.work', 'go.work.sum', 'modules.txt']);
@@ -85,9 +98,10 @@ function resolutionInputs(stamps: readonly FileStamp[], pkgDir: string): FileSta
  * (stamps from before the build: a file edited during it shows as changed next time).
  */
 export async function keyedGoBinary(
-  request: GoBuildRequest & { resolved: GoPackage; outDir: string },
+  request: GoBuildRequest & { resolved: GoPackage },
   cacheRoot: string,
   resolution: ResolutionKey,
+  steps: KeyedSteps = alone,
   share?: BuildShare,
 ): Promise<KeyedBinary> {
   throwIfAborted(request.signal);
@@ -105,7 +119,7 @@ export async function keyedGoBinary(
   const program = goProgram(request.goBinary, baseEnv);
   const tool = await goToolIdentity(program, env);
   const blocked = tool ? unkeyableBuild(env, flags) : `the Go tool ${program} was not found as a file`;
-  if (blocked) return { ...(await buildGoBinary(request)), reused: false, unkeyable: blocked };
+  if (blocked) return { ...(await steps.build(request)), reused: false, unkeyable: blocked };
 
   const importPath = request.resolved.importPath;
   const key = buildKey({ importPath, platform: request.platform, dir, env, flags, ldflags, tool: tool! });
@@ -122,7 +136,7 @@ export async function keyedGoBinary(
     return { ...facts, buildInfo: shared.buildInfo, sharedLayer: shared.layer, reused: true };
   }
 
-  const listed = await listBuildInputs({
+  const listed = await steps.listInputs({
     program,
     importPath,
     dir,
@@ -133,7 +147,7 @@ export async function keyedGoBinary(
   });
   const paths = 'paths' in listed ? listed.paths : undefined;
   const stamps = paths && (await takeStamps(paths));
-  const binary = await buildGoBinary(request);
+  const binary = await steps.build(request);
   if (!paths || !stamps) return { ...binary, reused: false, unkeyable: 'unkeyable' in listed ? listed.unkeyable : '' };
   // A VCS stamp reads the repository's state, which is not among the listed files.
   if (/^\tbuild\tvcs[.=]/m.test(binary.buildInfo)) {

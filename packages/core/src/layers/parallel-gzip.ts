@@ -46,28 +46,27 @@ export async function* parallelGzip(
     pending.push(deflated);
     previous = chunk;
   };
-  let parts: Buffer[] = [];
+  // Pieces are copied straight into the chunk being filled: one copy per byte (the source may
+  // reuse its buffers, and a chunk outlives this iteration), not a copy and then a concat.
+  let current = Buffer.allocUnsafe(GZIP_CHUNK_SIZE);
   let held = 0;
   for await (const piece of source) {
-    let buf = Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
-    while (held + buf.length >= GZIP_CHUNK_SIZE) {
-      const take = GZIP_CHUNK_SIZE - held;
-      parts.push(buf.subarray(0, take));
-      buf = buf.subarray(take);
-      // Copy: the source may reuse its buffers, and a chunk outlives this iteration.
-      const chunk = Buffer.concat(parts, GZIP_CHUNK_SIZE);
-      parts = [];
-      held = 0;
-      start(chunk, false);
-      while (pending.length >= inFlight) yield await pending.shift()!;
-    }
-    if (buf.length > 0) {
-      parts.push(Buffer.from(buf));
-      held += buf.length;
+    const buf = Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+    let at = 0;
+    while (at < buf.length) {
+      const copied = buf.copy(current, held, at, Math.min(buf.length, at + GZIP_CHUNK_SIZE - held));
+      held += copied;
+      at += copied;
+      if (held === GZIP_CHUNK_SIZE) {
+        start(current, false);
+        current = Buffer.allocUnsafe(GZIP_CHUNK_SIZE);
+        held = 0;
+        while (pending.length >= inFlight) yield await pending.shift()!;
+      }
     }
   }
   // The final chunk (possibly empty) carries the end-of-stream block.
-  start(Buffer.concat(parts, held), true);
+  start(current.subarray(0, held), true);
   while (pending.length > 0) yield await pending.shift()!;
   const trailer = Buffer.alloc(8);
   trailer.writeUInt32LE(crc >>> 0, 0);

@@ -100,6 +100,8 @@ function render(e: ReporterEvent, totals: Omit<ReporterTotals, 'durationMs'>, go
   switch (e.type) {
     case 'build:start':
       return `build     ${e.importPath} ${e.platform}`;
+    case 'build:reused':
+      return `reused    ${e.importPath} ${e.platform} (inputs unchanged, go did not run)`;
     case 'build:output':
       return goOutput ? `  go: ${e.line}` : undefined;
     case 'layer:built':

@@ -4,6 +4,22 @@ import { formatPublishedRef } from '../naming.js';
 import { chooseAttachment, sbomArtifact, sbomTag, type SbomAttachment } from '../sbom/attach.js';
 import type { AttachedSbom, PublishTarget, TargetImage, TargetWritten } from './target.js';
 
+const probes = new WeakMap<BuildContext, Map<string, Promise<boolean>>>();
+
+/** Whether a registry answers the referrers API, asked once per build context. */
+function referrersSupported(ctx: BuildContext, registry: string, probe: () => Promise<boolean>): Promise<boolean> {
+  const known = probes.get(ctx) ?? new Map<string, Promise<boolean>>();
+  probes.set(ctx, known);
+  let answer = known.get(registry);
+  if (!answer) {
+    answer = probe();
+    // A failed probe is not remembered: the next image asks again and reports its own error.
+    answer.catch(() => known.delete(registry));
+    known.set(registry, answer);
+  }
+  return answer;
+}
+
 /**
  * The registry under `repo`: blobs, manifest and tags, then the SBOMs (by referrers, cosign's
  * tag or both). The reference is ko's: `repo@sha256:…`, `repo:tag@sha256:…`, or `repo:tag`.
@@ -28,13 +44,16 @@ export function registryTarget(options: {
       const sboms: AttachedSbom[] = [];
       if (item.sboms.length) {
         // Probed on the image just pushed, so the repository exists (some registries 404 an
-        // unknown one), and only when needed: see below.
+        // unknown one), and only when needed: see below. Once per registry and publish: the
+        // answer is the registry's, not the repository's.
         let how: Promise<SbomAttachment> | undefined;
         const attachment = () =>
-          (how ??= chooseAttachment(
-            options.sbomAttachment,
-            repository,
-            async () => (await listReferrers(target, image.digest, { session: ctx.session })) !== undefined,
+          (how ??= chooseAttachment(options.sbomAttachment, repository, () =>
+            referrersSupported(
+              ctx,
+              target.registry,
+              async () => (await listReferrers(target, image.digest, { session: ctx.session })) !== undefined,
+            ),
           ));
         const planned = item.sboms.map((sbom) => {
           const artifact = sbomArtifact(sbom.document, sbom.subject.descriptor());

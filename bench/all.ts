@@ -1,33 +1,54 @@
 // `pnpm bench`: every benchmark row against its peer in one run, repetitions interleaved,
-// ratios with min and median. Under five minutes on a 2-core machine (BENCH_* variables of
-// the single benchmarks apply). The machine is named in the output, since figures only mean
-// something beside it.
+// ratios with min and median. Under five minutes on an idle 2-core machine; each file's
+// BENCH_* variables apply (BENCH_REPS is the warm rows' count), and BENCH_ALL_COLD_REPS sets
+// the cold rows' (one cold go build costs 10-20 s here, so they get fewer). The machine is
+// named in the output, since figures only mean something beside it.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { startRegistry } from '@tsko/test-rig';
+import { coldCiRows } from './cold-ci.js';
 import { compareRows, median, printRows, type RowResult } from './compare.js';
 import { gzipRows } from './gzip.js';
-import { coldReps, publishRows, warmReps } from './publish.js';
+import { importDeltas, importTimeRows } from './import-time.js';
+import { manyProgramsRows } from './many-programs.js';
+import { publishRows, warmReps } from './publish.js';
 import { pushRows } from './push-large.js';
 
-const reps = Number(process.env.BENCH_REPS_LARGE ?? 3);
+const largeReps = Number(process.env.BENCH_REPS_LARGE ?? 3);
+const coldReps = Number(process.env.BENCH_ALL_COLD_REPS ?? 2);
 const started = performance.now();
+const load = () => loadavg()[0]!.toFixed(1);
+const loads = [load()];
 const dir = mkdtempSync(join(tmpdir(), 'tsko-bench-all-'));
-for (const sub of ['publish', 'gzip', 'push']) mkdirSync(join(dir, sub));
+for (const sub of ['publish', 'many', 'cold-ci', 'gzip', 'push']) mkdirSync(join(dir, sub));
 const registry = await startRegistry('plain');
 try {
   const results: RowResult[] = [];
+  const imports = await compareRows(importTimeRows(), warmReps);
+  results.push(...imports);
   const { cold, warm } = await publishRows(join(dir, 'publish'), registry.host);
-  results.push(...(await compareRows(warm, warmReps)), ...(await compareRows(cold, coldReps)));
-  results.push(...(await compareRows(await gzipRows(join(dir, 'gzip')), reps)));
+  results.push(...(await compareRows(warm, warmReps)));
+  loads.push(load());
+  const many = await manyProgramsRows(join(dir, 'many'), registry.host);
+  // Warm before changed: a changed row leaves the two sides built from different sources.
+  results.push(...(await compareRows(many.warm, warmReps)), ...(await compareRows(many.changed, largeReps)));
+  loads.push(load());
+  results.push(...(await compareRows(cold, Math.min(coldReps, 1))));
+  results.push(...(await compareRows(await coldCiRows(join(dir, 'cold-ci'), registry.host), coldReps)));
+  loads.push(load());
+  results.push(...(await compareRows(await gzipRows(join(dir, 'gzip')), largeReps)));
   const push = await pushRows(join(dir, 'push'));
-  results.push(...(await compareRows(push.rows, reps)));
+  results.push(...(await compareRows(push.rows, largeReps)));
+  loads.push(load());
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(
-    `machine: ${availableParallelism()} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}`,
+    `machine: ${availableParallelism()} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}; load average (1 min) during the run: ${loads.join(', ')}`,
   );
   printRows('tsko vs its peers (ratio = tsko time / peer time; below 1 is faster)', results);
+  for (const d of importDeltas(imports)) {
+    console.log(`${d.name} over bare node: min ${d.minMs.toFixed(0)} ms, median ${d.medianMs.toFixed(0)} ms`);
+  }
   console.log(
     `push peak RSS, median: skopeo ${median(push.rss.skopeo).toFixed(0)} MiB, tsko ${median(push.rss.tsko).toFixed(0)} MiB`,
   );

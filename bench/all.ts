@@ -1,8 +1,10 @@
 // `pnpm bench`: every benchmark row against its peer in one run, repetitions interleaved,
 // ratios with min and median. Under five minutes on an idle 2-core machine; each file's
 // BENCH_* variables apply (BENCH_REPS is the warm rows' count), and BENCH_ALL_COLD_REPS sets
-// the cold rows' (one cold go build costs 10-20 s here, so they get fewer). The machine is
-// named in the output, since figures only mean something beside it.
+// the fresh-CI rows' (each repetition costs a cold go build and a cold ko build, 30 s each
+// here, so they get one). A cold publish against a cold go build is `pnpm bench:publish`'s
+// (BENCH_COLD_REPS), not repeated here. The machine is named in the output, since figures
+// only mean something beside it.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +18,7 @@ import { publishRows, warmReps } from './publish.js';
 import { pushRows } from './push-large.js';
 
 const largeReps = Number(process.env.BENCH_REPS_LARGE ?? 3);
-const coldReps = Number(process.env.BENCH_ALL_COLD_REPS ?? 2);
+const coldReps = Number(process.env.BENCH_ALL_COLD_REPS ?? 1);
 const started = performance.now();
 const load = () => loadavg()[0]!.toFixed(1);
 const loads = [load()];
@@ -27,14 +29,13 @@ try {
   const results: RowResult[] = [];
   const imports = await compareRows(importTimeRows(), warmReps);
   results.push(...imports);
-  const { cold, warm } = await publishRows(join(dir, 'publish'), registry.host);
+  const { warm } = await publishRows(join(dir, 'publish'), registry.host);
   results.push(...(await compareRows(warm, warmReps)));
   loads.push(load());
   const many = await manyProgramsRows(join(dir, 'many'), registry.host);
   // Warm before changed: a changed row leaves the two sides built from different sources.
   results.push(...(await compareRows(many.warm, warmReps)), ...(await compareRows(many.changed, largeReps)));
   loads.push(load());
-  results.push(...(await compareRows(cold, Math.min(coldReps, 1))));
   results.push(...(await compareRows(await coldCiRows(join(dir, 'cold-ci'), registry.host), coldReps)));
   loads.push(load());
   results.push(...(await compareRows(await gzipRows(join(dir, 'gzip')), largeReps)));

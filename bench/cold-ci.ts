@@ -77,8 +77,11 @@ export async function coldCiRows(scratchRoot: string, registry: string): Promise
       environment: m.env,
       buildCache: { repo: `${registry}/team/tsko-build-cache` },
     });
-  // Machine A: builds (cold), pushes the image and stores the build in the cache.
+  // Machine A: builds, pushes the image and stores the build in the cache. Its Go cache is
+  // this machine's own (warm): only what the cache holds matters to the machines after it.
   const a = machine();
+  const warmCache = spawnSync('go', ['env', 'GOCACHE'], { encoding: 'utf8' }).stdout.trim();
+  if (warmCache) a.env.GOCACHE = warmCache;
   await elapsed(process.execPath, [child, tsko(a)], a.dir, a.env);
   const ko = await ensureKo();
 

@@ -2,6 +2,9 @@
 // of the same 20 (the peer), on a generated module whose programs share internal packages
 // and net/http. Rows: a warm no-op (without and with the push to a local registry), and a
 // changed shared package (every program rebuilds; the same edit before each side's run).
+// Run alone, the changed row is also compared with `ko build --push=false` of the same 20
+// (ko from the rig, on a small static base in the local registry, since ko has no scratch);
+// `pnpm bench` leaves that row out, as it costs ~25 s a repetition.
 //
 //   node --import tsx bench/many-programs.ts      (BENCH_REPS=5; BENCH_PROFILE=1 adds a profile)
 //
@@ -14,7 +17,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { publish, type PublishOptions } from '@tsko/core';
 import {
+  ensureKo,
   goTestEnvironment,
+  pushStaticBase,
   SHARED_VALUE_FILE,
   sharedValueSource,
   startRegistry,
@@ -59,6 +64,36 @@ async function setUp(scratchRoot: string, registry: string) {
   let n = 0;
   const change = () => writeFileSync(join(dir, SHARED_VALUE_FILE), sharedValueSource(`value-${++n}`));
   return { dir, paths, env, goBuild, tsko, change, options };
+}
+
+/** The changed row against ko: `ko build --push=false` of the same 20 programs after the same edit. */
+export async function manyProgramsKoRow(scratchRoot: string, registry: string): Promise<Row> {
+  const { dir, paths, env, tsko, change } = await setUp(scratchRoot, registry);
+  const ko = await ensureKo();
+  const base = await pushStaticBase(registry);
+  const koBuild = (): number => {
+    const t = performance.now();
+    const r = spawnSync(ko, ['build', '--push=false', '--platform=linux/amd64', ...paths], {
+      cwd: dir,
+      env: { ...env, KO_DOCKER_REPO: `${registry}/ko-many`, KO_DEFAULTBASEIMAGE: base },
+    });
+    if (r.status !== 0) throw new Error(r.stderr.toString());
+    return performance.now() - t;
+  };
+  koBuild();
+  await tsko({ push: false });
+  return {
+    name: '20 programs, shared package changed, push: false',
+    peer: 'ko build --push=false (changed)',
+    runPeer: () => {
+      change();
+      return koBuild();
+    },
+    runOurs: () => {
+      change();
+      return tsko({ push: false });
+    },
+  };
 }
 
 /**
@@ -169,10 +204,15 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const registry = await startRegistry('plain');
   try {
     if (process.env.BENCH_PROFILE) await profileMany(join(scratchRoot, 'profile'), registry.host);
-    const { warm, changed } = await manyProgramsRows(scratchRoot, registry.host);
+    const { warm, changed } = await manyProgramsRows(join(scratchRoot, 'go'), registry.host);
+    const ko = await manyProgramsKoRow(join(scratchRoot, 'ko'), registry.host);
     printRows(
-      `tsko publish of ${COUNT} programs vs one go build of all ${COUNT}, linux/amd64, ${manyReps} interleaved repetitions`,
-      [...(await compareRows(warm, manyReps)), ...(await compareRows(changed, manyReps))],
+      `tsko publish of ${COUNT} programs vs one go build of all ${COUNT} (and ko build of them), linux/amd64, ${manyReps} interleaved repetitions`,
+      [
+        ...(await compareRows(warm, manyReps)),
+        ...(await compareRows(changed, manyReps)),
+        ...(await compareRows([ko], manyReps)),
+      ],
     );
   } finally {
     await registry.stop();

@@ -5,7 +5,8 @@ import type { Credential } from './credentials.js';
 import { checkNextUrl, originOf } from './origin.js';
 import { responseError } from './registry-errors.js';
 import type { SecretSet } from './secrets.js';
-import { readText, type Transport } from './transport.js';
+import { readText } from './response-body.js';
+import type { Transport } from './transport.js';
 
 interface CachedToken {
   token: string;

@@ -1,7 +1,8 @@
 import { pipeline, Readable } from 'node:stream';
 import { DigestVerifier, type Digest } from '../digest.js';
 import { TskoError } from '../errors.js';
-import { bodyError, readBody, type HttpRequest, type HttpResponse, type Transport } from './transport.js';
+import { bodyError, readBody } from './response-body.js';
+import type { HttpRequest, HttpResponse, Transport } from './transport.js';
 
 /** What a download needs from the registry client. */
 export interface DownloadApi {

@@ -78,3 +78,8 @@ export function foreignChallengeError(what: string, registry: string, at: URL): 
     },
   );
 }
+
+/** Path for messages and events: never the query, which may hold upload state. */
+export function describeUrl(url: URL): string {
+  return `${url.host}${url.pathname}`;
+}

@@ -14,14 +14,9 @@ import { pingRegistry } from './ping.js';
 import { responseError } from './registry-errors.js';
 import { credentialPlaces, unauthorizedError } from './unauthorized.js';
 import { SecretSet } from './secrets.js';
-import {
-  describeUrl,
-  readText,
-  type Transport,
-  type HttpRequest,
-  type HttpResponse,
-  type TransportOptions,
-} from './transport.js';
+import type { Transport, HttpRequest, HttpResponse, TransportOptions } from './transport.js';
+import { describeUrl } from './origin.js';
+import { readText } from './response-body.js';
 
 /** Settings shared by every registry a push or pull talks to. */
 export interface RegistryOptions extends TransportOptions {

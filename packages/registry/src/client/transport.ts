@@ -1,11 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
-import type { SecureContext } from 'node:tls';
 import type { Agent } from 'undici';
 import { abortError, TskoError } from '../errors.js';
 import { emit, type RegistryEventHandler } from '../events.js';
 import { lazyImport } from '../lazy-modules.js';
-import { authorizationFor, resolveLocation, withoutAuthorization, type ScopedAuthorization } from './origin.js';
+import {
+  authorizationFor,
+  describeUrl,
+  resolveLocation,
+  withoutAuthorization,
+  type ScopedAuthorization,
+} from './origin.js';
+import { isTlsVerifyError, secureContextFor } from './tls-context.js';
 import {
   backoffDelay,
   networkErrorCode,
@@ -69,45 +75,6 @@ export interface HttpResponse {
   body: ResponseBody;
   /** The URL that finally answered, after redirects. */
   url: URL;
-}
-
-const TLS_VERIFY_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'CERT_NOT_YET_VALID',
-]);
-
-export function isTlsVerifyError(err: unknown): boolean {
-  const code = networkErrorCode(err);
-  return code !== undefined && TLS_VERIFY_CODES.has(code);
-}
-
-const secureContexts = new Map<string, SecureContext>();
-
-/**
- * One TLS secure context per CA set, shared by every socket and transport: building one from
- * the ~140 system roots plus the caller's CA costs ~80 ms, which every new TLS connection used
- * to pay. Given CAs are trusted in addition to the system store, not instead of it.
- */
-function secureContextFor(tls: typeof import('node:tls'), ca: string[] | undefined): SecureContext {
-  const key = ca?.join('\n') ?? '';
-  let context = secureContexts.get(key);
-  if (!context) {
-    context = tls.createSecureContext(ca ? { ca: [...tls.rootCertificates, ...ca] } : {});
-    // A handful of CA sets per process at most; keep the map from growing without bound.
-    if (secureContexts.size >= 16) secureContexts.delete(secureContexts.keys().next().value!);
-    secureContexts.set(key, context);
-  }
-  return context;
-}
-
-/** Path for messages and events: never the query, which may hold upload state. */
-export function describeUrl(url: URL): string {
-  return `${url.host}${url.pathname}`;
 }
 
 /**
@@ -349,47 +316,4 @@ function unavailable(req: HttpRequest, attempts: number, reason: string, cause: 
     `${req.method} ${describeUrl(req.url)} failed after ${attempts} attempt(s): ${why}. Is the registry running and reachable?`,
     { cause, details: { code: reason, timedOut } },
   );
-}
-
-/** Reads a whole (small) response body, bounded so a hostile server cannot exhaust memory. */
-export async function readBody(res: HttpResponse, limit = 8 * 1024 * 1024): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  try {
-    for await (const chunk of res.body) {
-      total += (chunk as Buffer).length;
-      if (total > limit) {
-        res.body.destroy();
-        throw new TskoError('TSKO_REGISTRY_ERROR', `Response from ${describeUrl(res.url)} exceeded ${limit} bytes.`);
-      }
-      chunks.push(chunk as Buffer);
-    }
-  } catch (err) {
-    throw bodyError(res, err);
-  }
-  return Buffer.concat(chunks);
-}
-
-/**
- * A failure while a response body streams in, as a typed error: a reset or a stall becomes
- * `TSKO_REGISTRY_UNAVAILABLE` (callers retry it), an abort `TSKO_ABORTED`.
- */
-export function bodyError(res: Pick<HttpResponse, 'url'>, err: unknown): TskoError {
-  if (err instanceof TskoError) return err;
-  if ((err as Error | undefined)?.name === 'AbortError') {
-    return new TskoError('TSKO_ABORTED', 'The operation was aborted by its AbortSignal.', { cause: err });
-  }
-  const code = networkErrorCode(err) ?? (err as Error | undefined)?.message ?? String(err);
-  return new TskoError('TSKO_REGISTRY_UNAVAILABLE', `The answer from ${describeUrl(res.url)} broke off: ${code}.`, {
-    cause: err,
-    details: { code },
-  });
-}
-
-export async function readText(res: HttpResponse, limit = 64 * 1024): Promise<string> {
-  try {
-    return (await readBody(res, limit)).toString('utf8');
-  } catch {
-    return '';
-  }
 }

@@ -5,7 +5,7 @@ import { appFilename, buildFailed, buildGoBinary, describeBinary, goBuildEnv, ty
 import type { GoBuildRequest } from './build-binary.js';
 import { hashKey, keyedEnv } from './build-key.js';
 import type { GoPackage } from './import-path.js';
-import { checkBuildEnv, checkGoFlags, checkLdflags } from './program-policy.js';
+import { checkBuildSettings } from './program-policy.js';
 import type { Arrival } from './rendezvous.js';
 import { goProgram, runGo } from './run-go.js';
 
@@ -122,11 +122,7 @@ async function buildTogether(cacheRoot: string, batch: readonly Planned[]): Prom
 function plan(arrival: Arrival<BatchBuildRequest, GoBinary>): Planned | undefined {
   const r = arrival.input;
   try {
-    const allow = r.allowBuildPrograms ?? false;
-    const source = (field: string) => (i: number) => ({ where: `${field}[${i}]`, field: `${field}[${i}]` });
-    checkGoFlags([...(r.flags ?? [])], source('flags'), allow);
-    checkBuildEnv(r.env ?? [], source('env'), allow);
-    checkLdflags(r.ldflags ?? [], source('ldflags'), allow);
+    checkBuildSettings(r);
     const baseEnv = r.baseEnv ?? process.env;
     return {
       arrival,

@@ -2,7 +2,7 @@ import { basename, join } from 'node:path';
 import { formatPlatform, guarded, TskoError, type Platform } from '@tsko/registry';
 import { makeTempDir, removeTempDir } from '../temp-dirs.js';
 import { resolveImportPath, type GoPackage } from './import-path.js';
-import { checkBuildEnv, checkGoFlags, checkLdflags } from './program-policy.js';
+import { checkBuildSettings, checkGoFlags } from './program-policy.js';
 import { readBuildInfo } from './build-info.js';
 import { goProgram, runGo } from './run-go.js';
 
@@ -124,11 +124,7 @@ async function buildInto(request: GoBuildRequest): Promise<GoBinary> {
   const dir = request.dir ?? process.cwd();
   const baseEnv = request.baseEnv ?? process.env;
   const flags = [...(request.flags ?? [])];
-  const allow = request.allowBuildPrograms ?? false;
-  const source = (field: string) => (i: number) => ({ where: `${field}[${i}]`, field: `${field}[${i}]` });
-  checkGoFlags(flags, source('flags'), allow);
-  checkBuildEnv(request.env ?? [], source('env'), allow);
-  checkLdflags(request.ldflags ?? [], source('ldflags'), allow);
+  checkBuildSettings(request);
   const env = goBuildEnv(request.platform, baseEnv, request.env ?? []);
   const pkg =
     request.resolved ??

@@ -6,7 +6,7 @@ import { buildKey, goToolIdentity, hashKey, keyedEnv, unkeyableBuild, vcsStampPo
 import { recallBuild, recallResolution, rememberBuild, rememberResolution } from './build-record.js';
 import { type FileStamp, takeStamps } from './file-stamps.js';
 import { resolveImportPath, type GoPackage } from './import-path.js';
-import { checkBuildEnv, checkGoFlags, checkLdflags } from './program-policy.js';
+import { checkBuildSettings } from './program-policy.js';
 import { goProgram } from './run-go.js';
 
 /** A binary and how it came to be: built now, reused because no input changed, or shared. */
@@ -110,11 +110,7 @@ export async function keyedGoBinary(
   const flags = request.flags ?? [];
   const ldflags = request.ldflags ?? [];
   // The same refusals as a real build, so a record never lets a now-forbidden setting through.
-  const allow = request.allowBuildPrograms ?? false;
-  const source = (field: string) => (i: number) => ({ where: `${field}[${i}]`, field: `${field}[${i}]` });
-  checkGoFlags([...flags], source('flags'), allow);
-  checkBuildEnv(request.env ?? [], source('env'), allow);
-  checkLdflags(ldflags, source('ldflags'), allow);
+  checkBuildSettings(request);
   const env = goBuildEnv(request.platform, baseEnv, request.env ?? []);
   const program = goProgram(request.goBinary, baseEnv);
   const tool = await goToolIdentity(program, env);

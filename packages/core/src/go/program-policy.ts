@@ -148,3 +148,22 @@ export function checkBuildEnv(
       throw refuse(source(i), entry, `sets ${key}, which chooses a program (or its configuration) that the build runs`);
   });
 }
+
+/**
+ * The refusals of one build request's own settings (`flags`, `env`, `ldflags`, each named by
+ * its field and index), lifted only by `allowBuildPrograms`. Every path that runs or answers a
+ * build (alone, batched, or from a record) asks this first, so a setting refused in one is
+ * refused in all.
+ */
+export function checkBuildSettings(request: {
+  flags?: readonly string[] | undefined;
+  env?: readonly string[] | undefined;
+  ldflags?: readonly string[] | undefined;
+  allowBuildPrograms?: boolean | undefined;
+}): void {
+  const allow = request.allowBuildPrograms ?? false;
+  const source = (field: string) => (i: number) => ({ where: `${field}[${i}]`, field: `${field}[${i}]` });
+  checkGoFlags([...(request.flags ?? [])], source('flags'), allow);
+  checkBuildEnv([...(request.env ?? [])], source('env'), allow);
+  checkLdflags([...(request.ldflags ?? [])], source('ldflags'), allow);
+}

@@ -1,8 +1,24 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 
-/** A port the kernel says is free right now on 127.0.0.1. */
+const handedOut = new Set<number>();
+
+/**
+ * A port the kernel says is free right now on 127.0.0.1, never the same one twice in a process.
+ * It is free only until someone else binds it: a daemon that can listen on port 0 and say where
+ * should (see listeningPort), since two test files starting servers at once can be handed one.
+ */
 export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await kernelPort();
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
+}
+
+function kernelPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -89,4 +105,22 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/**
+ * Waits for a daemon started on 127.0.0.1:0 to write `listening on 127.0.0.1:PORT` to its log
+ * and returns PORT: the port it bound itself, so no other process can have taken it first.
+ */
+export async function listeningPort(what: string, logPath: string, exited: () => boolean): Promise<number> {
+  let port = 0;
+  let ended = '';
+  await waitFor(what, async () => {
+    const text = await readFile(logPath, 'utf8');
+    const found = /listening on 127\.0\.0\.1:(\d+)/.exec(text);
+    if (found) port = Number(found[1]);
+    else if (exited()) ended = text;
+    return port > 0 || ended !== '';
+  });
+  if (!port) throw new Error(`${what} exited before listening:\n${ended}`);
+  return port;
 }

@@ -1,10 +1,9 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from 'node:net';
 import { createWriteStream } from 'node:fs';
 import { selfSignedCert, type SelfSigned } from './certs.js';
-import { freePort, runOk, startDaemon, stopDaemon, waitFor } from './process.js';
+import { listeningPort, runOk, startDaemon, stopDaemon } from './process.js';
 import { startTokenServer, type TokenServer } from './token-server.js';
 
 export type RegistryKind = 'plain' | 'htpasswd' | 'tls' | 'token';
@@ -40,10 +39,11 @@ export interface TestRegistry {
 export const TEST_USER = 'tsko';
 export const TEST_PASSWORD = 'correct horse battery staple';
 
-function config(dir: string, port: number, extra: string): string {
+function config(dir: string, extra: string): string {
+  // Port 0 and level info: the registry binds a port of its own and logs `listening on` it.
   return `version: 0.1
 log:
-  level: warn
+  level: info
   accesslog:
     disabled: false
 storage:
@@ -52,20 +52,9 @@ storage:
   delete:
     enabled: true
 http:
-  addr: 127.0.0.1:${port}
+  addr: 127.0.0.1:0
   secret: tsko-test-secret
 ${extra}`;
-}
-
-async function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /**
@@ -74,7 +63,6 @@ async function portOpen(port: number): Promise<boolean> {
  */
 export async function startRegistry(kind: RegistryKind): Promise<TestRegistry> {
   const dir = await mkdtemp(join(tmpdir(), `tsko-registry-${kind}-`));
-  const port = await freePort();
   let extra = '';
   let cert: SelfSigned | undefined;
   let tokenServer: TokenServer | undefined;
@@ -97,7 +85,7 @@ export async function startRegistry(kind: RegistryKind): Promise<TestRegistry> {
     extra = `auth:\n  token:\n    realm: ${tokenServer.url}\n    service: tsko-test\n    issuer: tsko-rig\n    rootcertbundle: ${signing.certPath}\n`;
   }
   const configPath = join(dir, 'config.yml');
-  await writeFile(configPath, config(dir, port, extra));
+  await writeFile(configPath, config(dir, extra));
   const logPath = join(dir, 'registry.log');
   const log = createWriteStream(logPath);
   const child = startDaemon('docker-registry', ['serve', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -107,10 +95,7 @@ export async function startRegistry(kind: RegistryKind): Promise<TestRegistry> {
   child.stderr!.pipe(log, { end: false });
   let exited = false;
   child.on('exit', () => (exited = true));
-  await waitFor(`docker-registry (${kind}) on port ${port}`, async () => {
-    if (exited) throw new Error(`docker-registry exited:\n${await readFile(logPath, 'utf8')}`);
-    return portOpen(port);
-  });
+  const port = await listeningPort(`docker-registry (${kind})`, logPath, () => exited);
   const host = `127.0.0.1:${port}`;
   let certDir: string | undefined;
   if (cert) {

@@ -113,6 +113,47 @@ describe('parallel gzip (pigz-style, fixed chunks)', () => {
     assert.ok(pulled <= 4 * GZIP_CHUNK_SIZE, `read ${pulled} bytes ahead of a paused consumer`);
     await gz.return(undefined);
   });
+
+  it('makes the same bytes when many streams share the chunk pool at once, some stopped early', async () => {
+    // Chunk buffers go back to a process-wide pool: a buffer handed out again while a deflate
+    // or the next chunk's dictionary still read it would change these bytes.
+    const inputs = Array.from({ length: 12 }, (_, i) =>
+      pseudoText(Math.floor((1.5 + i / 4) * GZIP_CHUNK_SIZE), 11 + i),
+    );
+    const alone: string[] = [];
+    for (const input of inputs) alone.push(sha(await gzipOf(input, 300_000)));
+    const abandoned = inputs.map(async (input) => {
+      const gz = parallelGzip(
+        (async function* () {
+          yield input;
+        })(),
+        2,
+      );
+      await gz.next();
+      await gz.next();
+      await gz.return(undefined);
+    });
+    const together = await Promise.all(inputs.map(async (input) => sha(await gzipOf(input, 300_000))));
+    await Promise.all(abandoned);
+    assert.deepEqual(together, alone);
+    const after = await Promise.all(inputs.map(async (input) => sha(await gzipOf(input, 1 << 20))));
+    assert.deepEqual(after, alone, 'the pool still hands out sound buffers after streams stopped early');
+  });
+
+  it('copies each piece before asking for the next, so a source may reuse one buffer', async () => {
+    const input = pseudoText(Math.floor(2.3 * GZIP_CHUNK_SIZE), 99);
+    const reused = Buffer.alloc(200_000);
+    async function* oneBuffer() {
+      for (let at = 0; at < input.length; at += reused.length) {
+        const n = input.copy(reused, 0, at, at + reused.length);
+        yield reused.subarray(0, n);
+        reused.fill(0xee); // what a reader reusing its buffer would do next
+      }
+    }
+    const out: Buffer[] = [];
+    for await (const c of parallelGzip(oneBuffer())) out.push(c);
+    assert.ok(gunzipSync(Buffer.concat(out)).equals(input));
+  });
 });
 
 const GOLDEN = 'b9198028f5fbe45abd0cdb1fe93e21c27500b343beb61f9fc21b2b29fe04008a';

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { MediaType, type Layer, type Platform } from '@tsko/registry';
 import type { BlobStore } from './blob-store.js';
-import { tarStream, type TarEntry } from './tar-entries.js';
+import { tarPieces, type TarEntry } from './tar-entries.js';
 import { isWindows, WINDOWS_FILE_PAX, WINDOWS_LAYER_DIRS, windowsLayerPath } from './windows-layout.js';
 
 export interface BinaryLayerOptions {
@@ -54,7 +53,7 @@ export async function binaryLayer(options: BinaryLayerOptions): Promise<BuiltLay
   if (hit) return { layer: options.store.layer(hit, mediaType), cached: true };
   const { size } = await stat(options.binaryPath);
   const blob = await options.store.writeTarGz(
-    tarStream(binaryEntries(options.binaryPath, size, options.appName, options.platform, caps)),
+    tarPieces(binaryEntries(options.binaryPath, size, options.appName, options.platform, caps)),
   );
   await options.store.remember(key, blob);
   return { layer: options.store.layer(blob, mediaType), cached: false };
@@ -98,8 +97,18 @@ async function binaryHash(path: string, store: BlobStore): Promise<string> {
   return hash;
 }
 
+/** sha256 of a file, read through one buffer (a fresh one per read costs full heap collections). */
 async function hashFile(path: string): Promise<string> {
   const h = createHash('sha256');
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return h.digest('hex');
+  const buffer = Buffer.allocUnsafeSlow(1 << 20);
+  const file = await open(path, 'r');
+  try {
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) return h.digest('hex');
+      h.update(buffer.subarray(0, bytesRead));
+    }
+  } finally {
+    await file.close();
+  }
 }

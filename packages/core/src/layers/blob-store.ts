@@ -1,10 +1,7 @@
-import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash, type Hash } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Transform, type Readable } from 'node:stream';
 import { fileLayer, TAR_WRITER_VERSION, type Digest, type Layer } from '@tsko/registry';
 import { GZIP_CHUNK_SIZE, GZIP_LEVEL, parallelGzip } from './parallel-gzip.js';
 
@@ -88,27 +85,28 @@ export class BlobStore {
 
   /**
    * Streams an uncompressed tar through gzip into the store, hashing the tar (diffId) and the
-   * gzip (digest) on the way: one pass, memory bounded by the compressor's read-ahead.
+   * gzip (digest) on the way: one pass, memory bounded by the compressor's read-ahead. Each
+   * piece of `tar` is used before the next is asked for, so its source may reuse one buffer.
    */
-  async writeTarGz(tar: Readable): Promise<LayerBlob> {
+  async writeTarGz(tar: AsyncIterable<Buffer>): Promise<LayerBlob> {
     const dir = join(this.root, 'blobs', 'sha256');
     await mkdir(dir, { recursive: true });
     const tmp = join(dir, `.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
     const diffHash = createHash('sha256');
     const digestHash = createHash('sha256');
     let size = 0;
+    const file = await open(tmp, 'w');
     try {
-      await pipeline(
-        tar,
-        tap((c) => diffHash.update(c)),
+      try {
         // Fixed level, chunking and header: same input, same bytes, on any core count.
-        parallelGzip,
-        tap((c) => {
-          digestHash.update(c);
-          size += c.length;
-        }),
-        createWriteStream(tmp),
-      );
+        for await (const piece of parallelGzip(hashed(tar, diffHash))) {
+          digestHash.update(piece);
+          size += piece.length;
+          await file.write(piece);
+        }
+      } finally {
+        await file.close();
+      }
       const blob: LayerBlob = {
         digest: `sha256:${digestHash.digest('hex')}`,
         diffId: `sha256:${diffHash.digest('hex')}`,
@@ -123,15 +121,13 @@ export class BlobStore {
   }
 }
 
-function stampKey(stamp: string): string {
-  return createHash('sha256').update(stamp).digest('hex');
+async function* hashed(source: AsyncIterable<Buffer>, hash: Hash): AsyncGenerator<Buffer> {
+  for await (const piece of source) {
+    hash.update(piece);
+    yield piece;
+  }
 }
 
-function tap(fn: (chunk: Buffer) => void): Transform {
-  return new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      fn(chunk);
-      done(null, chunk);
-    },
-  });
+function stampKey(stamp: string): string {
+  return createHash('sha256').update(stamp).digest('hex');
 }

@@ -3,7 +3,7 @@ import { realpath, stat } from 'node:fs/promises';
 import { MediaType, type Layer, type Platform } from '@tsko/registry';
 import type { BlobStore } from './blob-store.js';
 import { kodataAllowedRoot, kodataItems, type KodataItem } from './kodata-tree.js';
-import { tarStream, type TarEntry } from './tar-entries.js';
+import { tarPieces, type TarEntry } from './tar-entries.js';
 import { isWindows, WINDOWS_FILE_PAX, WINDOWS_LAYER_DIRS, windowsLayerPath } from './windows-layout.js';
 
 /** Where kodata lives in the image, and the value of KO_DATA_PATH. */
@@ -70,7 +70,7 @@ export async function kodataLayer(options: KodataLayerOptions): Promise<Layer> {
     .digest('hex');
   const hit = await options.store.lookup(key);
   if (hit) return options.store.layer(hit, mediaType);
-  const blob = await options.store.writeTarGz(tarStream(entries));
+  const blob = await options.store.writeTarGz(tarPieces(entries));
   await options.store.remember(key, blob);
   return options.store.layer(blob, mediaType);
 }

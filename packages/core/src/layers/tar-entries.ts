@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import { tarChunks } from '@tsko/registry';
 
 /** One entry of one of ko's layers: owned by root, content from a file on disk. */
@@ -16,28 +15,28 @@ export type TarEntry =
     };
 
 /**
- * A tar stream of `entries`, in order, owned by root, written by @tsko/registry's one tar
- * writer (byte for byte what Go's archive/tar writes, so diffIDs equal ko's).
+ * The tar of `entries`, in order, owned by root, written by @tsko/registry's one tar writer
+ * (byte for byte what Go's archive/tar writes, so diffIDs equal ko's). File contents come
+ * through one read buffer per layer: each piece is valid until the next is asked for, which
+ * suits the blob store (it hashes and copies each piece at once).
  */
-export function tarStream(entries: readonly TarEntry[]): Readable {
-  return Readable.from(
-    tarChunks(
-      entries.map((e) =>
-        e.type === 'directory'
-          ? { ...e, uid: 0, gid: 0 }
-          : {
-              type: 'file',
-              name: e.name,
-              mode: e.mode,
-              mtime: e.mtime,
-              uid: 0,
-              gid: 0,
-              size: e.size,
-              content: { path: e.source },
-              ...(e.pax ? { pax: e.pax } : {}),
-            },
-      ),
+export function tarPieces(entries: readonly TarEntry[]): AsyncIterable<Buffer> {
+  return tarChunks(
+    entries.map((e) =>
+      e.type === 'directory'
+        ? { ...e, uid: 0, gid: 0 }
+        : {
+            type: 'file',
+            name: e.name,
+            mode: e.mode,
+            mtime: e.mtime,
+            uid: 0,
+            gid: 0,
+            size: e.size,
+            content: { path: e.source },
+            ...(e.pax ? { pax: e.pax } : {}),
+          },
     ),
-    { objectMode: false },
+    { readBuffer: Buffer.allocUnsafeSlow(1 << 20) },
   );
 }

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { TskoError } from '../errors.js';
 
 /**
@@ -39,7 +40,10 @@ const TYPEFLAG = { file: '0', symlink: '2', directory: '5' } as const;
  * everything fits (a long name split into prefix and name), else a PAX header first. No user
  * or group names, no device numbers. File contents are streamed from disk, never held whole.
  */
-export async function* tarChunks(entries: readonly LayerTarEntry[]): AsyncGenerator<Buffer> {
+export async function* tarChunks(
+  entries: readonly LayerTarEntry[],
+  options: TarChunksOptions = {},
+): AsyncGenerator<Buffer> {
   for (const e of entries) {
     const size = e.type === 'file' ? e.size : 0;
     yield* headerBlocks(e, size);
@@ -49,9 +53,12 @@ export async function* tarChunks(entries: readonly LayerTarEntry[]): AsyncGenera
       written = e.content.length;
       yield Buffer.from(e.content.buffer, e.content.byteOffset, e.content.byteLength);
     } else {
-      // 1 MiB reads: each read queues on libuv's pool behind the compressor's chunks, so
-      // fewer, larger reads keep the pool fed (64 KiB reads made the layer 1.7x pigz).
-      for await (const chunk of createReadStream(e.content.path, { highWaterMark: 1 << 20 })) {
+      const pieces = options.readBuffer
+        ? readInto(e.content.path, options.readBuffer)
+        : // 1 MiB reads: each read queues on libuv's pool behind the compressor's chunks, so
+          // fewer, larger reads keep the pool fed (64 KiB reads made the layer 1.7x pigz).
+          createReadStream(e.content.path, { highWaterMark: 1 << 20 });
+      for await (const chunk of pieces) {
         written += (chunk as Buffer).length;
         if (written > size) break;
         yield chunk as Buffer;
@@ -68,6 +75,29 @@ export async function* tarChunks(entries: readonly LayerTarEntry[]): AsyncGenera
     if (size % BLOCK) yield Buffer.alloc(BLOCK - (size % BLOCK));
   }
   yield Buffer.alloc(2 * BLOCK);
+}
+
+export interface TarChunksOptions {
+  /**
+   * Read file contents into this buffer, again and again: each piece of a file handed out is a
+   * view of it, valid only until the next piece is asked for. For a consumer that copies or
+   * hashes each piece at once; it saves a fresh buffer per read, which V8 answers with
+   * collections of the whole heap when layers are many.
+   */
+  readBuffer?: Buffer;
+}
+
+async function* readInto(path: string, buffer: Buffer): AsyncGenerator<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) return;
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the test is for the whole 7-bit range, NUL included.

@@ -10,7 +10,7 @@ import { parseChallenges, repositoryScope } from './challenge.js';
 import { lookupCredential, type Credential, type CredentialSource } from './credentials.js';
 import { checkApiPath, parseRepositoryPath } from '../names.js';
 import { checkNextUrl, foreignChallengeError, originOf, resolveLocation } from './origin.js';
-import { pingRegistry } from './ping.js';
+import { findApiBase, forgetApiBase } from './api-base.js';
 import { responseError } from './registry-errors.js';
 import { credentialPlaces, unauthorizedError } from './unauthorized.js';
 import { SecretSet } from './secrets.js';
@@ -90,16 +90,24 @@ export class RegistryClient {
     return credentialPlaces(this.options.env ?? process.env, this.options.credentials !== undefined);
   }
 
-  /** The API base URL; found once by pinging `/v2/` over HTTPS, then HTTP where allowed. */
+  /**
+   * The API base URL; found by pinging `/v2/` over HTTPS, then HTTP where allowed, or
+   * remembered from a recent call with the same settings (api-base.ts).
+   */
   baseUrl(): Promise<URL> {
     this.base ??= this.probe();
     return this.base;
   }
 
   private async probe(): Promise<URL> {
-    const found = await pingRegistry(this.transport, this.registry, this.insecure);
+    const found = await findApiBase(this.transport, this.registry, this.insecure);
     if (found.challenge) this.auth.setChallenge(found.challenge, found.challengedAt);
     return found.base;
+  }
+
+  /** After a failure the next call pings again rather than trust a remembered base. */
+  private forgetBase(): void {
+    forgetApiBase(this.transport, this.registry, this.insecure);
   }
 
   /**
@@ -115,6 +123,7 @@ export class RegistryClient {
     try {
       return await this.sendScoped(req, scopes);
     } catch (err) {
+      this.forgetBase();
       throw this.secrets.scrubError(err);
     }
   }
@@ -161,6 +170,7 @@ export class RegistryClient {
 
   /** Reads a failed response into a typed error, with every credential scrubbed from its text. */
   async fail(res: HttpResponse, what: string): Promise<TskoError> {
+    this.forgetBase();
     // Scrubbed before parsing: a message cut to length could keep part of a secret otherwise.
     const body = this.secrets.scrub(await readText(res));
     const challenge = parseChallenges(headerString(res, 'www-authenticate'))[0];

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createServer, connect, type Socket } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import { isTskoError, pullImage, pushImage, RegistrySession, type RegistryOption
 import {
   runTsChild,
   selfSignedCert,
+  startConnectionCounter,
   startFaultProxy,
   startRegistry,
   testImage,
@@ -21,37 +21,6 @@ import { optionsFor } from './helpers.js';
 // registry's access log and count the TCP connections a loopback proxy accepts, to show that
 // the second call reuses the first one's connections and ping, and that the sharing never
 // widens trust (a CA given to one call never helps another) nor shares credentials.
-
-/** A TCP pass-through that counts the connections it accepts; TLS goes through it untouched. */
-async function countingProxy(target: string) {
-  const [targetHost, targetPort] = target.split(':') as [string, string];
-  let accepted = 0;
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    accepted++;
-    const upstream = connect(Number(targetPort), targetHost);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => undefined);
-      s.on('close', () => {
-        sockets.delete(s);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    host: `127.0.0.1:${(server.address() as { port: number }).port}`,
-    accepted: () => accepted,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 /** The registry log lines `work` caused. */
 async function traffic(registry: TestRegistry, work: () => Promise<unknown>) {
@@ -76,7 +45,7 @@ describe('separate calls in one process share connections and the ping', () => {
   after(() => Promise.all([plain?.stop(), htpasswd?.stop(), tls?.stop()]));
 
   it('a second pushImage of the same image sends one HEAD: no ping, no new connection', async () => {
-    const proxy = await countingProxy(plain.host);
+    const proxy = await startConnectionCounter(plain.host);
     try {
       const image = await testImage('reuse-plain', undefined, 1);
       const ref = `${proxy.host}/team/reuse:1`;
@@ -115,7 +84,7 @@ describe('separate calls in one process share connections and the ping', () => {
   });
 
   it('never lends a CA to a call without it: TLS verification fails before and after a trusted call', async () => {
-    const proxy = await countingProxy(tls.host);
+    const proxy = await startConnectionCounter(tls.host);
     try {
       const image = await testImage('reuse-tls', undefined, 1);
       const ref = `${proxy.host}/team/tls:1`;

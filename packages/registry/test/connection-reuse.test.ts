@@ -35,14 +35,16 @@ describe('separate calls in one process share connections and the ping', () => {
   let plain: TestRegistry;
   let htpasswd: TestRegistry;
   let tls: TestRegistry;
+  let token: TestRegistry;
   before(async () => {
-    [plain, htpasswd, tls] = await Promise.all([
+    [plain, htpasswd, tls, token] = await Promise.all([
       startRegistry('plain'),
       startRegistry('htpasswd'),
       startRegistry('tls'),
+      startRegistry('token'),
     ]);
   });
-  after(() => Promise.all([plain?.stop(), htpasswd?.stop(), tls?.stop()]));
+  after(() => Promise.all([plain?.stop(), htpasswd?.stop(), tls?.stop(), token?.stop()]));
 
   it('a second pushImage of the same image sends one HEAD: no ping, no new connection', async () => {
     const proxy = await startConnectionCounter(plain.host);
@@ -81,6 +83,24 @@ describe('separate calls in one process share connections and the ping', () => {
     assert.ok(refused.length > 0 && refused.every((r) => r.status === 401), JSON.stringify(refused));
     const wrong = optionsFor(htpasswd, { credentials: { [htpasswd.host]: { username: 'tsko', password: 'wrong' } } });
     await assert.rejects(pullImage(ref, wrong), (err: unknown) => isTskoError(err, 'TSKO_UNAUTHORIZED'));
+  });
+
+  it('asks the token service again on each call: bearer tokens are not shared between calls', async () => {
+    const image = await testImage('reuse-token', undefined, 1);
+    const ref = `${token.host}/team/token:1`;
+    await pushImage(image, ref, optionsFor(token));
+    const issued = token.tokenServer!.issued.authenticated;
+    const second = await traffic(token, () => pushImage(image, ref, optionsFor(token)));
+    // The remembered Bearer challenge sends the call to the token service first: no ping, no 401.
+    assert.deepEqual(second, [{ method: 'HEAD', path: '/v2/team/token/manifests/1', status: 200 }]);
+    assert.equal(token.tokenServer!.issued.authenticated, issued + 1, 'the second call got its own token');
+    // A call without credentials gets an anonymous token of its own, which grants nothing.
+    const anonymousBefore = token.tokenServer!.issued.anonymous;
+    const anonymous = optionsFor(token, { credentials: {} });
+    await assert.rejects(pushImage(image, `${token.host}/team/token:2`, anonymous), (err: unknown) =>
+      isTskoError(err, 'TSKO_DENIED'),
+    );
+    assert.ok(token.tokenServer!.issued.anonymous > anonymousBefore, 'the anonymous call asked for its own token');
   });
 
   it('never lends a CA to a call without it: TLS verification fails before and after a trusted call', async () => {

@@ -13,6 +13,7 @@ import {
 } from './origin.js';
 import { agentKey, sharedAgent, type AgentSettings } from './shared-agents.js';
 import { isTlsVerifyError } from './tls-context.js';
+import { settleOnAbort } from './settle-on-abort.js';
 import {
   backoffDelay,
   networkErrorCode,
@@ -128,8 +129,8 @@ export class Transport {
    * the retries become `TSKO_REGISTRY_UNAVAILABLE`.
    */
   async send(req: HttpRequest): Promise<HttpResponse> {
+    if (this.closer.signal.aborted) throw sessionClosed();
     // Loading undici (the first request of a process) is not the registry's time to answer.
-    if (this.closer.signal.aborted) throw this.closer.signal.reason;
     await this.ready();
     const replayable = req.body === undefined || Buffer.isBuffer(req.body);
     const deadline = req.deadline ?? Date.now() + this.timeouts.requestMs;
@@ -270,46 +271,12 @@ export class Transport {
    * connections of the shared pool stay for other calls (they never keep the process alive).
    */
   async close(): Promise<void> {
-    if (!this.closer.signal.aborted) {
-      this.closer.abort(
-        new TskoError('TSKO_ABORTED', 'The registry session was closed; requests need a session that is open.'),
-      );
-    }
+    if (!this.closer.signal.aborted) this.closer.abort(sessionClosed());
   }
 }
 
-/**
- * Rejects as soon as `signal` fires. undici settles an aborted request only once its pending
- * connect attempt ends (up to connectMs later); a response that still arrives is drained.
- */
-function settleOnAbort(pending: Promise<HttpResponse>, signal: AbortSignal): Promise<HttpResponse> {
-  if (signal.aborted) {
-    pending.then(
-      (res) => res.body.destroy(),
-      () => undefined,
-    );
-    return Promise.reject(signal.reason);
-  }
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      pending.then(
-        (res) => res.body.destroy(),
-        () => undefined,
-      );
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    pending.then(
-      (res) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(res);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
+function sessionClosed(): TskoError {
+  return new TskoError('TSKO_ABORTED', 'The registry session was closed; requests need a session that is open.');
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'ETIMEDOUT']);

@@ -137,7 +137,7 @@ describe('separate calls in one process share connections and the ping', () => {
     }
   });
 
-  it('forgets the remembered ping when a request fails, and pings again on the next call', async () => {
+  it('forgets the remembered ping when a request fails (not on a 404), and pings again on the next call', async () => {
     const proxy = await startFaultProxy(plain.host, [
       { match: (req) => req.url?.endsWith('/manifests/broken') === true, times: 1, action: 'reset' },
     ]);
@@ -148,6 +148,11 @@ describe('separate calls in one process share connections and the ping', () => {
       const pingsSeen = () => proxy.seen.filter((s) => s === 'GET /v2/').length;
       const afterFirst = pingsSeen();
       assert.ok(afterFirst >= 1);
+      // A 404 is the registry answering about a name (a cache miss): the base stays remembered.
+      await assert.rejects(pullImage(`${proxy.host}/team/forget:missing`, options), (err: unknown) =>
+        isTskoError(err, 'TSKO_NOT_FOUND'),
+      );
+      assert.equal(pingsSeen(), afterFirst, 'a missing tag made nobody ping again');
       await assert.rejects(pushImage(image, `${proxy.host}/team/forget:broken`, options), (err: unknown) =>
         isTskoError(err, 'TSKO_REGISTRY_UNAVAILABLE'),
       );

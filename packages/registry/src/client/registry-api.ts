@@ -157,7 +157,9 @@ export class RegistryApi {
 
   /** Reads a failed response into a typed error, with every credential scrubbed from its text. */
   async fail(res: HttpResponse, what: string): Promise<TskoError> {
-    this.forgetBase();
+    // A 404 is the registry answering about a name (a cache miss, no referrers API): the base
+    // is right. Anything else may mean it is not (a restarted registry, plain HTTP to TLS).
+    if (res.status !== 404) this.forgetBase();
     // Scrubbed before parsing: a message cut to length could keep part of a secret otherwise.
     const body = this.secrets.scrub(await readText(res));
     const challenge = parseChallenges(headerString(res, 'www-authenticate'))[0];

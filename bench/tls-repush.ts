@@ -1,7 +1,8 @@
 // Benchmark: re-pushing a small image over TLS vs plain HTTP (issue 7 group 4).
-// Each re-push uses a fresh RegistrySession (new connections, as a new `publish` call would),
-// so the cost of setting up TLS connections shows. Every blob already exists: the push is
-// a ping, HEADs and a manifest PUT. Also times opening single TLS connections.
+// Each re-push uses a fresh RegistrySession, as a new `publish` call would. Sessions share the
+// process's connection pool and remembered ping (issue 11), so after the first round this is
+// the cost of a call over warm connections; opening single TLS connections is timed apart.
+// Every blob already exists: the push is one HEAD of the manifest.
 //
 //   pnpm build && node --import tsx bench/tls-repush.ts     (BENCH_ROUNDS=10 by default)
 import { connect, createSecureContext, rootCertificates, type ConnectionOptions } from 'node:tls';

@@ -79,7 +79,7 @@ export class BuildContext {
   }
 
   /**
-   * Closes the registry session's connections and removes what this context made for itself
+   * Ends the registry session's requests and removes what this context made for itself
    * (the throw-away cache of `cacheDir: false`). Images pulled through the session cannot be
    * read after this.
    */

@@ -49,9 +49,9 @@ export interface Publisher {
   /** Builds and publishes one import path; the same path (or the same resolved package) is done once. */
   publish(importPath: string): Promise<PublishResult>;
   /**
-   * Waits for the publishes in flight, writes `imageRefsFile`, closes the registry session's
-   * connections and removes temporary files (the `cacheDir: false` cache). Closing twice is
-   * harmless.
+   * Waits for the publishes in flight, writes `imageRefsFile`, ends the registry session's
+   * requests and removes temporary files (the `cacheDir: false` cache). Closing twice is
+   * harmless. Idle connections stay in the process's shared pool; they never keep it alive.
    */
   close(): Promise<void>;
   /** `close()`, for `await using`. */

@@ -20,6 +20,7 @@ export {
   type RandomFaults,
 } from './fault-proxy.js';
 export { startBlackHole, type BlackHole } from './black-hole.js';
+export { startConnectionCounter, type ConnectionCounter } from './connection-counter.js';
 export { startPodman, type Podman } from './podman.js';
 export { startFakeKubeApi, type FakeKubeApi } from './fake-kube-api.js';
 export { goTestEnvironment } from './go-env.js';

@@ -3,9 +3,10 @@ import { SecretSet } from './secrets.js';
 import { Transport } from './transport.js';
 
 /**
- * Connection pools, credentials and tokens shared by every registry one job talks to. Pass one
- * session to several pulls and pushes to reuse connections and tokens; otherwise each call
- * makes its own.
+ * Credentials and tokens shared by every registry one job talks to. Pass one session to several
+ * pulls and pushes to reuse tokens; otherwise each call looks them up again. Connection pools
+ * and each registry's ping are shared by the whole process either way (shared-agents.ts,
+ * api-base.ts).
  */
 export class RegistrySession {
   readonly options: RegistryOptions;
@@ -34,8 +35,9 @@ export class RegistrySession {
   }
 
   /**
-   * Closes pooled connections and ends requests still in flight. Images pulled through this
-   * session cannot be opened after.
+   * Ends requests still in flight. Images pulled through this session cannot be opened after.
+   * Idle pooled connections are the process's: they close by themselves after 4 s and never
+   * keep the process alive.
    */
   async close(): Promise<void> {
     await this.transport.close();

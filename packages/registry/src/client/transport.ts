@@ -11,7 +11,9 @@ import {
   withoutAuthorization,
   type ScopedAuthorization,
 } from './origin.js';
-import { isTlsVerifyError, secureContextFor } from './tls-context.js';
+import { agentKey, sharedAgent, type AgentSettings } from './shared-agents.js';
+import { isTlsVerifyError } from './tls-context.js';
+import { settleOnAbort } from './settle-on-abort.js';
 import {
   backoffDelay,
   networkErrorCode,
@@ -27,7 +29,6 @@ export { networkErrorCode, parseRetryAfter } from './retry-policy.js';
 
 // Loaded by the first request (see lazy-modules.ts).
 const undici = lazyImport(() => import('undici'));
-const tls = lazyImport(() => import('node:tls'));
 
 export interface TransportOptions {
   /** Extra CA certificates (PEM) trusted for TLS registries, in addition to the system ones. */
@@ -78,37 +79,37 @@ export interface HttpResponse {
 }
 
 /**
- * HTTP with bounded retries, time limits and typed failures. One instance holds one connection
- * pool per origin (undici Agent) and is shared by all registries of a push or pull.
+ * HTTP with bounded retries, time limits and typed failures. Its connection pool (an undici
+ * Agent) is the process-wide one for its CA set and time limits (shared-agents.ts), so
+ * separate calls with the same settings reuse warm connections.
  */
 export class Transport {
-  /** Made on the first request: undici and the TLS context load only when something is sent. */
+  /** Fetched on the first request: undici and the TLS context load only when something is sent. */
   private dispatcher?: Promise<Agent>;
-  private closed = false;
+  /** Ends this transport's requests on close; the shared pool itself stays for other callers. */
+  private readonly closer = new AbortController();
   readonly retry: Required<RetryPolicy>;
   readonly timeouts: Required<RegistryTimeouts>;
+  /** Identifies the connection settings (trust and time limits), never credentials. */
+  readonly connectionKey: string;
   private readonly userAgent: string;
+  private readonly agentSettings: AgentSettings;
 
   constructor(private readonly options: TransportOptions = {}) {
     this.retry = retryPolicy(options.retry);
     this.timeouts = registryTimeouts(options.timeouts);
     this.userAgent = options.userAgent ?? 'tsko';
+    const ca = options.ca;
+    this.agentSettings = {
+      ca: ca === undefined ? undefined : ([] as (string | Buffer)[]).concat(ca as string | Buffer).map(String),
+      connectMs: this.timeouts.connectMs,
+      responseMs: this.timeouts.responseMs,
+    };
+    this.connectionKey = agentKey(this.agentSettings);
   }
 
   private agent(): Promise<Agent> {
-    this.dispatcher ??= Promise.all([undici(), tls()]).then(([{ Agent }, tlsModule]) => {
-      const ca = this.options.ca;
-      const cas = ca === undefined ? undefined : ([] as (string | Buffer)[]).concat(ca as string | Buffer);
-      const agent = new Agent({
-        connect: { timeout: this.timeouts.connectMs, secureContext: secureContextFor(tlsModule, cas?.map(String)) },
-        headersTimeout: this.timeouts.responseMs,
-        bodyTimeout: this.timeouts.responseMs,
-        keepAliveTimeout: 4_000,
-      });
-      // A request after close fails as it always has: on a destroyed pool.
-      if (this.closed) void agent.destroy();
-      return agent;
-    });
+    this.dispatcher ??= sharedAgent(this.agentSettings);
     return this.dispatcher;
   }
 
@@ -128,6 +129,7 @@ export class Transport {
    * the retries become `TSKO_REGISTRY_UNAVAILABLE`.
    */
   async send(req: HttpRequest): Promise<HttpResponse> {
+    if (this.closer.signal.aborted) throw sessionClosed();
     // Loading undici (the first request of a process) is not the registry's time to answer.
     await this.ready();
     const replayable = req.body === undefined || Buffer.isBuffer(req.body);
@@ -140,7 +142,7 @@ export class Transport {
       // A streamed upload cannot be cut by it either: only silence (responseMs) stops it.
       const budget = new AbortController();
       const timer = replayable ? setTimeout(() => budget.abort(), Math.max(0, deadline - Date.now())) : undefined;
-      const signal = caller ? AbortSignal.any([caller, budget.signal]) : budget.signal;
+      const signal = AbortSignal.any([...(caller ? [caller] : []), budget.signal, this.closer.signal]);
       let res: HttpResponse;
       try {
         res = await settleOnAbort(this.sendFollowingRedirects(req, signal), signal);
@@ -263,48 +265,18 @@ export class Transport {
   }
 
   /**
-   * Ends every connection. A request still in flight here was abandoned (a timeout or abort
+   * Ends this transport's requests: one still in flight was abandoned (a timeout or abort
    * settled our side first, and undici settles it only when the server lets go), so waiting
-   * for it could last as long as a hung registry: it is destroyed, and close never hangs.
+   * for it could last as long as a hung registry. Aborting it destroys its socket; the idle
+   * connections of the shared pool stay for other calls (they never keep the process alive).
    */
   async close(): Promise<void> {
-    this.closed = true;
-    await (await this.dispatcher)?.destroy();
+    if (!this.closer.signal.aborted) this.closer.abort(sessionClosed());
   }
 }
 
-/**
- * Rejects as soon as `signal` fires. undici settles an aborted request only once its pending
- * connect attempt ends (up to connectMs later); a response that still arrives is drained.
- */
-function settleOnAbort(pending: Promise<HttpResponse>, signal: AbortSignal): Promise<HttpResponse> {
-  if (signal.aborted) {
-    pending.then(
-      (res) => res.body.destroy(),
-      () => undefined,
-    );
-    return Promise.reject(signal.reason);
-  }
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      pending.then(
-        (res) => res.body.destroy(),
-        () => undefined,
-      );
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    pending.then(
-      (res) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(res);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
+function sessionClosed(): TskoError {
+  return new TskoError('TSKO_ABORTED', 'The registry session was closed; requests need a session that is open.');
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'ETIMEDOUT']);

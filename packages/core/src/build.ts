@@ -67,7 +67,15 @@ export class BuildContext {
     const cache = runtime.buildCache;
     if (cache) {
       const emit = (e: CoreEvent) => this.emit(e);
-      this.shared = new SharedBuilds(cache, settings.dir, this.session, emit, runtime.signal, runtime.pushConcurrency);
+      this.shared = new SharedBuilds(
+        cache,
+        settings.dir,
+        this.session,
+        runtime.store,
+        emit,
+        runtime.signal,
+        runtime.pushConcurrency,
+      );
     }
   }
 

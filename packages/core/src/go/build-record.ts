@@ -61,7 +61,8 @@ export async function rememberBuild(
   binary: GoBinary,
   inputs: FileStamp[],
 ): Promise<void> {
-  // Only go build writes into the binary's folder, which is one per key (build.ts binaryDir):
+  // Only go build (or a copy from the shared cache) writes into the binary's folder, which is
+  // one per key (build-batch.ts outputDir, keyed-build.ts shared-bin):
   // a rewrite in the same clock tick with the same size is not a case to pay for by hashing
   // the whole binary on every no-op.
   const { racyHash: _racy, ...binaryStamp } = (await takeStamps([binary.path]))[0]!;

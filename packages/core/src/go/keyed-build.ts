@@ -1,7 +1,7 @@
-import { basename, dirname, sep } from 'node:path';
+import { basename, dirname, join, sep } from 'node:path';
 import { throwIfAborted, type Layer } from '@tsko/registry';
 import { appFilename, buildGoBinary, goBuildEnv, type GoBinary, type GoBuildRequest } from './build-binary.js';
-import { type BuildInputs, type ListInputsRequest, listBuildInputs } from './build-inputs.js';
+import { type BuildInputs, fixedInputPaths, type ListInputsRequest, listBuildInputs } from './build-inputs.js';
 import { buildKey, goToolIdentity, hashKey, keyedEnv, unkeyableBuild, vcsStampPossible } from './build-key.js';
 import { recallBuild, recallResolution, rememberBuild, rememberResolution } from './build-record.js';
 import { type FileStamp, takeStamps } from './file-stamps.js';
@@ -9,7 +9,7 @@ import { resolveImportPath, type GoPackage } from './import-path.js';
 import { checkBuildSettings } from './program-policy.js';
 import { goProgram } from './run-go.js';
 
-/** A binary and how it came to be: built now, reused because no input changed, or shared. */
+/** A binary and how it came to be: built now, reused because no input changed, or shared (and now recorded here). */
 export type KeyedBinary = Omit<GoBinary, 'path'> & {
   /** True when no `go` process ran: every recorded input stamp still held, or the shared cache answered. */
   reused: boolean;
@@ -25,7 +25,13 @@ export type KeyedBinary = Omit<GoBinary, 'path'> & {
 
 /** Builds shared between machines (build-cache/shared-builds.ts), asked after a local miss. */
 export interface BuildShare {
-  find(): Promise<{ layer: Layer; buildInfo: string } | undefined>;
+  /** A shared build with the layer in the local store and its program copied into `binaryDir`. */
+  find(
+    binaryDir: string,
+  ): Promise<
+    | { layer: Layer; binaryPath: string; buildInfo: string; inputs: string[]; stillHolds(): Promise<boolean> }
+    | undefined
+  >;
 }
 
 /** Where an import path was resolved from; the key of its resolution record. */
@@ -94,8 +100,10 @@ function resolutionInputs(stamps: readonly FileStamp[], pkgDir: string): FileSta
  * `buildGoBinary` keyed by its inputs: when an earlier build had the same import path,
  * platform, environment, flags, ldflags and Go tool, and every file it read still has the
  * stamp it had, its binary is returned and neither `go list` nor `go build` runs. Otherwise
- * the inputs are listed and stamped first, then `go build` runs, and the build is recorded
- * (stamps from before the build: a file edited during it shows as changed next time).
+ * the shared cache is asked, then the inputs are listed and stamped first, `go build` runs,
+ * and the build is recorded (stamps from before the build: a file edited during it shows as
+ * changed next time). A build the shared cache answered is recorded the same way, so the next
+ * one here is answered without the registry.
  */
 export async function keyedGoBinary(
   request: GoBuildRequest & { resolved: GoPackage },
@@ -121,15 +129,25 @@ export async function keyedGoBinary(
   const key = buildKey({ importPath, platform: request.platform, dir, env, flags, ldflags, tool: tool! });
   const known = await recallBuild(cacheRoot, key);
   if (known) return { ...known.binary, platform: request.platform, reused: true };
-  const shared = await share?.find();
+  // Its own folder per key: go build never writes there, and one key's program never moves another's.
+  const shared = await share?.find(join(cacheRoot, 'shared-bin', key.slice(0, 32)));
   if (shared) {
-    const facts = {
+    const binary: GoBinary = {
+      path: shared.binaryPath,
       appName: appFilename(importPath),
       importPath,
       packageDir: request.resolved.dir,
       platform: request.platform,
+      buildInfo: shared.buildInfo,
     };
-    return { ...facts, buildInfo: shared.buildInfo, sharedLayer: shared.layer, reused: true };
+    // What a listing here would name: the files the record lists (the same inside the project,
+    // whose inputs all hold) and the paths any build reads outside it. Stamped before they are
+    // hashed again, as a real build's are stamped before go build: an edit in between shows as a change.
+    const fixed = fixedInputPaths({ dir, env, mainDir: request.resolved.dir, vcs: vcsStampPossible(env, flags) });
+    const stamps = await takeStamps([...shared.inputs, ...fixed]);
+    if (await shared.stillHolds()) await remember(cacheRoot, key, binary, stamps, request.resolved, resolution);
+    const { path: _path, ...facts } = binary;
+    return { ...facts, sharedLayer: shared.layer, reused: true };
   }
 
   const listed = await steps.listInputs({
@@ -149,8 +167,20 @@ export async function keyedGoBinary(
   if (/^\tbuild\tvcs[.=]/m.test(binary.buildInfo)) {
     return { ...binary, reused: false, unkeyable: 'the binary carries a VCS stamp (set -buildvcs=false to key it)' };
   }
+  await remember(cacheRoot, key, binary, stamps, request.resolved, resolution);
+  return { ...binary, reused: false, inputs: { paths, stamps } };
+}
+
+/** Records a build (and the resolution of its import path) by the stamps of its inputs. */
+async function remember(
+  cacheRoot: string,
+  key: string,
+  binary: GoBinary,
+  stamps: FileStamp[],
+  resolved: GoPackage,
+  resolution: ResolutionKey,
+): Promise<void> {
   await rememberBuild(cacheRoot, key, binary, stamps);
   const rKey = await resolutionKey(resolution);
-  if (rKey) await rememberResolution(cacheRoot, rKey, request.resolved, resolutionInputs(stamps, request.resolved.dir));
-  return { ...binary, reused: false, inputs: { paths, stamps } };
+  if (rKey) await rememberResolution(cacheRoot, rKey, resolved, resolutionInputs(stamps, resolved.dir));
 }

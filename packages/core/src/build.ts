@@ -19,6 +19,7 @@ import { stripKoPrefix } from './go/import-path.js';
 import { keyedGoBinary, resolveKeyed, type KeyedBinary } from './go/keyed-build.js';
 import { resolveBase, type ResolvedBase } from './image/base-image.js';
 import { SharedBuilds, type PlatformShare } from './build-cache/shared-builds.js';
+import { binaryLayerRecipe } from './build-cache/portable-key.js';
 import { targetsFor } from './platform-targets.js';
 import { platformImage } from './platform-image.js';
 import { splitOptions, type PublishOptions } from './options.js';
@@ -242,6 +243,7 @@ async function buildProgram(ctx: BuildContext, importPathRef: string, passage: P
               baseEnv: settings.env,
               signal,
               resolved: pkg,
+              layerRecipe: binaryLayerRecipe(how.capabilities),
               allowBuildPrograms: settings.allowBuildPrograms,
               onOutput: (line) =>
                 ctx.emit({ type: 'build:output', importPath: pkg.importPath, platform: platformText, line }),

@@ -6,6 +6,7 @@ import { appFilename, goBuildEnv } from '../go/build-binary.js';
 import { stripKoPrefix, type GoPackage } from '../go/import-path.js';
 import { goProgram } from '../go/run-go.js';
 import {
+  binaryLayerRecipe,
   buildTag,
   contentTag,
   goFacts,
@@ -24,7 +25,7 @@ import {
 } from './portable-inputs.js';
 import type { BuildRecord } from './share-record.js';
 import { CacheRepository, type CachedBuild, type EventBase } from './cache-repository.js';
-import { copyBinaryLayer } from './layer-copy.js';
+import { copyLayer } from './layer-copy.js';
 import type { BlobStore } from '../layers/blob-store.js';
 
 /** `buildCache`, the execution option: a repository of build records other machines share. */
@@ -66,20 +67,22 @@ interface Query extends ShareBuild {
 
 /** The shared cache's view of one platform build: asked before `go build`, told after it. */
 export interface PlatformShare {
-  /** A build with these inputs, its program copied into `binaryDir` (see SharedBinary). */
-  find(binaryDir: string): Promise<SharedBinary | undefined>;
+  /** A build with these inputs, its layer copied into the local blob store (see SharedBinary). */
+  find(): Promise<SharedBinary | undefined>;
   store(inputs: { paths: string[]; stamps: FileStamp[] }, buildInfo: string, layer: Layer): Promise<Layer>;
 }
 
 /**
  * A build found in the cache, copied to this machine: its binary layer (in the local blob
- * store, still mountable from the cache), the program it holds and its build info, and what
- * the record says the build read, so that keyed-build.ts can record it locally as it records
- * a build that ran here.
+ * store, still mountable from the cache) and build info, and what the record says the build
+ * read, so that keyed-build.ts can record it locally as it records a build that ran here.
  */
 export interface SharedBinary {
   layer: Layer;
-  binaryPath: string;
+  /** The layer's blob in the local store. */
+  blobPath: string;
+  /** How the layer was made from the program (binaryLayerRecipe). */
+  recipe: string;
   buildInfo: string;
   /** The project files the record lists (absolute paths here). */
   inputs: string[];
@@ -118,7 +121,7 @@ export class SharedBuilds {
     const goEnv = goBuildEnv(b.platform, b.baseEnv, b.env);
     const q: Query = { ...b, goEnv, program: goProgram(b.goBinary, b.baseEnv), appName: appFilename(b.pkg.importPath) };
     return {
-      find: (binaryDir) => this.find(q, binaryDir),
+      find: () => this.find(q),
       store: (inputs, buildInfo, layer) => this.storeBuild(q, inputs, buildInfo, layer),
     };
   }
@@ -149,10 +152,10 @@ export class SharedBuilds {
 
   /**
    * The binary layer of a build with these inputs stored by any machine, when every input
-   * holds here, copied into the local store (its program into `binaryDir`). A layer that does
-   * not match its record, or cannot be read, is a miss: the program is then built here.
+   * holds here, copied into the local blob store. A layer that is not the blob its record
+   * names, or cannot be read, is a miss: the program is then built here.
    */
-  private async find(b: Query, binaryDir: string): Promise<SharedBinary | undefined> {
+  private async find(b: Query): Promise<SharedBinary | undefined> {
     const platform = formatPlatform(b.platform);
     const keyed = await this.buildKey(b);
     if (!('tag' in keyed)) return undefined;
@@ -172,21 +175,16 @@ export class SharedBuilds {
       return undefined;
     }
     const { record } = found;
-    const copy = await copyBinaryLayer(
-      found.layer(record.diffId),
-      record.diffId,
-      b.appName,
-      this.store,
-      binaryDir,
-      this.signal,
-    );
+    const copy = await copyLayer(found.layer(record.diffId), this.store, this.signal);
     if ('failed' in copy) {
       this.emit({ ...event, result: 'miss', reason: `the binary layer could not be copied here: ${copy.failed}` });
       return undefined;
     }
     this.emit({ ...event, result: 'hit' });
     return {
-      ...copy,
+      layer: copy.layer,
+      blobPath: copy.path,
+      recipe: binaryLayerRecipe(b.capabilities),
       buildInfo: record.buildInfo,
       inputs: Object.keys(record.inputs).map((rel) => join(this.projectDir, ...rel.split('/'))),
       stillHolds: async () => {

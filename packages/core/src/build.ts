@@ -19,6 +19,7 @@ import { stripKoPrefix } from './go/import-path.js';
 import { keyedGoBinary, resolveKeyed, type KeyedBinary } from './go/keyed-build.js';
 import { resolveBase, type ResolvedBase } from './image/base-image.js';
 import { SharedBuilds, type PlatformShare } from './build-cache/shared-builds.js';
+import { binaryLayerRecipe } from './build-cache/portable-key.js';
 import { targetsFor } from './platform-targets.js';
 import { platformImage } from './platform-image.js';
 import { splitOptions, type PublishOptions } from './options.js';
@@ -67,7 +68,15 @@ export class BuildContext {
     const cache = runtime.buildCache;
     if (cache) {
       const emit = (e: CoreEvent) => this.emit(e);
-      this.shared = new SharedBuilds(cache, settings.dir, this.session, emit, runtime.signal, runtime.pushConcurrency);
+      this.shared = new SharedBuilds(
+        cache,
+        settings.dir,
+        this.session,
+        runtime.store,
+        emit,
+        runtime.signal,
+        runtime.pushConcurrency,
+      );
     }
   }
 
@@ -234,6 +243,7 @@ async function buildProgram(ctx: BuildContext, importPathRef: string, passage: P
               baseEnv: settings.env,
               signal,
               resolved: pkg,
+              layerRecipe: binaryLayerRecipe(how.capabilities),
               allowBuildPrograms: settings.allowBuildPrograms,
               onOutput: (line) =>
                 ctx.emit({ type: 'build:output', importPath: pkg.importPath, platform: platformText, line }),

@@ -128,6 +128,15 @@ export function portableEnv(env: NodeJS.ProcessEnv, facts: GoFacts, projectDir: 
 /** What makes the binary layer besides the binary: the image-side format of the layer. */
 const LAYER_FORMAT = [BINARY_LAYER_FORMAT, `tar${TAR_WRITER_VERSION}`, `gzip${GZIP_LEVEL}-${GZIP_CHUNK_SIZE}`];
 
+/**
+ * How a binary layer is made from a program besides the program, its name and its OS (those
+ * are in every build key): the layer format and `builds[].linux_capabilities`. A layer kept
+ * from the shared cache (keyed-build.ts) is taken again only by a build that would make it so.
+ */
+export function binaryLayerRecipe(capabilities: Uint8Array | undefined): string {
+  return digestOf([LAYER_FORMAT, capabilities ? Buffer.from(capabilities).toString('hex') : '']);
+}
+
 /** Everything a shared build is keyed by besides file contents (those are in its record). */
 export interface PortableBuild {
   importPath: string;

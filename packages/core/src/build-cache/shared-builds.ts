@@ -6,6 +6,7 @@ import { appFilename, goBuildEnv } from '../go/build-binary.js';
 import { stripKoPrefix, type GoPackage } from '../go/import-path.js';
 import { goProgram } from '../go/run-go.js';
 import {
+  binaryLayerRecipe,
   buildTag,
   contentTag,
   goFacts,
@@ -24,6 +25,8 @@ import {
 } from './portable-inputs.js';
 import type { BuildRecord } from './share-record.js';
 import { CacheRepository, type CachedBuild, type EventBase } from './cache-repository.js';
+import { copyLayer } from './layer-copy.js';
+import type { BlobStore } from '../layers/blob-store.js';
 
 /** `buildCache`, the execution option: a repository of build records other machines share. */
 export interface BuildCacheSettings {
@@ -64,14 +67,27 @@ interface Query extends ShareBuild {
 
 /** The shared cache's view of one platform build: asked before `go build`, told after it. */
 export interface PlatformShare {
+  /** A build with these inputs, its layer copied into the local blob store (see SharedBinary). */
   find(): Promise<SharedBinary | undefined>;
   store(inputs: { paths: string[]; stamps: FileStamp[] }, buildInfo: string, layer: Layer): Promise<Layer>;
 }
 
-/** A build found in the cache: its binary layer (mountable from the cache) and build info. */
+/**
+ * A build found in the cache, copied to this machine: its binary layer (in the local blob
+ * store, still mountable from the cache) and build info, and what the record says the build
+ * read, so that keyed-build.ts can record it locally as it records a build that ran here.
+ */
 export interface SharedBinary {
   layer: Layer;
+  /** The layer's blob in the local store. */
+  blobPath: string;
+  /** How the layer was made from the program (binaryLayerRecipe). */
+  recipe: string;
   buildInfo: string;
+  /** The project files the record lists (absolute paths here). */
+  inputs: string[];
+  /** Whether every input still holds what the record says, hashed afresh (after the caller's stamps). */
+  stillHolds(): Promise<boolean>;
 }
 
 type Keyed = { tag: string } | { unshareable: string };
@@ -92,6 +108,7 @@ export class SharedBuilds {
     readonly settings: BuildCacheSettings,
     private readonly projectDir: string,
     session: RegistrySession,
+    private readonly store: BlobStore,
     private readonly emit: (event: CoreEvent) => void,
     private readonly signal?: AbortSignal,
     pushConcurrency = 4,
@@ -103,7 +120,10 @@ export class SharedBuilds {
   forBuild(b: ShareBuild): PlatformShare {
     const goEnv = goBuildEnv(b.platform, b.baseEnv, b.env);
     const q: Query = { ...b, goEnv, program: goProgram(b.goBinary, b.baseEnv), appName: appFilename(b.pkg.importPath) };
-    return { find: () => this.find(q), store: (inputs, buildInfo, layer) => this.store(q, inputs, buildInfo, layer) };
+    return {
+      find: () => this.find(q),
+      store: (inputs, buildInfo, layer) => this.storeBuild(q, inputs, buildInfo, layer),
+    };
   }
 
   /** The package an import path names, from a record whose package folder and module files hold. */
@@ -130,7 +150,11 @@ export class SharedBuilds {
     return out;
   }
 
-  /** The binary layer of a build with these inputs stored by any machine, when every input holds here. */
+  /**
+   * The binary layer of a build with these inputs stored by any machine, when every input
+   * holds here, copied into the local blob store. A layer that is not the blob its record
+   * names, or cannot be read, is a miss: the program is then built here.
+   */
   private async find(b: Query): Promise<SharedBinary | undefined> {
     const platform = formatPlatform(b.platform);
     const keyed = await this.buildKey(b);
@@ -150,8 +174,27 @@ export class SharedBuilds {
       this.emit({ ...event, result: 'miss', reason: 'an input differs from the record' });
       return undefined;
     }
+    const { record } = found;
+    const copy = await copyLayer(found.layer(record.diffId), this.store, this.signal);
+    if ('failed' in copy) {
+      this.emit({ ...event, result: 'miss', reason: `the binary layer could not be copied here: ${copy.failed}` });
+      return undefined;
+    }
     this.emit({ ...event, result: 'hit' });
-    return { layer: found.layer(found.record.diffId), buildInfo: found.record.buildInfo };
+    return {
+      layer: copy.layer,
+      blobPath: copy.path,
+      recipe: binaryLayerRecipe(b.capabilities),
+      buildInfo: record.buildInfo,
+      inputs: Object.keys(record.inputs).map((rel) => join(this.projectDir, ...rel.split('/'))),
+      stillHolds: async () => {
+        const hasher = new InputHasher();
+        return (
+          (await inputsHold(this.projectDir, record.inputs, hasher)) &&
+          (await absentAbove(this.projectDir, record.absentAbove, hasher))
+        );
+      },
+    };
   }
 
   /** Whether a record is this build's and every input it lists holds in this checkout. */
@@ -179,7 +222,7 @@ export class SharedBuilds {
    * binary) and its binary layer. Returns the layer to put in the image: once stored, with
    * the cache as its source, so a push to the same registry mounts it instead of uploading.
    */
-  private async store(
+  private async storeBuild(
     b: Query,
     inputs: { paths: string[]; stamps: FileStamp[] },
     buildInfo: string,

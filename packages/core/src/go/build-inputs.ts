@@ -176,13 +176,7 @@ async function listDeps(
  * compiler and headers lie outside what can be stamped.
  */
 function inputPaths(packages: readonly ListedPackage[], main: ListedPackage, options: ListInputsRequest): BuildInputs {
-  const paths = new Set<string>(moduleFileCandidates(options.dir));
-  // GOWORK's value is in the key; the file it names is an input like any go.work.
-  const gowork = options.env.GOWORK;
-  if (gowork && gowork !== 'off') paths.add(gowork).add(`${gowork}.sum`);
-  const envFile = goEnvFile(options.env);
-  if (envFile) paths.add(envFile);
-  if (main.Dir) paths.add(join(main.Dir, 'default.pgo'));
+  const paths = new Set<string>(fixedInputPaths({ ...options, mainDir: main.Dir }));
   for (const pkg of packages) {
     if (pkg.Error?.Err) return { unkeyable: `${pkg.ImportPath}: ${pkg.Error.Err.split('\n')[0]}` };
     if ((pkg.CgoFiles as string[] | undefined)?.length && !pkg.Standard) {
@@ -208,11 +202,35 @@ function inputPaths(packages: readonly ListedPackage[], main: ListedPackage, opt
   // The main module's go.mod/go.sum pin every module-cache version, even with no local package.
   const mainMod = main.Module;
   if (mainMod?.Dir) for (const f of ['go.mod', 'go.sum']) paths.add(join(mainMod.Dir, f));
-  if (options.vcs && main.Dir) {
-    for (let d = main.Dir; ; d = dirname(d)) {
-      for (const marker of VCS_MARKERS) paths.add(join(d, marker));
+  return { paths: [...paths] };
+}
+
+/**
+ * The paths a build reads whatever packages it imports: module and workspace files wherever
+ * Go would look for them, the file GOWORK names, the `go env -w` file, the main package's
+ * default.pgo and, when Go may stamp VCS facts, the markers of a repository in the main
+ * package's folder or above. A build answered by the shared cache stamps these beside the
+ * files its record lists (keyed-build.ts).
+ */
+export function fixedInputPaths(options: {
+  dir: string;
+  env: NodeJS.ProcessEnv;
+  mainDir: string | undefined;
+  vcs: boolean;
+}): string[] {
+  const paths = moduleFileCandidates(options.dir);
+  // GOWORK's value is in the key; the file it names is an input like any go.work.
+  const gowork = options.env.GOWORK;
+  if (gowork && gowork !== 'off') paths.push(gowork, `${gowork}.sum`);
+  const envFile = goEnvFile(options.env);
+  if (envFile) paths.push(envFile);
+  if (!options.mainDir) return paths;
+  paths.push(join(options.mainDir, 'default.pgo'));
+  if (options.vcs) {
+    for (let d = options.mainDir; ; d = dirname(d)) {
+      for (const marker of VCS_MARKERS) paths.push(join(d, marker));
       if (dirname(d) === d) break;
     }
   }
-  return { paths: [...paths] };
+  return paths;
 }

@@ -1,5 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { BlobSource, Digest } from '@tsko/registry';
 import type { FileStamp } from './file-stamps.js';
 import { stampsHold, takeStamps } from './file-stamps.js';
 import type { GoBinary } from './build-binary.js';
@@ -17,6 +18,20 @@ export interface BuildRecord {
   binary: Omit<GoBinary, 'platform'>;
   /** The stamp of the binary as `go build` left it: a changed binary is not ours any more. */
   binaryStamp: FileStamp;
+  inputs: FileStamp[];
+}
+
+/**
+ * A build the shared cache answered (build-cache/): the binary's facts and its layer, copied
+ * into the local blob store, with the stamps of what a build here would have read. No program
+ * file: the layer is what the image needs. It was made from the program by `layer.recipe`
+ * (layer format, capabilities); a build that would make it otherwise does not take it.
+ */
+export interface LayerRecord {
+  binary: Omit<GoBinary, 'platform' | 'path'>;
+  layer: { path: string; digest: Digest; diffId: Digest; size: number; source?: BlobSource; recipe: string };
+  /** The stamp of the blob as the copy left it. */
+  layerStamp: FileStamp;
   inputs: FileStamp[];
 }
 
@@ -47,11 +62,20 @@ async function writeRecord(cacheRoot: string, key: string, record: unknown): Pro
   await rename(tmp, file);
 }
 
-/** The binary of an earlier build with this key, when none of its inputs nor the binary changed. */
-export async function recallBuild(cacheRoot: string, key: string): Promise<BuildRecord | undefined> {
-  const record = await readRecord<BuildRecord>(cacheRoot, key);
-  if (!record?.binaryStamp || !Array.isArray(record.inputs)) return undefined;
-  return (await stampsHold([record.binaryStamp, ...record.inputs])) ? record : undefined;
+/**
+ * The binary (or the layer, `recipe` permitting) of an earlier build with this key, when none
+ * of its inputs nor the binary or blob changed.
+ */
+export async function recallBuild(
+  cacheRoot: string,
+  key: string,
+  recipe: string | undefined,
+): Promise<BuildRecord | LayerRecord | undefined> {
+  const record = await readRecord<Partial<BuildRecord & LayerRecord>>(cacheRoot, key);
+  if (!record?.binary || !Array.isArray(record.inputs)) return undefined;
+  const own = record.binaryStamp ?? (recipe && record.layer?.recipe === recipe ? record.layerStamp : undefined);
+  if (!own) return undefined;
+  return (await stampsHold([own, ...record.inputs])) ? (record as BuildRecord | LayerRecord) : undefined;
 }
 
 /** Remembers a build whose inputs were stamped before it ran. */
@@ -67,6 +91,19 @@ export async function rememberBuild(
   const { racyHash: _racy, ...binaryStamp } = (await takeStamps([binary.path]))[0]!;
   const { platform: _platform, ...rest } = binary;
   await writeRecord(cacheRoot, key, { binary: rest, binaryStamp, inputs } satisfies BuildRecord);
+}
+
+/** Remembers a build the shared cache answered, by the stamps of what a build here would read. */
+export async function rememberLayer(
+  cacheRoot: string,
+  key: string,
+  binary: LayerRecord['binary'],
+  layer: LayerRecord['layer'],
+  inputs: FileStamp[],
+): Promise<void> {
+  // The store only renames whole, digest-checked blobs into place: as for the binary above.
+  const { racyHash: _racy, ...layerStamp } = (await takeStamps([layer.path]))[0]!;
+  await writeRecord(cacheRoot, key, { binary, layer, layerStamp, inputs } satisfies LayerRecord);
 }
 
 /** The package an import path resolved to, when nothing it was resolved from changed. */

@@ -1,15 +1,23 @@
 import { basename, dirname, sep } from 'node:path';
-import { throwIfAborted, type Layer } from '@tsko/registry';
+import { fileLayer, throwIfAborted, type Layer, type Platform } from '@tsko/registry';
 import { appFilename, buildGoBinary, goBuildEnv, type GoBinary, type GoBuildRequest } from './build-binary.js';
-import { type BuildInputs, type ListInputsRequest, listBuildInputs } from './build-inputs.js';
+import { type BuildInputs, fixedInputPaths, type ListInputsRequest, listBuildInputs } from './build-inputs.js';
 import { buildKey, goToolIdentity, hashKey, keyedEnv, unkeyableBuild, vcsStampPossible } from './build-key.js';
-import { recallBuild, recallResolution, rememberBuild, rememberResolution } from './build-record.js';
+import {
+  type BuildRecord,
+  type LayerRecord,
+  recallBuild,
+  recallResolution,
+  rememberBuild,
+  rememberLayer,
+  rememberResolution,
+} from './build-record.js';
 import { type FileStamp, takeStamps } from './file-stamps.js';
 import { resolveImportPath, type GoPackage } from './import-path.js';
 import { checkBuildSettings } from './program-policy.js';
 import { goProgram } from './run-go.js';
 
-/** A binary and how it came to be: built now, reused because no input changed, or shared. */
+/** A binary and how it came to be: built now, reused because no input changed, or shared (and now recorded here). */
 export type KeyedBinary = Omit<GoBinary, 'path'> & {
   /** True when no `go` process ran: every recorded input stamp still held, or the shared cache answered. */
   reused: boolean;
@@ -19,14 +27,28 @@ export type KeyedBinary = Omit<GoBinary, 'path'> & {
   inputs?: { paths: string[]; stamps: FileStamp[] };
 } & (
     | { path: string; sharedLayer?: undefined }
-    /** From the shared build cache (build-cache/): the binary layer, and no binary file here. */
+    /** From the shared build cache (build-cache/), now or kept from an earlier call: the binary layer, and no binary file here. */
     | { path?: undefined; sharedLayer: Layer }
   );
 
 /** Builds shared between machines (build-cache/shared-builds.ts), asked after a local miss. */
 export interface BuildShare {
-  find(): Promise<{ layer: Layer; buildInfo: string } | undefined>;
+  /** A shared build, its layer copied into the local blob store (`blobPath`), and the files its record lists. */
+  find(): Promise<
+    | {
+        layer: Layer;
+        blobPath: string;
+        recipe: string;
+        buildInfo: string;
+        inputs: string[];
+        stillHolds(): Promise<boolean>;
+      }
+    | undefined
+  >;
 }
+
+/** A keyed build's request: a build's, its package resolved, and how its binary layer is made (see LayerRecord). */
+export type KeyedRequest = GoBuildRequest & { resolved: GoPackage; layerRecipe?: string | undefined };
 
 /** Where an import path was resolved from; the key of its resolution record. */
 export interface ResolutionKey {
@@ -94,11 +116,13 @@ function resolutionInputs(stamps: readonly FileStamp[], pkgDir: string): FileSta
  * `buildGoBinary` keyed by its inputs: when an earlier build had the same import path,
  * platform, environment, flags, ldflags and Go tool, and every file it read still has the
  * stamp it had, its binary is returned and neither `go list` nor `go build` runs. Otherwise
- * the inputs are listed and stamped first, then `go build` runs, and the build is recorded
- * (stamps from before the build: a file edited during it shows as changed next time).
+ * the shared cache is asked, then the inputs are listed and stamped first, `go build` runs,
+ * and the build is recorded (stamps from before the build: a file edited during it shows as
+ * changed next time). A build the shared cache answered is recorded the same way, so the next
+ * one here is answered without the registry.
  */
 export async function keyedGoBinary(
-  request: GoBuildRequest & { resolved: GoPackage },
+  request: KeyedRequest,
   cacheRoot: string,
   resolution: ResolutionKey,
   steps: KeyedSteps = alone,
@@ -119,17 +143,26 @@ export async function keyedGoBinary(
 
   const importPath = request.resolved.importPath;
   const key = buildKey({ importPath, platform: request.platform, dir, env, flags, ldflags, tool: tool! });
-  const known = await recallBuild(cacheRoot, key);
-  if (known) return { ...known.binary, platform: request.platform, reused: true };
+  const known = await recallBuild(cacheRoot, key, request.layerRecipe);
+  if (known) return recalled(known, request.platform);
   const shared = await share?.find();
   if (shared) {
-    const facts = {
-      appName: appFilename(importPath),
-      importPath,
-      packageDir: request.resolved.dir,
-      platform: request.platform,
-    };
-    return { ...facts, buildInfo: shared.buildInfo, sharedLayer: shared.layer, reused: true };
+    const binary = { appName: appFilename(importPath), importPath, packageDir: request.resolved.dir };
+    // What a listing here would name: the files the record lists (the same inside the project,
+    // whose inputs all hold) and the paths any build reads outside it. Stamped before they are
+    // hashed again, as a real build's are stamped before go build: an edit in between shows as a change.
+    const fixed = fixedInputPaths({ dir, env, mainDir: request.resolved.dir, vcs: vcsStampPossible(env, flags) });
+    const stamps = await takeStamps([...shared.inputs, ...fixed]);
+    if (await shared.stillHolds()) {
+      const { layer } = shared;
+      const kept = { path: shared.blobPath, digest: layer.digest, diffId: layer.diffId, size: layer.size };
+      const source = layer.source ? { source: layer.source } : {};
+      const facts = { ...binary, buildInfo: shared.buildInfo };
+      await rememberLayer(cacheRoot, key, facts, { ...kept, ...source, recipe: shared.recipe }, stamps);
+      await rememberResolved(cacheRoot, stamps, request.resolved, resolution);
+    }
+    const platform = request.platform;
+    return { ...binary, platform, buildInfo: shared.buildInfo, sharedLayer: shared.layer, reused: true };
   }
 
   const listed = await steps.listInputs({
@@ -150,7 +183,24 @@ export async function keyedGoBinary(
     return { ...binary, reused: false, unkeyable: 'the binary carries a VCS stamp (set -buildvcs=false to key it)' };
   }
   await rememberBuild(cacheRoot, key, binary, stamps);
-  const rKey = await resolutionKey(resolution);
-  if (rKey) await rememberResolution(cacheRoot, rKey, request.resolved, resolutionInputs(stamps, request.resolved.dir));
+  await rememberResolved(cacheRoot, stamps, request.resolved, resolution);
   return { ...binary, reused: false, inputs: { paths, stamps } };
+}
+
+/** A recorded build as the image needs it: its program, or the layer kept from the shared cache. */
+function recalled(known: BuildRecord | LayerRecord, platform: Platform): KeyedBinary {
+  if (!('layer' in known)) return { ...known.binary, platform, reused: true };
+  const { path, recipe: _recipe, ...layer } = known.layer;
+  return { ...known.binary, platform, sharedLayer: fileLayer(path, layer), reused: true };
+}
+
+/** Records the resolution of a build's import path, by the stamps of what `go list` reads among its inputs. */
+async function rememberResolved(
+  cacheRoot: string,
+  stamps: FileStamp[],
+  resolved: GoPackage,
+  resolution: ResolutionKey,
+): Promise<void> {
+  const rKey = await resolutionKey(resolution);
+  if (rKey) await rememberResolution(cacheRoot, rKey, resolved, resolutionInputs(stamps, resolved.dir));
 }

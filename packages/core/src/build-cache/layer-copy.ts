@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { isTskoError, type Layer } from '@tsko/registry';
+import type { BlobStore } from '../layers/blob-store.js';
+
+/** A shared build's binary layer on this machine, in the local blob store. */
+export interface LocalCopy {
+  /** The layer read from the store; it keeps the cache as its source, so a push can still mount it. */
+  layer: Layer;
+  /** The blob's file in the store. */
+  path: string;
+}
+
+/**
+ * Copies a binary layer from the shared cache into the local blob store, checking its digest
+ * and size on the way. Returns why not when they do not match or the download fails; nothing
+ * is left behind then, so the store never holds under a digest bytes that are not that digest.
+ * The diffId is the record's, as for the layer mounted from the cache (checking it would mean
+ * inflating the layer on the one path meant to be fast).
+ */
+export async function copyLayer(
+  layer: Layer,
+  store: BlobStore,
+  signal?: AbortSignal,
+): Promise<LocalCopy | { failed: string }> {
+  const path = store.blobPath(layer.digest);
+  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    const h = createHash('sha256');
+    let size = 0;
+    const tap = new Transform({
+      transform(chunk: Buffer, _enc, next) {
+        h.update(chunk);
+        size += chunk.length;
+        next(null, chunk);
+      },
+    });
+    await pipeline(await layer.open(signal), tap, createWriteStream(tmp), signal ? { signal } : {});
+    if (`sha256:${h.digest('hex')}` !== layer.digest || size !== layer.size) {
+      return { failed: 'the blob read is not the one its digest names' };
+    }
+    await rename(tmp, path);
+    const local = store.layer({ digest: layer.digest, diffId: layer.diffId, size: layer.size }, layer.mediaType);
+    return { layer: Object.freeze({ ...local, ...(layer.source ? { source: layer.source } : {}) }), path };
+  } catch (err) {
+    // An abort is the caller's decision, not a bad layer: it ends the call as everywhere.
+    if (signal?.aborted) throw err;
+    const reason = isTskoError(err) ? `${err.code}: ${err.message}` : 'the layer could not be read';
+    return { failed: reason.slice(0, 500) };
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}

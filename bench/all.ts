@@ -16,6 +16,7 @@ import { importDeltas, importTimeRows } from './import-time.js';
 import { manyProgramsRows } from './many-programs.js';
 import { publishRows, warmReps } from './publish.js';
 import { pushRows } from './push-large.js';
+import { repeatCallCounts, repeatCallsRows } from './repeat-calls.js';
 
 const largeReps = Number(process.env.BENCH_REPS_LARGE ?? 3);
 const coldReps = Number(process.env.BENCH_ALL_COLD_REPS ?? 1);
@@ -23,7 +24,7 @@ const started = performance.now();
 const load = () => loadavg()[0]!.toFixed(1);
 const loads = [load()];
 const dir = mkdtempSync(join(tmpdir(), 'tsko-bench-all-'));
-for (const sub of ['publish', 'many', 'cold-ci', 'gzip', 'push']) mkdirSync(join(dir, sub));
+for (const sub of ['publish', 'repeat', 'many', 'cold-ci', 'gzip', 'push']) mkdirSync(join(dir, sub));
 const registry = await startRegistry('plain');
 try {
   const results: RowResult[] = [];
@@ -31,6 +32,8 @@ try {
   results.push(...imports);
   const { warm } = await publishRows(join(dir, 'publish'), registry.host);
   results.push(...(await compareRows(warm, warmReps)));
+  results.push(...(await compareRows(await repeatCallsRows(registry.host, join(dir, 'repeat')), warmReps)));
+  const repeatCounts = await repeatCallCounts(registry.host);
   loads.push(load());
   const many = await manyProgramsRows(join(dir, 'many'), registry.host);
   // Warm before changed: a changed row leaves the two sides built from different sources.
@@ -50,6 +53,9 @@ try {
   for (const d of importDeltas(imports)) {
     console.log(`${d.name} over bare node: min ${d.minMs.toFixed(0)} ms, median ${d.medianMs.toFixed(0)} ms`);
   }
+  console.log(
+    `no-op pushImage calls in one process, HTTP requests per call: ${repeatCounts.requests.join(' ')}; new TCP connections: ${repeatCounts.connections.join(' ')}`,
+  );
   console.log(
     `push peak RSS, median: skopeo ${median(push.rss.skopeo).toFixed(0)} MiB, tsko ${median(push.rss.tsko).toFixed(0)} MiB`,
   );

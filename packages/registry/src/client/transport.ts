@@ -11,8 +11,8 @@ import {
   withoutAuthorization,
   type ScopedAuthorization,
 } from './origin.js';
-import { agentKey, sharedAgent, type AgentSettings } from './shared-agents.js';
-import { isTlsVerifyError } from './tls-context.js';
+import { agentKey, sharedPool, type AgentSettings } from './shared-agents.js';
+import { isTlsVerifyError, secureContextFor } from './tls-context.js';
 import { settleOnAbort } from './settle-on-abort.js';
 import {
   backoffDelay,
@@ -29,6 +29,20 @@ export { networkErrorCode, parseRetryAfter } from './retry-policy.js';
 
 // Loaded by the first request (see lazy-modules.ts).
 const undici = lazyImport(() => import('undici'));
+const tls = lazyImport(() => import('node:tls'));
+
+/** The undici Agent behind one shared pool (see shared-agents.ts for who shares it). */
+async function newAgent(settings: AgentSettings): Promise<Agent> {
+  const [{ Agent }, tlsModule] = await Promise.all([undici(), tls()]);
+  return new Agent({
+    connect: { timeout: settings.connectMs, secureContext: secureContextFor(tlsModule, settings.ca?.slice()) },
+    headersTimeout: settings.responseMs,
+    bodyTimeout: settings.responseMs,
+    // Below the 5 s idle timeout of Node's and many proxies' servers, so that we close an idle
+    // socket before the server does and never send on one it is closing.
+    keepAliveTimeout: 4_000,
+  });
+}
 
 export interface TransportOptions {
   /** Extra CA certificates (PEM) trusted for TLS registries, in addition to the system ones. */
@@ -109,7 +123,7 @@ export class Transport {
   }
 
   private agent(): Promise<Agent> {
-    this.dispatcher ??= sharedAgent(this.agentSettings);
+    this.dispatcher ??= sharedPool(this.agentSettings, newAgent);
     return this.dispatcher;
   }
 

@@ -26,6 +26,7 @@ import {
 import type { BuildRecord } from './share-record.js';
 import { CacheRepository, type CachedBuild, type EventBase } from './cache-repository.js';
 import { copyLayer } from './layer-copy.js';
+import type { SharedBinary } from '../go/keyed-build.js';
 import type { BlobStore } from '../layers/blob-store.js';
 
 /** `buildCache`, the execution option: a repository of build records other machines share. */
@@ -70,24 +71,6 @@ export interface PlatformShare {
   /** A build with these inputs, its layer copied into the local blob store (see SharedBinary). */
   find(): Promise<SharedBinary | undefined>;
   store(inputs: { paths: string[]; stamps: FileStamp[] }, buildInfo: string, layer: Layer): Promise<Layer>;
-}
-
-/**
- * A build found in the cache, copied to this machine: its binary layer (in the local blob
- * store, still mountable from the cache) and build info, and what the record says the build
- * read, so that keyed-build.ts can record it locally as it records a build that ran here.
- */
-export interface SharedBinary {
-  layer: Layer;
-  /** The layer's blob in the local store. */
-  blobPath: string;
-  /** How the layer was made from the program (binaryLayerRecipe). */
-  recipe: string;
-  buildInfo: string;
-  /** The project files the record lists (absolute paths here). */
-  inputs: string[];
-  /** Whether every input still holds what the record says, hashed afresh (after the caller's stamps). */
-  stillHolds(): Promise<boolean>;
 }
 
 type Keyed = { tag: string } | { unshareable: string };

@@ -31,20 +31,27 @@ export type KeyedBinary = Omit<GoBinary, 'path'> & {
     | { path?: undefined; sharedLayer: Layer }
   );
 
-/** Builds shared between machines (build-cache/shared-builds.ts), asked after a local miss. */
+/**
+ * A build found in the shared cache (build-cache/shared-builds.ts), copied to this machine: its
+ * binary layer (in the local blob store, still mountable from the cache) and build info, and
+ * what the record says the build read, so that it is recorded here as a build that ran here is.
+ */
+export interface SharedBinary {
+  layer: Layer;
+  /** The layer's blob in the local store. */
+  blobPath: string;
+  /** How the layer was made from the program (binaryLayerRecipe). */
+  recipe: string;
+  buildInfo: string;
+  /** The project files the record lists (absolute paths here). */
+  inputs: string[];
+  /** Whether every input still holds what the record says, hashed afresh (after the caller's stamps). */
+  stillHolds(): Promise<boolean>;
+}
+
+/** Builds shared between machines, asked after a local miss. */
 export interface BuildShare {
-  /** A shared build, its layer copied into the local blob store (`blobPath`), and the files its record lists. */
-  find(): Promise<
-    | {
-        layer: Layer;
-        blobPath: string;
-        recipe: string;
-        buildInfo: string;
-        inputs: string[];
-        stillHolds(): Promise<boolean>;
-      }
-    | undefined
-  >;
+  find(): Promise<SharedBinary | undefined>;
 }
 
 /** A keyed build's request: a build's, its package resolved, and how its binary layer is made (see LayerRecord). */

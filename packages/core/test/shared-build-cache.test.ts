@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { build, publish, type CoreEvent, type PublishOptions } from '@tsko/core';
 import { pullArtifact, pushArtifact, type RegistryEvent } from '@tsko/registry';
-import { freePort, startRegistry, type TestRegistry } from '@tsko/test-rig';
+import { CLOSED_PORT, startRegistry, type TestRegistry } from '@tsko/test-rig';
 import { FIXTURE, testEnvironment } from './helpers.js';
 
 type Event = CoreEvent | RegistryEvent;
@@ -265,7 +265,7 @@ describe('shared build cache: an unchanged program on a fresh machine is not com
 
   it('still publishes when the cache registry is unreachable', async () => {
     const m = await machine(true);
-    const down = `127.0.0.1:${await freePort()}/cache`;
+    const down = `127.0.0.1:${CLOSED_PORT}/cache`;
     const started = Date.now();
     const result = await publish('./cmd/server', m.options({ buildCache: { repo: down } }));
     assert.equal(result.digest, published);

@@ -4,7 +4,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isTskoError, pullImage, pushImage, RegistrySession, sha256, type RegistryEvent } from '@tsko/registry';
-import { freePort, skopeoRaw, startFaultProxy, startRegistry, testImage, type TestRegistry } from '@tsko/test-rig';
+import { CLOSED_PORT, skopeoRaw, startFaultProxy, startRegistry, testImage, type TestRegistry } from '@tsko/test-rig';
 
 const env = { HOME: '/nonexistent-tsko-home', PATH: process.env.PATH ?? '' };
 const fast = { env, retry: { baseDelayMs: 20, maxDelayMs: 200 } };
@@ -40,7 +40,7 @@ describe('failures are typed, bounded and lose nothing', () => {
   });
 
   it('a registry that is not running gives TSKO_REGISTRY_UNAVAILABLE within seconds', async () => {
-    const port = await freePort();
+    const port = CLOSED_PORT;
     const started = Date.now();
     await assert.rejects(
       pullImage(`127.0.0.1:${port}/x/y:1`, fast),

@@ -1,4 +1,4 @@
-export { freePort, run, runOk, startDaemon, stopDaemon, waitFor, type RunResult } from './process.js';
+export { CLOSED_PORT, freePort, run, runOk, startDaemon, stopDaemon, waitFor, type RunResult } from './process.js';
 export { selfSignedCert, type SelfSigned } from './certs.js';
 export { startTokenServer, type TokenServer } from './token-server.js';
 export {

@@ -2,6 +2,14 @@ import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 
+/**
+ * A loopback port where nothing listens, for "the registry is down" tests: privileged, and
+ * below the kernel's ephemeral range (32768 and up), where every port-0 bind of the rig and of
+ * parallel test files lands. A free port from freePort() could be taken by one of those
+ * before the test connects.
+ */
+export const CLOSED_PORT = 1;
+
 const handedOut = new Set<number>();
 
 /**

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { build, createPublisher, publish, type CoreEvent, type PublishOptions } from '@tsko/core';
 import { isTskoError, type Image } from '@tsko/registry';
 import { MANY_MODULE, readTarLayer, SHARED_VALUE_FILE, sharedValueSource, writeManyPrograms } from '@tsko/test-rig';
+import { loggedGo } from './go-machines.js';
 import { testEnvironment } from './helpers.js';
 
 /*
@@ -17,16 +17,12 @@ import { testEnvironment } from './helpers.js';
 describe('a publish of many programs runs one go build for all of them', () => {
   let work: string;
   let app: string;
-  let log: string;
+  let go: Awaited<ReturnType<typeof loggedGo>>;
   let wrapper: string;
   let paths: string[];
   const env = testEnvironment({ GOPROXY: 'off' });
 
-  const goRuns = async (): Promise<string[]> => {
-    const text = await readFile(log, 'utf8').catch(() => '');
-    await writeFile(log, '');
-    return text.split('\n').filter(Boolean);
-  };
+  const goRuns = () => go.runs();
   const builds = (runs: string[]) => runs.filter((l) => l.startsWith('build '));
   const options = (extra: PublishOptions = {}): PublishOptions => ({
     dir: app,
@@ -50,11 +46,8 @@ describe('a publish of many programs runs one go build for all of them', () => {
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'tsko-batch-'));
-    log = join(work, 'go.log');
-    wrapper = join(work, 'go');
-    const go = execFileSync('sh', ['-c', 'command -v go'], { encoding: 'utf8' }).trim();
-    await writeFile(wrapper, `#!/bin/sh\necho "$*" >> '${log}'\nexec '${go}' "$@"\n`);
-    await chmod(wrapper, 0o755);
+    go = await loggedGo(work);
+    wrapper = go.wrapper;
     app = join(work, 'many');
     paths = await writeManyPrograms(app, 20);
   });

@@ -1,15 +1,15 @@
+import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { build, publish, type CoreEvent, type PublishOptions } from '@tsko/core';
+import { build, publish, type CoreEvent } from '@tsko/core';
 import type { RegistryEvent } from '@tsko/registry';
 import { startRegistry, type TestRegistry } from '@tsko/test-rig';
 import { listBuildInputs } from '../src/go/build-inputs.js';
 import { goBuildEnv } from '../src/go/build-binary.js';
-import { FIXTURE, testEnvironment } from './helpers.js';
+import { fixtureMachine, loggedGo } from './go-machines.js';
 
 type Event = CoreEvent | RegistryEvent;
 type CacheEvent = Extract<Event, { type: 'build:shared-cache' }>;
@@ -26,40 +26,20 @@ const AMD64 = { os: 'linux', architecture: 'amd64' };
 describe('shared build cache: a machine it answered answers the next publish itself', () => {
   let images: TestRegistry;
   let work: string;
-  let log: string;
+  let go: Awaited<ReturnType<typeof loggedGo>>;
   let wrapper: string;
   let n = 0;
 
-  const machine = async (cacheRepo: string, warm = false, extraEnv: NodeJS.ProcessEnv = {}) => {
-    const root = join(work, `m${++n}`);
-    for (const d of ['gocache', 'gomod', 'home']) await mkdir(join(root, d), { recursive: true });
-    await cp(FIXTURE, join(root, 'project', 'app'), { recursive: true });
-    const env = testEnvironment({
-      GOPROXY: 'off',
-      HOME: join(root, 'home'),
-      ...(warm ? {} : { GOCACHE: join(root, 'gocache'), GOMODCACHE: join(root, 'gomod') }),
-      ...extraEnv,
-    });
-    const events: Event[] = [];
-    const options = (extra: PublishOptions = {}): PublishOptions => ({
-      dir: join(root, 'project', 'app'),
+  const machine = (cacheRepo: string, warm = false, env: NodeJS.ProcessEnv = {}) =>
+    fixtureMachine({
+      root: join(work, `m${++n}`),
       repo: `${images.host}/apps-${n}`,
-      baseImage: 'scratch',
-      platforms: ['linux/amd64'],
-      cacheDir: join(root, 'tsko-cache'),
+      cacheRepo,
       goBinary: wrapper,
-      environment: env,
-      buildCache: { repo: cacheRepo },
-      onEvent: (e) => events.push(e),
-      ...extra,
+      warm,
+      env,
     });
-    return { root, dir: join(root, 'project', 'app'), env, events, options };
-  };
-  const goRuns = async (): Promise<string[]> => {
-    const text = await readFile(log, 'utf8').catch(() => '');
-    await writeFile(log, '');
-    return text.split('\n').filter(Boolean);
-  };
+  const goRuns = () => go.runs();
   /** A cache registry of its own, with machine A's build of the fixture stored in it. */
   const cacheWithBuild = async (env: NodeJS.ProcessEnv = {}) => {
     const cache = await startRegistry('plain');
@@ -69,7 +49,9 @@ describe('shared build cache: a machine it answered answers the next publish its
     const stored = cacheEvents(a.events).find((e) => e.result === 'stored');
     assert.ok(stored?.tag, `A stored its build: ${JSON.stringify(cacheEvents(a.events))}`);
     await goRuns();
-    return { cache, repo, digest, tag: stored.tag };
+    const built = a.events.find((e) => e.type === 'layer:built' && e.layer === 'binary');
+    assert.ok(built?.type === 'layer:built', 'A built its binary layer');
+    return { cache, repo, digest, tag: stored.tag, layer: built.digest };
   };
   /** What a publish told about its one platform, in the words that differ between a build, a record and the cache. */
   const outcome = (events: Event[]) =>
@@ -82,11 +64,8 @@ describe('shared build cache: a machine it answered answers the next publish its
   before(async () => {
     images = await startRegistry('plain');
     work = await mkdtemp(join(tmpdir(), 'tsko-shared-local-'));
-    log = join(work, 'go.log');
-    wrapper = join(work, 'go');
-    const go = execFileSync('sh', ['-c', 'command -v go'], { encoding: 'utf8' }).trim();
-    await writeFile(wrapper, `#!/bin/sh\necho "$*" >> '${log}'\nexec '${go}' "$@"\n`);
-    await chmod(wrapper, 0o755);
+    go = await loggedGo(work);
+    wrapper = go.wrapper;
   });
   after(async () => {
     await images?.stop();
@@ -118,6 +97,35 @@ describe('shared build cache: a machine it answered answers the next publish its
       assert.deepEqual(cacheEvents(b.events), [], 'the cache was not asked (it would have failed)');
       assert.deepEqual(outcome(b.events), ['build:reused', 'layer:cached'], 'told as after a real build');
       assert.ok(took < 5_000, `took ${took} ms`);
+    } finally {
+      await cache.stop();
+    }
+  });
+
+  it('a layer the cache serves corrupted is a miss: none of it is kept, and the program is compiled', async () => {
+    const { cache, repo, digest, layer } = await cacheWithBuild();
+    try {
+      // Same size, one byte changed, in the cache registry's own storage: only the digest can tell.
+      const hex = layer.slice('sha256:'.length);
+      const data = join(cache.dataDir, 'docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data');
+      const bytes = await readFile(data);
+      bytes[bytes.length >> 1]! ^= 0xff;
+      await writeFile(data, bytes);
+      const b = await machine(repo);
+      const result = await publish('./cmd/server', b.options({ buildCache: { repo, write: false } }));
+      const miss = cacheEvents(b.events).find((e) => e.result === 'miss');
+      assert.match(miss?.reason ?? '', /could not be copied here: TSKO_DIGEST_MISMATCH/, JSON.stringify(miss));
+      assert.ok(
+        (await goRuns()).some((r) => r.startsWith('build ')),
+        'B compiled the program',
+      );
+      assert.equal(result.digest, digest, 'the compiled build gives the image A published');
+      const kept = await readFile(join(b.root, 'tsko-cache', 'blobs', 'sha256', hex));
+      assert.equal(
+        createHash('sha256').update(kept).digest('hex'),
+        hex,
+        'B’s store holds the layer it built, not the corrupted one',
+      );
     } finally {
       await cache.stop();
     }

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { build, publish, type CoreEvent, type PublishOptions } from '@tsko/core';
 import { pullArtifact, pushArtifact, type RegistryEvent } from '@tsko/registry';
 import { CLOSED_PORT, startRegistry, type TestRegistry } from '@tsko/test-rig';
-import { FIXTURE, testEnvironment } from './helpers.js';
+import { fixtureMachine, loggedGo } from './go-machines.js';
 
 type Event = CoreEvent | RegistryEvent;
 type CacheEvent = Extract<Event, { type: 'build:shared-cache' }>;
@@ -23,42 +22,20 @@ describe('shared build cache: an unchanged program on a fresh machine is not com
   let registry: TestRegistry;
   let work: string;
   let cacheRepo: string;
-  let log: string;
+  let go: Awaited<ReturnType<typeof loggedGo>>;
   let wrapper: string;
   let n = 0;
 
   /** A fresh "machine": the project copied afresh, its own caches (GOCACHE empty unless `warm`). */
-  const machine = async (warm = false) => {
-    const root = join(work, `m${++n}`);
-    await mkdir(join(root, 'gocache'), { recursive: true });
-    await mkdir(join(root, 'gomod'), { recursive: true });
-    await mkdir(join(root, 'home'), { recursive: true });
-    await cp(FIXTURE, join(root, 'project', 'app'), { recursive: true });
-    const env = testEnvironment({
-      GOPROXY: 'off',
-      HOME: join(root, 'home'),
-      ...(warm ? {} : { GOCACHE: join(root, 'gocache'), GOMODCACHE: join(root, 'gomod') }),
-    });
-    const events: Event[] = [];
-    const options = (extra: PublishOptions = {}): PublishOptions => ({
-      dir: join(root, 'project', 'app'),
+  const machine = (warm = false) =>
+    fixtureMachine({
+      root: join(work, `m${++n}`),
       repo: `${registry.host}/apps-${n}`,
-      baseImage: 'scratch',
-      platforms: ['linux/amd64'],
-      cacheDir: join(root, 'tsko-cache'),
+      cacheRepo,
       goBinary: wrapper,
-      environment: env,
-      buildCache: { repo: cacheRepo },
-      onEvent: (e) => events.push(e),
-      ...extra,
+      warm,
     });
-    return { root, dir: join(root, 'project', 'app'), env, events, options };
-  };
-  const goRuns = async (): Promise<string[]> => {
-    const text = await readFile(log, 'utf8').catch(() => '');
-    await writeFile(log, '');
-    return text.split('\n').filter(Boolean);
-  };
+  const goRuns = () => go.runs();
   /** The image digest a build without any cache gives for the same tree and options. */
   const freshDigest = async (m: Awaited<ReturnType<typeof machine>>, extra: PublishOptions = {}) => {
     const { buildCache: _, onEvent: __, ...plain } = m.options({ cacheDir: join(m.root, 'fresh-cache'), ...extra });
@@ -71,11 +48,8 @@ describe('shared build cache: an unchanged program on a fresh machine is not com
     registry = await startRegistry('plain');
     cacheRepo = `${registry.host}/team/tsko-build-cache`;
     work = await mkdtemp(join(tmpdir(), 'tsko-shared-'));
-    log = join(work, 'go.log');
-    wrapper = join(work, 'go');
-    const go = execFileSync('sh', ['-c', 'command -v go'], { encoding: 'utf8' }).trim();
-    await writeFile(wrapper, `#!/bin/sh\necho "$*" >> '${log}'\nexec '${go}' "$@"\n`);
-    await chmod(wrapper, 0o755);
+    go = await loggedGo(work);
+    wrapper = go.wrapper;
     // Machine A: the rig's warm Go caches; it builds, pushes the image, stores the build.
     const a = await machine(true);
     const result = await publish('./cmd/server', a.options({ repo: `${registry.host}/apps` }));

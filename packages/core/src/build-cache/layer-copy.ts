@@ -1,10 +1,8 @@
-import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { isTskoError, type Layer } from '@tsko/registry';
+import { DigestVerifier, isTskoError, type Layer } from '@tsko/registry';
 import type { BlobStore } from '../layers/blob-store.js';
 
 /** A shared build's binary layer on this machine, in the local blob store. */
@@ -31,19 +29,9 @@ export async function copyLayer(
   const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   try {
     await mkdir(dirname(path), { recursive: true });
-    const h = createHash('sha256');
-    let size = 0;
-    const tap = new Transform({
-      transform(chunk: Buffer, _enc, next) {
-        h.update(chunk);
-        size += chunk.length;
-        next(null, chunk);
-      },
-    });
-    await pipeline(await layer.open(signal), tap, createWriteStream(tmp), signal ? { signal } : {});
-    if (`sha256:${h.digest('hex')}` !== layer.digest || size !== layer.size) {
-      return { failed: 'the blob read is not the one its digest names' };
-    }
+    // The registry's own check: a blob whose bytes or size differ fails with TSKO_DIGEST_MISMATCH.
+    const verifier = new DigestVerifier(layer.digest, layer.size, "The shared build cache's layer");
+    await pipeline(await layer.open(signal), verifier, createWriteStream(tmp), signal ? { signal } : {});
     await rename(tmp, path);
     const local = store.layer({ digest: layer.digest, diffId: layer.diffId, size: layer.size }, layer.mediaType);
     return { layer: Object.freeze({ ...local, ...(layer.source ? { source: layer.source } : {}) }), path };

@@ -189,6 +189,7 @@ async function buildProgram(ctx: BuildContext, importPathRef: string, passage: P
     passage.resolve,
     shared && (() => shared.resolve(resolution)),
   );
+  passage.resolved();
   const matched = configs.get(pkg.importPath);
   const how = effectiveBuild(settings, matched);
   // git and `go env` are only asked when a setting actually holds a template.
@@ -252,7 +253,9 @@ async function buildProgram(ctx: BuildContext, importPathRef: string, passage: P
             resolution,
             steps,
             share,
-          ),
+            // A platform answered by a record or the shared cache never arrives at a round:
+            // leave them now, not after the base image has loaded, so others' rounds run.
+          ).finally(() => steps.close()),
         ]);
       } finally {
         steps.close();

@@ -57,8 +57,9 @@ describe('a publish of many programs runs one go build for all of them', () => {
     const together = await publish(paths, options());
     const runs = await goRuns();
     assert.equal(builds(runs).length, 1, runs.join('\n'));
-    assert.equal(runs.filter((l) => l.startsWith('list -e')).length, 1, 'one go list resolves all 20');
-    assert.equal(runs.filter((l) => l.startsWith('list -deps')).length, 1, 'one go list -deps lists all inputs');
+    const lists = runs.filter((l) => l.startsWith('list '));
+    assert.equal(lists.filter((l) => !l.includes(' -deps ')).length, 1, 'one go list resolves all 20');
+    assert.equal(lists.filter((l) => l.includes(' -deps ')).length, 1, 'one go list -deps lists all inputs');
     for (const p of paths) assert.ok(builds(runs)[0]!.includes(`${MANY_MODULE}/cmd/${p.slice(6)}`), p);
     assert.equal(new Set(together.map((r) => r.digest)).size, 20, 'twenty different images');
 

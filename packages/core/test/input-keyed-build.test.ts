@@ -173,7 +173,10 @@ describe('input-keyed builds: a republish with unchanged inputs runs no go proce
   it('rebuilds after a file in a local replace target changes', async () => {
     await writeFile(join(work, 'local', 'local.go'), 'package local\n\nconst Marker = "local-two"\n');
     const { runs } = await changedBuild('local-two');
-    assert.ok(!runs.some((l) => l.startsWith('list -e')), 'the main package still resolves from its record');
+    assert.ok(
+      !runs.some((l) => l.startsWith('list ') && !l.includes(' -deps ')),
+      'the main package still resolves from its record',
+    );
   });
 
   it('rebuilds when a go.work appears above the module, and when it goes', async () => {

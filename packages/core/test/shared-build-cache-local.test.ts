@@ -88,15 +88,12 @@ describe('shared build cache: a machine it answered answers the next publish its
       await cache.stop();
 
       b.events.length = 0;
-      const restarted = Date.now();
       const second = await publish('./cmd/server', b.options({ tags: ['again'] }));
-      const took = Date.now() - restarted;
       assert.equal(second.digest, digest);
       assert.deepEqual(await goRuns(), [], 'no go process at all: the import path and the build came from records');
       assert.deepEqual(await readdir(join(b.root, 'gocache')), [], 'GOCACHE stays empty');
       assert.deepEqual(cacheEvents(b.events), [], 'the cache was not asked (it would have failed)');
       assert.deepEqual(outcome(b.events), ['build:reused', 'layer:cached'], 'told as after a real build');
-      assert.ok(took < 5_000, `took ${took} ms`);
     } finally {
       await cache.stop();
     }

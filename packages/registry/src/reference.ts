@@ -1,6 +1,6 @@
 import { TskoError } from './errors.js';
 import { isDigest, type Digest } from './digest.js';
-import { DOMAIN_RE, PATH_COMPONENT_RE, TAG_RE } from './names.js';
+import { checkReferenceParts, DOMAIN_RE, PATH_COMPONENT_RE, TAG_RE } from './names.js';
 
 /**
  * A parsed image reference, normalised as docker does: `nginx` is
@@ -118,6 +118,16 @@ export function formatReference(ref: Reference): string {
 }
 
 /** The tag, or digest, or `latest` when the reference has neither: what to GET. */
+/**
+ * A reference string parsed, or a Reference object checked: its parts go into URLs, and an
+ * object did not pass the parser.
+ */
+export function toReference(ref: string | Reference): Reference {
+  if (typeof ref === 'string') return parseReference(ref);
+  checkReferenceParts(ref);
+  return ref;
+}
+
 export function referenceIdentifier(ref: Reference): string {
   return ref.digest ?? ref.tag ?? 'latest';
 }

@@ -76,6 +76,21 @@ describe('failures are typed, bounded and lose nothing', () => {
     }
   });
 
+  it('takes a 403 to the HEAD of a manifest not there yet as absent, and pushes (Artifactory answers so)', async () => {
+    // The proxy is a test double: distribution answers 404 here, never 403.
+    const proxy = await startFaultProxy(registry.host, [
+      { match: (r) => r.method === 'HEAD' && r.url!.includes('/manifests/'), times: 10, action: { status: 403 } },
+    ]);
+    try {
+      const image = await testImage('head-403', undefined, 1);
+      const result = await pushImage(image, `${proxy.host}/r/head403:1`, fast);
+      assert.equal(result.digest, image.digest);
+      assert.equal(sha256(await skopeoRaw(registry, `${registry.host}/r/head403:1`)), image.digest);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('gives up on a registry that keeps failing, with the status in the error', async () => {
     const proxy = await startFaultProxy(registry.host, [
       { match: (r) => r.url!.includes('/manifests/'), times: 100, action: { status: 502 } },

@@ -4,6 +4,7 @@ import type { CoreEvent } from '../events.js';
 import { stampsHold, type FileStamp } from '../go/file-stamps.js';
 import { appFilename, goBuildEnv } from '../go/build-binary.js';
 import { stripKoPrefix, type GoPackage } from '../go/import-path.js';
+import { sortedEntries } from '../go/build-key.js';
 import { goProgram } from '../go/run-go.js';
 import {
   binaryLayerRecipe,
@@ -246,7 +247,7 @@ export class SharedBuilds {
   }
 
   private goFacts(program: string, dir: string, env: NodeJS.ProcessEnv): Promise<GoFacts | undefined> {
-    const key = JSON.stringify([program, dir, Object.entries(env).sort()]);
+    const key = JSON.stringify([program, dir, sortedEntries(env)]);
     let p = this.facts.get(key);
     if (!p) {
       p = goFacts(program, dir, env, this.signal);

@@ -1,9 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { LimitFunction } from 'p-limit';
-import { appFilename, buildFailed, buildGoBinary, describeBinary, goBuildEnv, type GoBinary } from './build-binary.js';
+import { appFilename, buildGoBinary, describeBinary, goBuildArgs, goBuildEnv, type GoBinary } from './build-binary.js';
 import type { GoBuildRequest } from './build-binary.js';
-import { hashKey, keyedEnv } from './build-key.js';
+import { hashKey, keyedEnv, sortedEntries } from './build-key.js';
+import { throwIfAborted } from '@tsko/registry';
 import type { GoPackage } from './import-path.js';
 import { checkBuildSettings } from './program-policy.js';
 import type { Arrival } from './rendezvous.js';
@@ -85,9 +86,7 @@ async function buildTogether(cacheRoot: string, batch: readonly Planned[]): Prom
   const request = first.arrival.input;
   const byPath = new Map(batch.map((p) => [p.arrival.input.resolved.importPath, p]));
   const dir = await outputDir(cacheRoot, first, [...byPath.keys()]);
-  const args = ['build', '-trimpath', '-o', `${dir}/`, ...first.flags];
-  if (first.ldflags.length) args.push(`-ldflags=${first.ldflags.join(' ')}`);
-  args.push('--', ...byPath.keys());
+  const args = goBuildArgs(`${dir}/`, first.flags, first.ldflags, [...byPath.keys()]);
   const held: { to: Planned; line: string }[] = [];
   let current = first;
   const built = await runGo(first.program, args, {
@@ -111,7 +110,8 @@ async function buildTogether(cacheRoot: string, batch: readonly Planned[]): Prom
     );
     return;
   }
-  if (request.signal?.aborted) throw buildFailed(request.resolved.importPath, request.platform, built.stderr);
+  // Cancelled: not a compile error of any program.
+  throwIfAborted(request.signal);
   // Each one alone, one after another: every go build already uses all cores.
   for (const p of batch) {
     await buildAlone(cacheRoot, p).then(p.arrival.resolve, p.arrival.reject);
@@ -153,11 +153,10 @@ export async function buildRound(
   for (const arrival of arrivals) {
     const p = plan(arrival);
     if (!p) continue;
-    const envEntries = Object.entries(p.env).sort(([a], [b]) => (a < b ? -1 : 1));
     const key = JSON.stringify([
       p.program,
       p.dir,
-      envEntries,
+      sortedEntries(p.env),
       p.flags,
       p.ldflags,
       batchable(p) ? '' : arrival.input.resolved.importPath,

@@ -148,6 +148,21 @@ export function buildFailed(importPath: string, platform: Platform, output: stri
   );
 }
 
+/**
+ * The `go build` command line of one program (`out` a file) or of several (`out` a folder
+ * ending in `/`): one place, so a build alone and a batched build cannot drift apart.
+ */
+export function goBuildArgs(
+  out: string,
+  flags: readonly string[],
+  ldflags: readonly string[],
+  importPaths: readonly string[],
+): string[] {
+  const args = ['build', '-trimpath', '-o', out, ...flags];
+  if (ldflags.length) args.push(`-ldflags=${ldflags.join(' ')}`);
+  return [...args, '--', ...importPaths];
+}
+
 async function runBuild(
   request: GoBuildRequest,
   pkg: GoPackage,
@@ -158,9 +173,7 @@ async function runBuild(
   outDir: string,
 ): Promise<GoBinary> {
   const out = join(outDir, appFilename(pkg.importPath));
-  const args = ['build', '-trimpath', '-o', out, ...flags];
-  if (request.ldflags?.length) args.push(`-ldflags=${request.ldflags.join(' ')}`);
-  args.push('--', pkg.importPath);
+  const args = goBuildArgs(out, flags, request.ldflags ?? [], [pkg.importPath]);
   const program = goProgram(request.goBinary, baseEnv);
   const built = await runGo(program, args, { cwd: dir, env, signal: request.signal, onStderrLine: request.onOutput });
   if (built.code !== 0) throw buildFailed(pkg.importPath, request.platform, built.stderr);

@@ -152,7 +152,17 @@ async function listDeps(
   const fields = ['Dir', 'ImportPath', 'Standard', 'Module', 'Error', ...FILE_FIELDS, ...(withDeps ? ['Deps'] : [])];
   const res = await runGo(
     options.program,
-    ['list', '-deps', `-json=${fields.join(',')}`, ...listFlags(options.flags), '--', ...importPaths],
+    // Several programs: -e, so one broken package makes only the programs that read it
+    // unkeyable (inputPaths), instead of failing the listing and listing each one alone.
+    [
+      'list',
+      ...(withDeps ? ['-e'] : []),
+      '-deps',
+      `-json=${fields.join(',')}`,
+      ...listFlags(options.flags),
+      '--',
+      ...importPaths,
+    ],
     { cwd: options.dir, env: options.env, signal: options.signal },
   );
   if (res.code !== 0) return { unkeyable: `go list -deps failed: ${res.stderr.trim().split('\n')[0] ?? ''}` };

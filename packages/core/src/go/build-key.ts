@@ -108,3 +108,8 @@ export function buildKey(parts: {
     parts.tool,
   ]);
 }
+
+/** An environment's entries in name order, so that equal environments compare equal as JSON. */
+export function sortedEntries(env: NodeJS.ProcessEnv): [string, string | undefined][] {
+  return Object.entries(env).sort(([a], [b]) => (a < b ? -1 : 1));
+}

@@ -8,6 +8,7 @@ import {
   listFlags,
   listManyBuildInputs,
 } from './build-inputs.js';
+import { sortedEntries } from './build-key.js';
 import { type GoPackage, resolveImportPath } from './import-path.js';
 import type { KeyedSteps, ResolutionKey } from './keyed-build.js';
 import { type Arrival, Rendezvous, type Ticket } from './rendezvous.js';
@@ -15,8 +16,6 @@ import { resolveManyImportPaths } from './resolve-many.js';
 
 /** An import path to resolve, and the signal of the publish asking. */
 type ResolveRequest = ResolutionKey & { signal?: AbortSignal | undefined };
-
-const sortedEntries = (env: NodeJS.ProcessEnv) => Object.entries(env).sort(([a], [b]) => (a < b ? -1 : 1));
 
 /** Splits a round's arrivals by what must agree for one Go process to serve them. */
 function groupBy<In, Out>(arrivals: readonly Arrival<In, Out>[], key: (input: In) => unknown): Arrival<In, Out>[][] {
@@ -114,6 +113,14 @@ export class ProgramPassage {
 
   /** Resolves the import path in this round's `go list`. */
   resolve = (r: ResolveRequest): Promise<GoPackage> => this.resolution.arrive(r);
+
+  /**
+   * The import path is named (by a round or a record): the resolution round need not wait while
+   * this program loads its base image.
+   */
+  resolved(): void {
+    this.resolution.leave();
+  }
 
   /** One passage per platform build; the program's own place in the later rounds is given up. */
   platforms(count: number): PlatformPassage[] {

@@ -1,7 +1,7 @@
 import { basename, dirname, sep } from 'node:path';
 import { fileLayer, throwIfAborted, type Layer, type Platform } from '@tsko/registry';
-import { appFilename, buildGoBinary, goBuildEnv, type GoBinary, type GoBuildRequest } from './build-binary.js';
-import { type BuildInputs, fixedInputPaths, type ListInputsRequest, listBuildInputs } from './build-inputs.js';
+import { appFilename, goBuildEnv, type GoBinary, type GoBuildRequest } from './build-binary.js';
+import { type BuildInputs, fixedInputPaths, type ListInputsRequest } from './build-inputs.js';
 import { buildKey, goToolIdentity, hashKey, keyedEnv, unkeyableBuild, vcsStampPossible } from './build-key.js';
 import {
   type BuildRecord,
@@ -13,7 +13,7 @@ import {
   rememberResolution,
 } from './build-record.js';
 import { type FileStamp, takeStamps } from './file-stamps.js';
-import { resolveImportPath, type GoPackage } from './import-path.js';
+import type { GoPackage } from './import-path.js';
 import { checkBuildSettings } from './program-policy.js';
 import { goProgram } from './run-go.js';
 
@@ -65,16 +65,11 @@ export interface ResolutionKey {
   goBinary?: string | undefined;
 }
 
-/**
- * How a keyed build runs Go when it must: alone (the default), or in rounds shared with the
- * other builds of a publish (`go-batches.ts`).
- */
+/** How a keyed build runs Go when it must: in rounds shared with the other builds of a publish (`go-batches.ts`). */
 export interface KeyedSteps {
   listInputs(request: ListInputsRequest): Promise<BuildInputs>;
   build(request: GoBuildRequest & { resolved: GoPackage }): Promise<GoBinary>;
 }
-
-const alone: KeyedSteps = { listInputs: listBuildInputs, build: buildGoBinary };
 
 async function resolutionKey(r: ResolutionKey): Promise<string | undefined> {
   const tool = await goToolIdentity(goProgram(r.goBinary, r.env), r.env);
@@ -82,15 +77,14 @@ async function resolutionKey(r: ResolutionKey): Promise<string | undefined> {
 }
 
 /**
- * `resolveImportPath`, answered from the record of an earlier build when nothing `go list`
- * reads has changed since (no `go` process then).
+ * An import path named from the record of an earlier build when nothing `go list` reads has
+ * changed since (no `go` process then), else from the shared cache, else by `resolve`.
  */
 export async function resolveKeyed(
   r: ResolutionKey,
   cacheRoot: string,
-  signal?: AbortSignal,
-  resolve: (r: ResolutionKey & { signal?: AbortSignal | undefined }) => Promise<GoPackage> = (x) =>
-    resolveImportPath(x.ref, { dir: x.dir, env: x.env, goBinary: x.goBinary, signal: x.signal }),
+  signal: AbortSignal | undefined,
+  resolve: (r: ResolutionKey & { signal?: AbortSignal | undefined }) => Promise<GoPackage>,
   shared?: () => Promise<GoPackage | undefined>,
 ): Promise<GoPackage> {
   // Cancellation is honoured on the answered path too: no go process is there to kill.
@@ -132,7 +126,7 @@ export async function keyedGoBinary(
   request: KeyedRequest,
   cacheRoot: string,
   resolution: ResolutionKey,
-  steps: KeyedSteps = alone,
+  steps: KeyedSteps,
   share?: BuildShare,
 ): Promise<KeyedBinary> {
   throwIfAborted(request.signal);

@@ -1,7 +1,8 @@
 import { isTskoError, TskoError } from '../errors.js';
 import { registryApiHost } from '../reference.js';
 import { parseChallenges, type Challenge } from './challenge.js';
-import { networkErrorCode, type Transport } from './transport.js';
+import { networkErrorCode } from './retry-policy.js';
+import type { Transport } from './transport.js';
 
 /** What a TLS client sees when the server answers in plain HTTP. */
 const PLAIN_HTTP_CODES = new Set(['EPROTO', 'ERR_SSL_WRONG_VERSION_NUMBER']);

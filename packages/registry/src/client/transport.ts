@@ -25,8 +25,6 @@ import {
   type RetryPolicy,
 } from './retry-policy.js';
 
-export { networkErrorCode, parseRetryAfter } from './retry-policy.js';
-
 // Loaded by the first request (see lazy-modules.ts).
 const undici = lazyImport(() => import('undici'));
 const tls = lazyImport(() => import('node:tls'));
@@ -290,7 +288,10 @@ export class Transport {
 }
 
 function sessionClosed(): TskoError {
-  return new TskoError('TSKO_ABORTED', 'The registry session was closed; requests need a session that is open.');
+  return new TskoError(
+    'TSKO_ABORTED',
+    'The registry session was closed; open a new RegistrySession, and close one only after what was pulled through it has been read.',
+  );
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'ETIMEDOUT']);

@@ -1,6 +1,5 @@
 import { guarded } from '../error-wrapping.js';
-import { checkReferenceParts } from '../names.js';
-import { parseReference, type Reference } from '../reference.js';
+import { referenceIdentifier, toReference, type Reference } from '../reference.js';
 import type { RegistryOptions } from '../client/registry-client.js';
 import { sessionFor, type RegistrySession } from '../client/session.js';
 import type { Descriptor } from '../schemas.js';
@@ -16,13 +15,10 @@ export function headManifest(
   options: RegistryOptions & { session?: RegistrySession } = {},
 ): Promise<Pick<Descriptor, 'mediaType' | 'digest' | 'size'> | undefined> {
   return guarded('headManifest', async () => {
-    const target = typeof ref === 'string' ? parseReference(ref) : ref;
-    // A Reference object did not pass the parser: its parts go into a URL, so check them.
-    if (typeof ref !== 'string') checkReferenceParts(target);
+    const target = toReference(ref);
     const session = sessionFor(options);
     try {
-      const identifier = target.digest ?? target.tag ?? 'latest';
-      return await session.client(target.registry).headManifest(target.repository, identifier);
+      return await session.client(target.registry).headManifest(target.repository, referenceIdentifier(target));
     } finally {
       if (!options.session) await session.close();
     }

@@ -8,13 +8,12 @@ import { isImageManifestMediaType, isIndexMediaType } from '../media-types.js';
 import { formatPlatform, hostPlatform, parsePlatform, platformMatches, type Platform } from '../platform.js';
 import {
   formatReference,
-  parseReference,
+  toReference,
   referenceIdentifier,
   referenceName,
   withIdentifier,
   type Reference,
 } from '../reference.js';
-import { checkReferenceParts } from '../names.js';
 import type { RegistryOptions } from '../client/registry-client.js';
 import { sessionFor, type RegistrySession } from '../client/session.js';
 
@@ -26,12 +25,6 @@ export interface PullOptions extends RegistryOptions {
 
 /** What a reference names: one image, or an index whose children stay in the registry until loaded. */
 export type Pulled = Image | LazyIndex;
-
-function toReference(ref: string | Reference): Reference {
-  if (typeof ref === 'string') return parseReference(ref);
-  checkReferenceParts(ref);
-  return ref;
-}
 
 /**
  * Resolves a reference to what it names: one image, or an index whose children stay remote.

@@ -2,13 +2,13 @@ import { asTskoError, guarded } from '../error-wrapping.js';
 import { Readable } from 'node:stream';
 import pLimit from 'p-limit';
 import type { Digest } from '../digest.js';
-import { TskoError } from '../errors.js';
+import { isTskoError, TskoError } from '../errors.js';
 import { emit } from '../events.js';
 import { isImage, type Image } from '../image.js';
 import { isImageIndex, type ImageIndex } from '../image-index.js';
 import { isForeignLayer, type BlobSource } from '../layer.js';
-import { formatReference, parseReference, referenceName, withIdentifier, type Reference } from '../reference.js';
-import { checkReferenceParts, parseTag } from '../names.js';
+import { formatReference, referenceName, toReference, withIdentifier, type Reference } from '../reference.js';
+import { parseTag } from '../names.js';
 import type { RegistryClient, RegistryOptions } from '../client/registry-client.js';
 import { sessionFor, type RegistrySession } from '../client/session.js';
 
@@ -57,10 +57,9 @@ async function pushImageUnguarded(
   ref: string | Reference,
   options: PushOptions,
 ): Promise<PushResult> {
-  const target = typeof ref === 'string' ? parseReference(ref) : ref;
   // Every name is checked before anything is sent, so a bad extra tag writes nothing at all
   // (a tag such as "../../../prod/app/manifests/latest" would otherwise land in another repository).
-  if (typeof ref !== 'string') checkReferenceParts(target);
+  const target = toReference(ref);
   const extraTags = (options.tags ?? []).map((t, i) => parseTag(t, `tags[${i}]`));
   if (!isImage(image) && !isImageIndex(image)) {
     throw new TskoError(
@@ -139,7 +138,7 @@ async function pushImageUnguarded(
     const present = await Promise.all(names.map((name) => manifestPresent(client, repository, name, image.digest)));
     names.forEach((name, i) => {
       if (!present[i]) return;
-      const reference = name.includes(':') ? `${referenceName(target)}@${name}` : `${referenceName(target)}:${name}`;
+      const reference = formatReference(withIdentifier(target, tags.length ? { tag: name } : { digest: image.digest }));
       emit(options.onEvent, { type: 'manifest:skipped', reference, digest: image.digest, mediaType: image.mediaType });
     });
     options.signal?.throwIfAborted();
@@ -172,7 +171,15 @@ async function manifestPresent(
   name: string,
   digest: Digest,
 ): Promise<boolean> {
-  return (await client.headManifest(repository, name, ['pull', 'push']))?.digest === digest;
+  try {
+    return (await client.headManifest(repository, name, ['pull', 'push']))?.digest === digest;
+  } catch (err) {
+    // Some registries answer 403 for a manifest that is not there (Artifactory, RTFACT-13797),
+    // and go-containerregistry takes it as absent too: the writes that follow say whether
+    // this push is allowed, with their own message.
+    if (isTskoError(err, 'TSKO_DENIED') && err.status === 403) return false;
+    throw err;
+  }
 }
 
 /**

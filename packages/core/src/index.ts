@@ -39,7 +39,8 @@ export {
 export { resolveImportPath, stripKoPrefix, KO_PREFIX, type GoPackage } from './go/import-path.js';
 export { binaryLayer, APP_DIR, type BinaryLayerOptions, type BuiltLayer } from './layers/binary-layer.js';
 export { kodataLayer, KODATA_ROOT, type KodataLayerOptions } from './layers/kodata-layer.js';
-export { BlobStore, type LayerBlob } from './layers/blob-store.js';
+export { BlobStore, type LayerBlob, type TarGzOptions } from './layers/blob-store.js';
+export type { ByteRange } from './layers/parallel-gzip.js';
 export { koImage, layerMediaTypeFor, type KoImageParts } from './image/ko-image.js';
 export {
   resolveBase,

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { crc32, gunzipSync, inflateRawSync } from 'node:zlib';
-import { GZIP_CHUNK_SIZE, parallelGzip } from '../src/layers/parallel-gzip.js';
+import { type ByteRange, GZIP_CHUNK_SIZE, parallelGzip } from '../src/layers/parallel-gzip.js';
 
 // Compressible, deterministic bytes: words from a small vocabulary chosen by a xorshift
 // generator, so deflate finds matches, including across chunk boundaries.
@@ -27,12 +27,13 @@ function pseudoText(size: number, seed = 0x9e3779b9): Buffer {
 }
 
 /** Feeds `input` to parallelGzip in pieces of `piece` bytes and collects the result. */
-async function gzipOf(input: Buffer, piece: number, inFlight?: number): Promise<Buffer> {
+async function gzipOf(input: Buffer, piece: number, inFlight?: number, stored?: ByteRange[]): Promise<Buffer> {
   async function* pieces() {
     for (let at = 0; at < input.length; at += piece) yield input.subarray(at, at + piece);
   }
   const out: Buffer[] = [];
-  for await (const c of parallelGzip(pieces(), inFlight)) out.push(c);
+  for await (const c of parallelGzip(pieces(), { ...(inFlight ? { inFlight } : {}), ...(stored ? { stored } : {}) }))
+    out.push(c);
   return Buffer.concat(out);
 }
 
@@ -106,7 +107,7 @@ describe('parallel gzip (pigz-style, fixed chunks)', () => {
         yield piece;
       }
     }
-    const gz = parallelGzip(endless(), 2);
+    const gz = parallelGzip(endless(), { inFlight: 2 });
     await gz.next(); // header
     await gz.next(); // first compressed chunk
     await new Promise((r) => setTimeout(r, 200));
@@ -127,7 +128,7 @@ describe('parallel gzip (pigz-style, fixed chunks)', () => {
         (async function* () {
           yield input;
         })(),
-        2,
+        { inFlight: 2 },
       );
       await gz.next();
       await gz.next();
@@ -153,6 +154,83 @@ describe('parallel gzip (pigz-style, fixed chunks)', () => {
     const out: Buffer[] = [];
     for await (const c of parallelGzip(oneBuffer())) out.push(c);
     assert.ok(gunzipSync(Buffer.concat(out)).equals(input));
+  });
+
+  describe('stored ranges (parts already compressed)', () => {
+    const M = GZIP_CHUNK_SIZE;
+    const layouts: [string, ByteRange[]][] = [
+      ['inside one chunk', [{ start: 100_000, end: 400_000 }]],
+      ['across chunk boundaries', [{ start: M / 2 + 100, end: 2 * M + 777 }]],
+      ['at the start', [{ start: 0, end: 70_000 }]],
+      ['running past the end', [{ start: 3 * M + 5, end: 10 * M }]],
+      [
+        'several, one a single byte',
+        [
+          { start: 10, end: 11 },
+          { start: M - 1, end: M + 200_000 },
+          { start: 3 * M, end: 3 * M + 65_535 * 2 + 1 },
+        ],
+      ],
+    ];
+    for (const [name, stored] of layouts) {
+      it(`round-trips with a range ${name}, and those bytes appear as they are`, async () => {
+        const input = pseudoText(Math.floor(3.5 * M), 5);
+        const gz = await gzipOf(input, 300_000, undefined, stored);
+        assert.ok(gunzipSync(gz).equals(input), 'gunzips to the input');
+        assert.ok(inflateRawSync(gz.subarray(10, gz.length - 8)).equals(input), 'one deflate stream');
+        assert.equal(gz.readUInt32LE(gz.length - 8), crc32(input));
+        assert.equal(gz.readUInt32LE(gz.length - 4), input.length);
+        // The input compresses well, so a deflated run of 4 KiB would never appear verbatim.
+        // A window is looked for within one stored block: from the range's start, or from the
+        // first chunk boundary inside it.
+        for (const r of stored) {
+          const from = [r.start, Math.ceil((r.start + 1) / M) * M].find(
+            (at) => Math.min(r.end, input.length, at + 4096, (Math.floor(at / M) + 1) * M) - at >= 64,
+          );
+          if (from === undefined) continue;
+          const end = Math.min(r.end, input.length, from + 4096, (Math.floor(from / M) + 1) * M);
+          assert.ok(gz.indexOf(input.subarray(from, end)) > 0, `bytes ${from}-${end} stored`);
+        }
+      });
+    }
+
+    it('makes the same bytes whatever the pieces, the read-ahead and the order the ranges come in', async () => {
+      const input = pseudoText(Math.floor(2.6 * M), 8);
+      const ranges = [
+        { start: 900_000, end: 1_500_000 },
+        { start: 1_400_000, end: 1_700_000 },
+        { start: 2_000_000, end: 2_100_000 },
+      ];
+      const reference = sha(await gzipOf(input, 64 * 1024, undefined, ranges));
+      assert.equal(sha(await gzipOf(input, 1000, 1, [...ranges].reverse())), reference);
+      assert.equal(
+        sha(await gzipOf(input, 3 * M, 16, [{ start: 900_000, end: 1_700_000 }, ranges[2]!])),
+        reference,
+        'overlapping ranges are merged',
+      );
+      assert.notEqual(sha(await gzipOf(input, 64 * 1024)), reference, 'ranges change the bytes');
+      assert.equal(sha(await gzipOf(input, 64 * 1024, undefined, [])), sha(await gzipOf(input, 64 * 1024)));
+    });
+
+    it('stores incompressible bytes no larger than deflate makes them, and gzip -t accepts it', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'tsko-pgz-stored-'));
+      try {
+        const noise = randomBytes(M + 12_345);
+        const input = Buffer.concat([pseudoText(M / 2, 3), noise, pseudoText(M, 4)]);
+        const stored = [{ start: M / 2, end: M / 2 + noise.length }];
+        const withRanges = await gzipOf(input, 200_000, undefined, stored);
+        const without = await gzipOf(input, 200_000);
+        assert.ok(withRanges.length <= without.length, `${withRanges.length} > ${without.length}`);
+        const file = join(dir, 'x.gz');
+        await writeFile(file, withRanges);
+        const test = spawnSync('gzip', ['-t', file]);
+        assert.equal(test.status, 0, test.stderr.toString());
+        const out = spawnSync('gzip', ['-dc', file], { maxBuffer: 1 << 26 });
+        assert.ok(out.stdout.equals(input));
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
   });
 });
 

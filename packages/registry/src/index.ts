@@ -113,7 +113,13 @@ export { pushImage, type PushOptions, type PushResult } from './remote/push.js';
 export { listReferrers } from './remote/referrers.js';
 export { pushArtifact, pullArtifact, type ArtifactContent, type PulledArtifact } from './remote/artifact.js';
 export { headManifest } from './remote/head.js';
-export { tarChunks, TAR_WRITER_VERSION, type LayerTarEntry, type TarChunksOptions } from './layers/tar-writer.js';
+export {
+  tarChunks,
+  tarContentOffsets,
+  TAR_WRITER_VERSION,
+  type LayerTarEntry,
+  type TarChunksOptions,
+} from './layers/tar-writer.js';
 export {
   filesLayer,
   folderLayer,

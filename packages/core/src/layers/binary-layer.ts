@@ -3,7 +3,8 @@ import { open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { MediaType, type Layer, type Platform } from '@tsko/registry';
 import type { BlobStore } from './blob-store.js';
-import { tarPieces, type TarEntry } from './tar-entries.js';
+import { incompressibleRanges } from './compressed-sections.js';
+import { tarEntryOffsets, tarPieces, type TarEntry } from './tar-entries.js';
 import { isWindows, WINDOWS_FILE_PAX, WINDOWS_LAYER_DIRS, windowsLayerPath } from './windows-layout.js';
 
 export interface BinaryLayerOptions {
@@ -25,9 +26,10 @@ export interface BinaryLayerOptions {
 /** Where ko puts binaries in the image. */
 export const APP_DIR = '/ko-app';
 const EPOCH = new Date(0);
-// v2: tar headers as Go's archive/tar writes them (equal diffIDs with ko); v3: Windows layout.
+// v2: tar headers as Go's archive/tar writes them (equal diffIDs with ko); v3: Windows layout;
+// v4: the binary's compressed ELF sections stored in the gzip, not deflated again.
 /** The layer's format version: part of every key that names a binary layer. */
-export const BINARY_LAYER_FORMAT = 'binary-layer-v3';
+export const BINARY_LAYER_FORMAT = 'binary-layer-v4';
 
 /** Result of building a layer: the layer, and whether the store already had it. */
 export interface BuiltLayer {
@@ -52,9 +54,14 @@ export async function binaryLayer(options: BinaryLayerOptions): Promise<BuiltLay
   const hit = await options.store.lookup(key);
   if (hit) return { layer: options.store.layer(hit, mediaType), cached: true };
   const { size } = await stat(options.binaryPath);
-  const blob = await options.store.writeTarGz(
-    tarPieces(binaryEntries(options.binaryPath, size, options.appName, options.platform, caps)),
-  );
+  const entries = binaryEntries(options.binaryPath, size, options.appName, options.platform, caps);
+  // The binary is the last entry; its compressed sections sit that far into the tar.
+  const at = tarEntryOffsets(entries).at(-1)!;
+  const stored = (await incompressibleRanges(options.binaryPath)).map((r) => ({
+    start: at + r.start,
+    end: at + r.end,
+  }));
+  const blob = await options.store.writeTarGz(tarPieces(entries), { stored });
   await options.store.remember(key, blob);
   return { layer: options.store.layer(blob, mediaType), cached: false };
 }

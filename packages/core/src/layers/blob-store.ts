@@ -3,7 +3,7 @@ import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/prom
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileLayer, TAR_WRITER_VERSION, type Digest, type Layer } from '@tsko/registry';
-import { GZIP_CHUNK_SIZE, GZIP_LEVEL, parallelGzip } from './parallel-gzip.js';
+import { type ByteRange, GZIP_CHUNK_SIZE, GZIP_LEVEL, parallelGzip } from './parallel-gzip.js';
 
 /**
  * Names the key index after the tar writer and the compression that made its blobs: a change
@@ -26,6 +26,14 @@ export interface LayerBlob {
  * hashes, not paths or mtimes, so a CI machine with a restored cache hits too (unlike
  * KOCACHE, ko#1497). The folder can be deleted at any time.
  */
+export interface TarGzOptions {
+  /**
+   * Parts of the tar already compressed, in bytes from its start (a Go binary's DWARF
+   * sections): kept as they are in the gzip rather than deflated again.
+   */
+  stored?: readonly ByteRange[];
+}
+
 export class BlobStore {
   constructor(readonly root: string) {}
 
@@ -88,7 +96,7 @@ export class BlobStore {
    * gzip (digest) on the way: one pass, memory bounded by the compressor's read-ahead. Each
    * piece of `tar` is used before the next is asked for, so its source may reuse one buffer.
    */
-  async writeTarGz(tar: AsyncIterable<Buffer>): Promise<LayerBlob> {
+  async writeTarGz(tar: AsyncIterable<Buffer>, options: TarGzOptions = {}): Promise<LayerBlob> {
     const dir = join(this.root, 'blobs', 'sha256');
     await mkdir(dir, { recursive: true });
     const tmp = join(dir, `.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
@@ -99,7 +107,7 @@ export class BlobStore {
     try {
       try {
         // Fixed level, chunking and header: same input, same bytes, on any core count.
-        for await (const piece of parallelGzip(hashed(tar, diffHash))) {
+        for await (const piece of parallelGzip(hashed(tar, diffHash), options)) {
           digestHash.update(piece);
           size += piece.length;
           await file.write(piece);

@@ -28,10 +28,28 @@ const HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 3]);
  */
 const chunks = new ChunkPool(GZIP_CHUNK_SIZE);
 
+/** Bytes `start` (inclusive) to `end` (exclusive) of a stream. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+export interface GzipOptions {
+  /** Chunks of this stream read ahead while the consumer waits (default: the pool's limit). */
+  inFlight?: number;
+  /**
+   * Parts of the input already compressed (a Go binary's DWARF sections): written as deflate
+   * stored blocks instead of deflated again, which saves the CPU and costs 5 bytes per 64 KiB.
+   * The output still depends only on the input and these ranges.
+   */
+  stored?: readonly ByteRange[];
+}
+
 /**
  * pigz's technique on Node's zlib thread pool: raw deflate per fixed-size chunk, each ended
  * with a sync flush so the pieces concatenate (the last one finished), under one gzip header
  * and one trailer (CRC-32 and length of the whole input). The result is a single gzip member.
+ * Chunks end at every multiple of GZIP_CHUNK_SIZE and at the edges of the stored ranges.
  * Streaming: at most `inFlight` chunks of this stream are read ahead, and at most
  * `chunks.limit` of all streams in the process deflate at once, so memory stays bounded when
  * many layers are built together and a slow consumer holds its producer back.
@@ -41,24 +59,41 @@ const chunks = new ChunkPool(GZIP_CHUNK_SIZE);
  */
 export async function* parallelGzip(
   source: AsyncIterable<Buffer | Uint8Array>,
-  inFlight = chunks.limit,
+  options: GzipOptions = {},
 ): AsyncGenerator<Buffer> {
+  const inFlight = options.inFlight ?? chunks.limit;
+  const plan = new ChunkPlan(options.stored ?? []);
   yield HEADER;
   const pending: Promise<Buffer>[] = [];
   let crc = 0;
   let length = 0;
-  let previous: Buffer | undefined;
-  const start = async (chunk: Buffer, held: number, last: boolean) => {
+  let previous: { chunk: Buffer; held: number } | undefined;
+  const dropPrevious = () => {
+    if (previous) chunks.release(previous.chunk);
+    previous = undefined;
+  };
+  const start = async (chunk: Buffer, held: number, stored: boolean, last: boolean) => {
     const input = chunk.subarray(0, held);
     crc = crc32(input, crc);
     length += held;
+    if (stored) {
+      // Copied out at once: no deflate holds it, and compressed bytes are no use as a dictionary.
+      pending.push(Promise.resolve(storedBlocks(input, last)));
+      chunks.release(chunk);
+      dropPrevious();
+      return;
+    }
     await chunks.slot();
     chunks.retain(chunk);
-    const deflated = deflateChunk(input, previous, last);
+    const deflated = deflateChunk(
+      input,
+      previous?.chunk.subarray(Math.max(0, previous.held - WINDOW), previous.held),
+      last,
+    );
     // zlib copied the dictionary when it made the stream: the chunk before is the stream's no
     // more (its own deflate may still hold it).
-    if (previous) chunks.release(previous);
-    previous = chunk;
+    dropPrevious();
+    previous = { chunk, held };
     // If the consumer stops early, chunks still in flight settle unobserved: never let one
     // become an unhandled rejection (the awaited copy still throws to the consumer).
     deflated
@@ -71,31 +106,33 @@ export async function* parallelGzip(
   };
   let current = chunks.take();
   let held = 0;
+  let next = plan.at(0);
   let ended = false;
   try {
     for await (const piece of source) {
       const buf = Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
       let at = 0;
       while (at < buf.length) {
-        const copied = buf.copy(current, held, at, Math.min(buf.length, at + GZIP_CHUNK_SIZE - held));
+        const copied = buf.copy(current, held, at, Math.min(buf.length, at + next.length - held));
         held += copied;
         at += copied;
-        if (held === GZIP_CHUNK_SIZE) {
-          await start(current, held, false);
+        if (held === next.length) {
+          await start(current, held, next.stored, false);
           current = chunks.take();
           held = 0;
+          next = plan.at(length);
           while (pending.length >= inFlight) yield await pending.shift()!;
         }
       }
     }
     // The final chunk (possibly empty) carries the end-of-stream block.
-    await start(current, held, true);
+    await start(current, held, next.stored, true);
     ended = true;
     while (pending.length > 0) yield await pending.shift()!;
   } finally {
     // Done, stopped early or failed: hand back what the stream itself still holds.
     if (!ended) chunks.release(current);
-    if (previous) chunks.release(previous);
+    dropPrevious();
   }
   const trailer = Buffer.alloc(8);
   trailer.writeUInt32LE(crc >>> 0, 0);
@@ -103,12 +140,65 @@ export async function* parallelGzip(
   yield trailer;
 }
 
-function deflateChunk(chunk: Buffer, previous: Buffer | undefined, last: boolean): Promise<Buffer> {
+/** Where chunks end: at each multiple of GZIP_CHUNK_SIZE and at each edge of a stored range. */
+class ChunkPlan {
+  private readonly ranges: ByteRange[] = [];
+  private index = 0;
+
+  constructor(stored: readonly ByteRange[]) {
+    // Sorted, clipped to the stream and merged, so the chunks do not depend on how the ranges
+    // were listed.
+    const sorted = stored
+      .map((r) => ({ start: Math.max(0, r.start), end: r.end }))
+      .filter((r) => r.end > r.start)
+      .sort((a, b) => a.start - b.start);
+    for (const r of sorted) {
+      const last = this.ranges.at(-1);
+      if (last && r.start <= last.end) last.end = Math.max(last.end, r.end);
+      else this.ranges.push(r);
+    }
+  }
+
+  /** The chunk starting at `offset` (offsets only grow): its greatest length, and its kind. */
+  at(offset: number): { length: number; stored: boolean } {
+    while (this.index < this.ranges.length && this.ranges[this.index]!.end <= offset) this.index++;
+    const toBoundary = GZIP_CHUNK_SIZE - (offset % GZIP_CHUNK_SIZE);
+    const range = this.ranges[this.index];
+    if (!range) return { length: toBoundary, stored: false };
+    if (range.start <= offset) return { length: Math.min(toBoundary, range.end - offset), stored: true };
+    return { length: Math.min(toBoundary, range.start - offset), stored: false };
+  }
+}
+
+const MAX_STORED_BLOCK = 0xffff;
+
+/**
+ * `data` as deflate stored blocks (RFC 1951 3.2.4). Every chunk before starts on a byte (a sync
+ * flush ends byte-aligned), so each block header is one byte: BFINAL, then BTYPE 00 and padding.
+ */
+function storedBlocks(data: Buffer, last: boolean): Buffer {
+  const blocks = Math.max(1, Math.ceil(data.length / MAX_STORED_BLOCK));
+  const out = Buffer.allocUnsafe(data.length + 5 * blocks);
+  let from = 0;
+  let to = 0;
+  for (let b = 0; b < blocks; b++) {
+    const n = Math.min(MAX_STORED_BLOCK, data.length - from);
+    out[to] = last && b === blocks - 1 ? 1 : 0;
+    out.writeUInt16LE(n, to + 1);
+    out.writeUInt16LE(~n & 0xffff, to + 3);
+    data.copy(out, to + 5, from, from + n);
+    from += n;
+    to += 5 + n;
+  }
+  return out;
+}
+
+function deflateChunk(chunk: Buffer, dictionary: Buffer | undefined, last: boolean): Promise<Buffer> {
   const options: ZlibOptions = {
     level: GZIP_LEVEL,
     chunkSize: OUTPUT_SIZE,
     finishFlush: last ? constants.Z_FINISH : constants.Z_SYNC_FLUSH,
   };
-  if (previous) options.dictionary = previous.subarray(GZIP_CHUNK_SIZE - WINDOW, GZIP_CHUNK_SIZE);
+  if (dictionary) options.dictionary = dictionary;
   return new Promise((resolve, reject) => deflateRaw(chunk, options, (err, out) => (err ? reject(err) : resolve(out))));
 }

@@ -1,4 +1,4 @@
-import { tarChunks } from '@tsko/registry';
+import { type LayerTarEntry, tarChunks, tarContentOffsets } from '@tsko/registry';
 
 /** One entry of one of ko's layers: owned by root, content from a file on disk. */
 export type TarEntry =
@@ -21,22 +21,26 @@ export type TarEntry =
  * suits the blob store (it hashes and copies each piece at once).
  */
 export function tarPieces(entries: readonly TarEntry[]): AsyncIterable<Buffer> {
-  return tarChunks(
-    entries.map((e) =>
-      e.type === 'directory'
-        ? { ...e, uid: 0, gid: 0 }
-        : {
-            type: 'file',
-            name: e.name,
-            mode: e.mode,
-            mtime: e.mtime,
-            uid: 0,
-            gid: 0,
-            size: e.size,
-            content: { path: e.source },
-            ...(e.pax ? { pax: e.pax } : {}),
-          },
-    ),
-    { readBuffer: Buffer.allocUnsafeSlow(1 << 20) },
-  );
+  return tarChunks(entries.map(layerEntry), { readBuffer: Buffer.allocUnsafeSlow(1 << 20) });
+}
+
+/** Where each entry's content starts in the tar `tarPieces(entries)` writes. */
+export function tarEntryOffsets(entries: readonly TarEntry[]): number[] {
+  return tarContentOffsets(entries.map(layerEntry));
+}
+
+function layerEntry(e: TarEntry): LayerTarEntry {
+  return e.type === 'directory'
+    ? { ...e, uid: 0, gid: 0 }
+    : {
+        type: 'file',
+        name: e.name,
+        mode: e.mode,
+        mtime: e.mtime,
+        uid: 0,
+        gid: 0,
+        size: e.size,
+        content: { path: e.source },
+        ...(e.pax ? { pax: e.pax } : {}),
+      };
 }

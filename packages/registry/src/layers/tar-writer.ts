@@ -77,6 +77,24 @@ export async function* tarChunks(
   yield Buffer.alloc(2 * BLOCK);
 }
 
+/**
+ * Where each entry's content starts in the tar `tarChunks(entries)` writes, in bytes from the
+ * start (for an entry without content, where it would start: just after its headers). Lets a
+ * consumer treat known parts of a file specially, e.g. a compressor storing a binary's already
+ * compressed sections as they are.
+ */
+export function tarContentOffsets(entries: readonly LayerTarEntry[]): number[] {
+  const offsets: number[] = [];
+  let at = 0;
+  for (const e of entries) {
+    const size = e.type === 'file' ? e.size : 0;
+    for (const block of headerBlocks(e, size)) at += block.length;
+    offsets.push(at);
+    at += size + ((BLOCK - (size % BLOCK)) % BLOCK);
+  }
+  return offsets;
+}
+
 export interface TarChunksOptions {
   /**
    * Read file contents into this buffer, again and again: each piece of a file handed out is a

@@ -1,0 +1,96 @@
+import { open } from 'node:fs/promises';
+import type { ByteRange } from './parallel-gzip.js';
+
+const SHF_COMPRESSED = 0x800;
+const SHT_NOBITS = 8;
+// A gap this small between two compressed sections (a section header's worth, Go's 24-byte
+// .debug_gdb_scripts) is stored with them rather than cut out and deflated on its own.
+const MERGE_GAP = 4096;
+// A cut costs a sync flush and a fresh deflate call: not worth it for a few kilobytes.
+const MIN_STORED = 64 * 1024;
+// Go binaries have a few dozen sections; a table larger than this is not one we read.
+const MAX_TABLE = 1 << 20;
+
+/**
+ * The parts of an executable not worth compressing again, in file offsets: its ELF sections
+ * flagged SHF_COMPRESSED (zlib or zstd streams; Go's linker compresses the DWARF of every
+ * ELF binary it writes, about a quarter of the file). Deflate at level 1 spends a third of a Go
+ * binary's compression time on them and saves nothing. Neighbours closer than 4 KiB are merged
+ * and pieces under 64 KiB left to deflate, so the answer depends on the bytes alone.
+ *
+ * Anything that is not a well-formed ELF file (a Windows PE, a script, a truncated file) has
+ * none: the whole file is compressed as before.
+ */
+export async function incompressibleRanges(path: string): Promise<ByteRange[]> {
+  const sections = await compressedSections(path);
+  const merged: ByteRange[] = [];
+  for (const s of sections) {
+    const last = merged.at(-1);
+    if (last && s.start - last.end <= MERGE_GAP) last.end = Math.max(last.end, s.end);
+    else merged.push({ ...s });
+  }
+  return merged.filter((r) => r.end - r.start >= MIN_STORED);
+}
+
+/** File ranges of the SHF_COMPRESSED sections of an ELF file, sorted; [] if it is not one. */
+export async function compressedSections(path: string): Promise<ByteRange[]> {
+  const file = await open(path, 'r');
+  try {
+    const { size } = await file.stat();
+    const ident = Buffer.alloc(64);
+    const { bytesRead } = await file.read(ident, 0, 64, 0);
+    const layout = elfLayout(ident.subarray(0, bytesRead));
+    if (!layout) return [];
+    const { tableOffset, entrySize, count, wide, little } = layout;
+    const tableSize = entrySize * count;
+    if (count === 0 || tableSize > MAX_TABLE || tableOffset + tableSize > size) return [];
+    if (entrySize < (wide ? 64 : 40)) return [];
+    const table = Buffer.alloc(tableSize);
+    await file.read(table, 0, tableSize, tableOffset);
+    const ranges: ByteRange[] = [];
+    for (let i = 0; i < count; i++) {
+      const at = i * entrySize;
+      const type = word(table, at + 4, 4, little);
+      const flags = word(table, at + 8, wide ? 8 : 4, little);
+      const offset = word(table, at + (wide ? 0x18 : 0x10), wide ? 8 : 4, little);
+      const length = word(table, at + (wide ? 0x20 : 0x14), wide ? 8 : 4, little);
+      if (type === SHT_NOBITS || (flags & SHF_COMPRESSED) === 0 || length === 0) continue;
+      if (offset + length > size) return [];
+      ranges.push({ start: offset, end: offset + length });
+    }
+    return ranges.sort((a, b) => a.start - b.start);
+  } finally {
+    await file.close();
+  }
+}
+
+interface ElfLayout {
+  tableOffset: number;
+  entrySize: number;
+  count: number;
+  wide: boolean;
+  little: boolean;
+}
+
+/** Where the section header table is, from the ELF file header; undefined if not ELF. */
+function elfLayout(header: Buffer): ElfLayout | undefined {
+  if (header.length < 52 || header.readUInt32BE(0) !== 0x7f454c46) return undefined;
+  const wide = header[4] === 2;
+  const little = header[5] === 1;
+  if ((!wide && header[4] !== 1) || (!little && header[5] !== 2) || (wide && header.length < 64)) return undefined;
+  return {
+    tableOffset: word(header, wide ? 0x28 : 0x20, wide ? 8 : 4, little),
+    entrySize: word(header, wide ? 0x3a : 0x2e, 2, little),
+    // 0 means more than 0xff00 sections (the count is kept elsewhere): not a Go binary.
+    count: word(header, wide ? 0x3c : 0x30, 2, little),
+    wide,
+    little,
+  };
+}
+
+/** An unsigned field of 2, 4 or 8 bytes; 8-byte values past 2^53 come back unsafe and fail the size checks. */
+function word(b: Buffer, at: number, bytes: 2 | 4 | 8, little: boolean): number {
+  if (bytes === 2) return little ? b.readUInt16LE(at) : b.readUInt16BE(at);
+  if (bytes === 4) return little ? b.readUInt32LE(at) : b.readUInt32BE(at);
+  return Number(little ? b.readBigUInt64LE(at) : b.readBigUInt64BE(at));
+}

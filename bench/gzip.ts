@@ -2,7 +2,10 @@
 // go-containerregistry uses), on a ~200 MiB file made of real Go executables (the Go
 // toolchain's own binaries, concatenated), so it compresses like a Go binary layer does.
 // Rows: tsko's compressor alone (file to file), and tsko's whole binary layer (tar + gzip +
-// diffId and digest), each against pigz compressing the same bytes.
+// diffId and digest), each against pigz compressing the same bytes. The toolchain's binaries
+// carry no DWARF, so a third row takes real programs as `go build` leaves them (with DWARF,
+// which Go's linker compresses and tsko stores as it is): the binary layers of 10 programs,
+// built at once, against pigz compressing the same 10 files.
 //
 //   node --import tsx bench/gzip.ts      (BENCH_MIB=200, BENCH_REPS=3 by default)
 import { spawnSync } from 'node:child_process';
@@ -21,6 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { binaryLayer, BlobStore } from '@tsko/core';
+import { goTestEnvironment, writeManyPrograms } from '@tsko/test-rig';
 import { parallelGzip } from '../packages/core/src/layers/parallel-gzip.js';
 import { compareRows, printRows, type Row } from './compare.js';
 
@@ -70,6 +74,7 @@ export async function gzipRows(dir: string): Promise<Row[]> {
     return performance.now() - t;
   };
   let n = 0;
+  const programs = await builtPrograms(join(dir, 'programs'), 10);
   return [
     {
       name: `gzip ${mib} MiB of Go binaries`,
@@ -98,7 +103,48 @@ export async function gzipRows(dir: string): Promise<Row[]> {
         return ms;
       },
     },
+    {
+      name: `${programs.length} Go programs' layers (DWARF), at once`,
+      peer: 'pigz -1 -p2, the same files',
+      runPeer: () => {
+        const t = performance.now();
+        const r = spawnSync('sh', [
+          '-c',
+          `pigz -1 -p2 -c ${programs.map((p) => `'${p}'`).join(' ')} > '${join(dir, 'programs-pigz.gz')}'`,
+        ]);
+        if (r.status !== 0) throw new Error(r.stderr.toString());
+        return performance.now() - t;
+      },
+      runOurs: async () => {
+        const store = new BlobStore(join(dir, `store-${++n}`));
+        const t = performance.now();
+        const layers = await Promise.all(
+          programs.map((binaryPath, i) => binaryLayer({ binaryPath, appName: `p${i}`, store })),
+        );
+        const ms = performance.now() - t;
+        programLayerBytes = layers.reduce((sum, l) => sum + l.layer.size, 0);
+        rmSync(store.root, { recursive: true, force: true });
+        return ms;
+      },
+    },
   ];
+}
+
+/** Total bytes of the program layers of the last run (to compare with pigz's output). */
+export let programLayerBytes = 0;
+
+/** `count` programs of the rig's many-programs module, built as a plain `go build` builds them. */
+async function builtPrograms(dir: string, count: number): Promise<string[]> {
+  await writeManyPrograms(join(dir, 'src'), count);
+  const out = join(dir, 'bin');
+  const r = spawnSync('go', ['build', '-trimpath', '-o', `${out}/`, './cmd/...'], {
+    cwd: join(dir, 'src'),
+    env: { ...goTestEnvironment({ GOPROXY: 'off' }), CGO_ENABLED: '0', GOOS: 'linux', GOARCH: 'amd64' },
+  });
+  if (r.status !== 0) throw new Error(r.stderr.toString());
+  return readdirSync(out)
+    .sort()
+    .map((name) => join(out, name));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -106,10 +152,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   try {
     const results = await compareRows(await gzipRows(dir), reps);
     printRows(`layer compression, ${reps} interleaved repetitions`, results);
-    const sizes = ['tsko.gz', 'pigz.gz'].map((f) =>
+    const sizes = ['tsko.gz', 'pigz.gz', 'programs-pigz.gz'].map((f) =>
       spawnSync('stat', ['-c', '%s', join(dir, f)], { encoding: 'utf8' }).stdout.trim(),
     );
     console.log(`compressed size: tsko ${sizes[0]} bytes, pigz ${sizes[1]} bytes`);
+    console.log(`programs with DWARF: tsko's layers ${programLayerBytes} bytes, pigz ${sizes[2]} bytes`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

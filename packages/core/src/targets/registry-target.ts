@@ -70,9 +70,11 @@ export function registryTarget(options: {
           const unchanged = found[i]?.digest === artifact.digest;
           const used = unchanged ? 'tag' : await attachment();
           if (!unchanged) {
-            // By digest only for `referrers`: the registry lists it by its subject.
+            // By digest only for `referrers`: the registry lists it by its subject. Under the
+            // tag, what the HEAD above found there is the push's answer too: not asked twice.
             const where = used === 'referrers' ? { ...target, digest: artifact.digest } : tagged;
-            await pushImage(artifact, where, { ...pushOptions, tags: [] });
+            const headed = found.length ? new Map([[tag, found[i]?.digest]]) : undefined;
+            await pushImage(artifact, where, { ...pushOptions, tags: [], ...(headed ? { headed } : {}) });
           }
           const ref =
             used === 'referrers' ? `${referenceName(target)}@${artifact.digest}` : `${referenceName(target)}:${tag}`;

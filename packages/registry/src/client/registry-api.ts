@@ -90,7 +90,7 @@ export class RegistryApi {
 
   private async probe(): Promise<URL> {
     const found = await findApiBase(this.transport, this.registry, this.insecure);
-    if (found.challenge) this.auth.setChallenge(found.challenge, found.challengedAt);
+    if (found.challenge) this.auth.setChallenge(found.challenge, new URL('/v2/', found.base));
     this.pinged = found.challenge;
     return found.base;
   }

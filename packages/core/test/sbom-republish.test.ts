@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { publish } from '@tsko/core';
 import { pushArtifact } from '@tsko/registry';
-import { startRegistry, type TestRegistry } from '@tsko/test-rig';
+import { startFaultProxy, startRegistry, type TestRegistry } from '@tsko/test-rig';
 import { FIXTURE, pushBaseIndex, testEnvironment } from './helpers.js';
 
 /**
@@ -19,9 +19,9 @@ describe('an SBOM tag that does not hold this SBOM', () => {
   });
   after(() => registry?.stop());
 
-  const options = (repo: string, sbom: 'spdx' | 'none' = 'spdx') => ({
+  const options = (repo: string, sbom: 'spdx' | 'none' = 'spdx', host = registry.host) => ({
     dir: FIXTURE,
-    repo: `${registry.host}/${repo}`,
+    repo: `${host}/${repo}`,
     baseImage: baseRef,
     platforms: ['linux/amd64'],
     naming: 'bare' as const,
@@ -62,5 +62,25 @@ describe('an SBOM tag that does not hold this SBOM', () => {
     assert.equal(second.digest, first.digest, 'an SBOM changes nothing in the image');
     const [repository, tag] = second.sboms[0]!.ref.slice(registry.host.length + 1).split(':') as [string, string];
     assert.deepEqual(await manifestRequests(seen, `/v2/${repository}/manifests/${tag}`), ['HEAD 404', 'PUT 201']);
+  });
+
+  it('takes a 403 to its HEAD as absent and writes it, as pushImage does for image tags', async () => {
+    // Artifactory answers 403 for a manifest that is not there (RTFACT-13797). The fault proxy
+    // is a test double: distribution cannot be told to answer so.
+    const proxy = await startFaultProxy(registry.host, [
+      { match: (req) => req.method === 'HEAD' && /\.sbom$/.test(req.url ?? ''), times: 1, action: { status: 403 } },
+    ]);
+    try {
+      const seen = (await registry.requests()).length;
+      const result = await publish('./cmd/server', options('forbidden', 'spdx', proxy.host));
+      assert.deepEqual(
+        proxy.faults.map((f) => f.replace(/sha256-[0-9a-f]+/, 'TAG')),
+        ['rule HEAD /v2/forbidden/manifests/TAG.sbom'],
+      );
+      const [repository, tag] = result.sboms[0]!.ref.slice(proxy.host.length + 1).split(':') as [string, string];
+      assert.deepEqual(await manifestRequests(seen, `/v2/${repository}/manifests/${tag}`), ['PUT 201']);
+    } finally {
+      await proxy.close();
+    }
   });
 });

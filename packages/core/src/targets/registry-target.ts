@@ -1,4 +1,13 @@
-import { headManifest, listReferrers, parseRepository, pushImage, referenceName } from '@tsko/registry';
+import {
+  headManifest,
+  isTskoError,
+  listReferrers,
+  parseRepository,
+  pushImage,
+  referenceName,
+  type Reference,
+  type RegistrySession,
+} from '@tsko/registry';
 import type { BuildContext } from '../build.js';
 import { formatPublishedRef } from '../naming.js';
 import { chooseAttachment, sbomArtifact, sbomTag, type SbomAttachment } from '../sbom/attach.js';
@@ -63,7 +72,7 @@ export function registryTarget(options: {
         // nothing more: it is attached, and found, as a previous run attached it.
         const found =
           options.sbomAttachment === undefined
-            ? await Promise.all(planned.map(({ tag }) => headManifest({ ...target, tag }, { session: ctx.session })))
+            ? await Promise.all(planned.map(({ tag }) => headTag({ ...target, tag }, ctx.session)))
             : [];
         for (const [i, { sbom, artifact, tag }] of planned.entries()) {
           const tagged = { ...target, tag };
@@ -87,4 +96,17 @@ export function registryTarget(options: {
       return { ref, sboms };
     },
   };
+}
+
+/**
+ * What a tag holds. Some registries answer 403 for a manifest that is not there (Artifactory,
+ * RTFACT-13797): absent, as pushImage takes it; the push that follows says whether it may write.
+ */
+async function headTag(ref: Reference, session: RegistrySession) {
+  try {
+    return await headManifest(ref, { session });
+  } catch (err) {
+    if (isTskoError(err, 'TSKO_DENIED') && err.status === 403) return undefined;
+    throw err;
+  }
 }

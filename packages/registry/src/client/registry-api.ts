@@ -96,21 +96,14 @@ export class RegistryApi {
   }
 
   /**
-   * The next call pings again rather than trust a remembered base, after a failure that says
-   * the registry's answer to `/v2/` may have changed: the connection failed (refused, reset,
-   * timed out, TLS), the registry failed (5xx), or it challenged in a way the ping did not
-   * (a new scheme, realm or service); see also fail(). A 404, a 403 or a denied scope answers
-   * about one repository and keeps it.
+   * Makes the next call ping again rather than trust a remembered base. Called after a failure
+   * that says the registry's answer to `/v2/` may have changed: the connection failed
+   * (refused, reset, timed out, TLS), the registry failed (5xx), it challenged in a way the
+   * ping did not (a new scheme, realm or service), or something other than a registry API
+   * answered (fail()). A 404, a 403 or a denied scope answers about one repository: kept.
    */
-  private forgetBaseAfter(failure: { error: unknown } | HttpResponse, home: boolean): void {
-    const changed =
-      'error' in failure
-        ? isTskoError(failure.error, 'TSKO_REGISTRY_UNAVAILABLE') || isTskoError(failure.error, 'TSKO_TLS')
-        : failure.status >= 500 ||
-          (failure.status === 401 &&
-            home &&
-            !sameChallenge(this.pinged, parseChallenges(headerString(failure, 'www-authenticate'))[0]));
-    if (changed) forgetApiBase(this.transport, this.registry, this.insecure);
+  private forgetBase(): void {
+    forgetApiBase(this.transport, this.registry, this.insecure);
   }
 
   /**
@@ -125,9 +118,9 @@ export class RegistryApi {
   ): Promise<HttpResponse> {
     try {
       return await this.sendScoped(req, scopes);
-    } catch (error) {
-      this.forgetBaseAfter({ error }, true);
-      throw this.secrets.scrubError(error);
+    } catch (err) {
+      if (isTskoError(err, 'TSKO_REGISTRY_UNAVAILABLE') || isTskoError(err, 'TSKO_TLS')) this.forgetBase();
+      throw this.secrets.scrubError(err);
     }
   }
 
@@ -155,7 +148,11 @@ export class RegistryApi {
         url,
         ...(header ? { authorization: { header, origin: originOf(base) } } : {}),
       });
-      this.forgetBaseAfter(answer, originOf(answer.url) === originOf(base));
+      const rechallenged =
+        answer.status === 401 &&
+        originOf(answer.url) === originOf(base) &&
+        !sameChallenge(this.pinged, parseChallenges(headerString(answer, 'www-authenticate'))[0]);
+      if (answer.status >= 500 || rechallenged) this.forgetBase();
       return answer;
     };
     let res = await send();
@@ -180,9 +177,7 @@ export class RegistryApi {
     // Not the registry API's answer about a name (no `errors[]`): something else now answers
     // at the remembered base, e.g. Go's "HTTP request to an HTTPS server" 400 after the
     // registry restarted with TLS.
-    if (![401, 403, 404].includes(res.status) && !parseRegistryErrors(body).length) {
-      forgetApiBase(this.transport, this.registry, this.insecure);
-    }
+    if (![401, 403, 404].includes(res.status) && !parseRegistryErrors(body).length) this.forgetBase();
     const challenge = parseChallenges(headerString(res, 'www-authenticate'))[0];
     const base = await this.baseUrl();
     let err: TskoError;

@@ -10,12 +10,14 @@ import {
   type PublishOptions,
   type Publisher,
 } from '@tsko/core';
+import type { PushOptions } from '@tsko/registry';
 import { resolveManifests, type ResolveOptions } from '@tsko/resolve';
 
 declare function options(o: PublishOptions): void;
 declare function plan(o: BuildPlan): void;
 declare function execution(o: ExecutionOptions): void;
 declare function resolveOptions(o: ResolveOptions): void;
+declare function pushOptions(o: PushOptions): void;
 
 // Right names and types compile.
 options({
@@ -107,3 +109,11 @@ const disposable: AsyncDisposable = publisher;
 void disposable;
 // @ts-expect-error there is no dispose() method, only close()
 void publisher.dispose();
+
+// pushImage's `headed`: what a HEAD found under a name, a digest or undefined (absent).
+pushOptions({ headed: new Map([['v1', undefined]]) });
+pushOptions({ headed: new Map([['v1', 'sha256:0000000000000000000000000000000000000000000000000000000000000000']]) });
+// @ts-expect-error headed maps names to digests, not to booleans
+pushOptions({ headed: new Map([['v1', true]]) });
+// @ts-expect-error headed is a Map, not a plain object
+pushOptions({ headed: { v1: undefined } });

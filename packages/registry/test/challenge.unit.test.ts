@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseChallenges, repositoryScope } from '@tsko/registry';
+import { sameChallenge } from '../src/client/challenge.js';
 
 describe('parseChallenges reads WWW-Authenticate headers', () => {
   it('reads a distribution bearer challenge', () => {
@@ -48,5 +49,23 @@ describe('parseChallenges reads WWW-Authenticate headers', () => {
   });
   it('builds scopes', () => {
     assert.equal(repositoryScope('a/b', ['pull', 'push']), 'repository:a/b:pull,push');
+  });
+  it('compares challenges by scheme, realm and service, not by scope or error', () => {
+    const [pinged] = parseChallenges('Bearer realm="https://auth.example/token",service="reg"');
+    const one = (h: string) => parseChallenges(h)[0];
+    assert.ok(
+      sameChallenge(
+        pinged,
+        one(
+          'Bearer realm="https://auth.example/token",service="reg",scope="repository:a:pull",error="insufficient_scope"',
+        ),
+      ),
+    );
+    assert.ok(sameChallenge(undefined, undefined), 'an open registry answering without a challenge');
+    assert.ok(!sameChallenge(pinged, one('Bearer realm="https://auth2.example/token",service="reg"')));
+    assert.ok(!sameChallenge(pinged, one('Bearer realm="https://auth.example/token",service="other"')));
+    assert.ok(!sameChallenge(pinged, one('Basic realm="https://auth.example/token"')));
+    assert.ok(!sameChallenge(pinged, undefined));
+    assert.ok(!sameChallenge(undefined, one('Basic realm="r"')));
   });
 });

@@ -9,7 +9,6 @@ import {
   runTsChild,
   selfSignedCert,
   startConnectionCounter,
-  startFaultProxy,
   startRegistry,
   testImage,
   type TestRegistry,
@@ -132,33 +131,6 @@ describe('separate calls in one process share connections and the ping', () => {
       await assert.rejects(pushImage(image, ref, { ...untrusted, ca: await otherCa() }), isTlsFailure);
       // And the failures took nothing from the trusted calls.
       assert.equal((await pullImage(ref, trusted)).digest, image.digest);
-    } finally {
-      await proxy.close();
-    }
-  });
-
-  it('forgets the remembered ping when a request fails (not on a 404), and pings again on the next call', async () => {
-    const proxy = await startFaultProxy(plain.host, [
-      { match: (req) => req.url?.endsWith('/manifests/broken') === true, times: 1, action: 'reset' },
-    ]);
-    try {
-      const image = await testImage('forget', undefined, 1);
-      const options = { ...optionsFor(plain), retry: { attempts: 1 } };
-      await pushImage(image, `${proxy.host}/team/forget:1`, options);
-      const pingsSeen = () => proxy.seen.filter((s) => s === 'GET /v2/').length;
-      const afterFirst = pingsSeen();
-      assert.ok(afterFirst >= 1);
-      // A 404 is the registry answering about a name (a cache miss): the base stays remembered.
-      await assert.rejects(pullImage(`${proxy.host}/team/forget:missing`, options), (err: unknown) =>
-        isTskoError(err, 'TSKO_NOT_FOUND'),
-      );
-      assert.equal(pingsSeen(), afterFirst, 'a missing tag made nobody ping again');
-      await assert.rejects(pushImage(image, `${proxy.host}/team/forget:broken`, options), (err: unknown) =>
-        isTskoError(err, 'TSKO_REGISTRY_UNAVAILABLE'),
-      );
-      assert.equal(pingsSeen(), afterFirst, 'the failing call used the remembered base');
-      await pushImage(image, `${proxy.host}/team/forget:1`, options);
-      assert.equal(pingsSeen(), afterFirst + 1, 'the call after the failure pinged again');
     } finally {
       await proxy.close();
     }

@@ -6,6 +6,11 @@ export interface ConnectionCounter {
   host: string;
   /** Connections accepted so far. */
   accepted(): number;
+  /**
+   * Sends new connections to another server and cuts the open ones: a registry that restarted
+   * elsewhere (with TLS, say) behind the same address.
+   */
+  retarget(target: string): void;
   close(): Promise<void>;
 }
 
@@ -16,7 +21,7 @@ export interface ConnectionCounter {
  * tests and benchmarks that count how many connections a client opens.
  */
 export async function startConnectionCounter(target: string): Promise<ConnectionCounter> {
-  const [targetHost, targetPort] = target.split(':') as [string, string];
+  let [targetHost, targetPort] = target.split(':') as [string, string];
   let accepted = 0;
   const sockets = new Set<Socket>();
   const server = createServer((client) => {
@@ -37,6 +42,10 @@ export async function startConnectionCounter(target: string): Promise<Connection
   return {
     host: `127.0.0.1:${(server.address() as { port: number }).port}`,
     accepted: () => accepted,
+    retarget(next) {
+      [targetHost, targetPort] = next.split(':') as [string, string];
+      for (const s of sockets) s.destroy();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

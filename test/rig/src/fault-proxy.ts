@@ -10,7 +10,7 @@ import { faultDice } from './fault-dice.js';
  * proxy).
  */
 export type FaultAction =
-  | { status: number; retryAfter?: string }
+  | { status: number; retryAfter?: string; headers?: Record<string, string> }
   /** Reset the connection after reading a little of the request body (or at once without one). */
   | 'reset'
   /** Forward to the registry, then reset halfway through its answer's body. */
@@ -115,7 +115,12 @@ export async function startFaultProxy(target: string, rules: FaultRule[], random
       return forward(req, res);
     }
     req.resume();
-    res.writeHead(action.status, action.retryAfter ? { 'retry-after': action.retryAfter } : {}).end();
+    res
+      .writeHead(action.status, {
+        ...action.headers,
+        ...(action.retryAfter ? { 'retry-after': action.retryAfter } : {}),
+      })
+      .end();
   };
 
   const server: Server = createServer((req, res) => {

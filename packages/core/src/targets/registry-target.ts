@@ -1,4 +1,13 @@
-import { headManifest, listReferrers, parseRepository, pushImage, referenceName } from '@tsko/registry';
+import {
+  headManifest,
+  isTskoError,
+  listReferrers,
+  parseRepository,
+  pushImage,
+  referenceName,
+  type Reference,
+  type RegistrySession,
+} from '@tsko/registry';
 import type { BuildContext } from '../build.js';
 import { formatPublishedRef } from '../naming.js';
 import { chooseAttachment, sbomArtifact, sbomTag, type SbomAttachment } from '../sbom/attach.js';
@@ -63,16 +72,18 @@ export function registryTarget(options: {
         // nothing more: it is attached, and found, as a previous run attached it.
         const found =
           options.sbomAttachment === undefined
-            ? await Promise.all(planned.map(({ tag }) => headManifest({ ...target, tag }, { session: ctx.session })))
+            ? await Promise.all(planned.map(({ tag }) => headTag({ ...target, tag }, ctx.session)))
             : [];
         for (const [i, { sbom, artifact, tag }] of planned.entries()) {
           const tagged = { ...target, tag };
           const unchanged = found[i]?.digest === artifact.digest;
           const used = unchanged ? 'tag' : await attachment();
           if (!unchanged) {
-            // By digest only for `referrers`: the registry lists it by its subject.
+            // By digest only for `referrers`: the registry lists it by its subject. Under the
+            // tag, what the HEAD above found there is the push's answer too: not asked twice.
             const where = used === 'referrers' ? { ...target, digest: artifact.digest } : tagged;
-            await pushImage(artifact, where, { ...pushOptions, tags: [] });
+            const headed = found.length ? new Map([[tag, found[i]?.digest]]) : undefined;
+            await pushImage(artifact, where, { ...pushOptions, tags: [], ...(headed ? { headed } : {}) });
           }
           const ref =
             used === 'referrers' ? `${referenceName(target)}@${artifact.digest}` : `${referenceName(target)}:${tag}`;
@@ -85,4 +96,17 @@ export function registryTarget(options: {
       return { ref, sboms };
     },
   };
+}
+
+/**
+ * What a tag holds. Some registries answer 403 for a manifest that is not there (Artifactory,
+ * RTFACT-13797): absent, as pushImage takes it; the push that follows says whether it may write.
+ */
+async function headTag(ref: Reference, session: RegistrySession) {
+  try {
+    return await headManifest(ref, { session });
+  } catch (err) {
+    if (isTskoError(err, 'TSKO_DENIED') && err.status === 403) return undefined;
+    throw err;
+  }
 }

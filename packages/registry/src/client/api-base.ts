@@ -54,7 +54,6 @@ export function forgetApiBase(transport: Transport, registry: string, insecure: 
 function copy(result: PingResult): PingResult {
   return {
     base: new URL(result.base.href),
-    challengedAt: new URL(result.challengedAt.href),
     ...(result.challenge ? { challenge: { ...result.challenge, params: { ...result.challenge.params } } } : {}),
   };
 }

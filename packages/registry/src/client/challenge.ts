@@ -77,6 +77,14 @@ export function parseChallenges(header: string | undefined): Challenge[] {
   return out;
 }
 
+/**
+ * Whether two challenges send clients to the same place: scheme, realm and service. The rest
+ * (`scope`, `error`) names one request, not the registry's face.
+ */
+export function sameChallenge(a: Challenge | undefined, b: Challenge | undefined): boolean {
+  return a?.scheme === b?.scheme && a?.params.realm === b?.params.realm && a?.params.service === b?.params.service;
+}
+
 /** The scope string the distribution token protocol uses. */
 export function repositoryScope(repository: string, actions: readonly ('pull' | 'push')[]): string {
   return `repository:${repository}:${[...actions].join(',')}`;

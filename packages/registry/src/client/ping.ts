@@ -7,11 +7,10 @@ import type { Transport } from './transport.js';
 /** What a TLS client sees when the server answers in plain HTTP. */
 const PLAIN_HTTP_CODES = new Set(['EPROTO', 'ERR_SSL_WRONG_VERSION_NUMBER']);
 
-/** Where a registry's API answers, and the challenge it answered `GET /v2/` with, if any. */
+/** Where a registry's API answers, and the challenge it answered `GET /v2/` (under `base`) with, if any. */
 export interface PingResult {
   base: URL;
   challenge?: Challenge;
-  challengedAt: URL;
 }
 
 type SchemeAnswer = { ok: true; result: () => PingResult } | { ok: false; error: unknown };
@@ -78,7 +77,7 @@ async function ping(
     const challenge = res.status === 401 ? parseChallenges(Array.isArray(header) ? header[0] : header)[0] : undefined;
     return {
       ok: true,
-      result: () => ({ base: new URL(`${scheme}://${host}/`), challengedAt: url, ...(challenge ? { challenge } : {}) }),
+      result: () => ({ base: new URL(`${scheme}://${host}/`), ...(challenge ? { challenge } : {}) }),
     };
   } catch (error) {
     return { ok: false, error };

@@ -1,12 +1,12 @@
-import { TskoError } from '../errors.js';
+import { isTskoError, TskoError } from '../errors.js';
 import { isLoopbackRegistry } from '../reference.js';
 import { Authenticator } from './authenticator.js';
-import { parseChallenges, repositoryScope } from './challenge.js';
+import { parseChallenges, repositoryScope, sameChallenge, type Challenge } from './challenge.js';
 import { lookupCredential, type Credential, type CredentialSource } from './credentials.js';
 import { checkApiPath } from '../names.js';
 import { checkNextUrl, describeUrl, foreignChallengeError, originOf, resolveLocation } from './origin.js';
 import { findApiBase, forgetApiBase } from './api-base.js';
-import { responseError } from './registry-errors.js';
+import { parseRegistryErrors, responseError } from './registry-errors.js';
 import { credentialPlaces, unauthorizedError } from './unauthorized.js';
 import { SecretSet } from './secrets.js';
 import type { Transport, HttpRequest, HttpResponse, TransportOptions } from './transport.js';
@@ -35,6 +35,8 @@ export type Action = 'pull' | 'push';
 export class RegistryApi {
   readonly registry: string;
   private base?: Promise<URL>;
+  /** The challenge the ping (perhaps a remembered one) answered `/v2/` with. */
+  private pinged?: Challenge;
   private readonly auth: Authenticator;
   private readonly insecure: boolean;
   private credentialPromise?: Promise<Credential | undefined>;
@@ -88,11 +90,18 @@ export class RegistryApi {
 
   private async probe(): Promise<URL> {
     const found = await findApiBase(this.transport, this.registry, this.insecure);
-    if (found.challenge) this.auth.setChallenge(found.challenge, found.challengedAt);
+    if (found.challenge) this.auth.setChallenge(found.challenge, new URL('/v2/', found.base));
+    this.pinged = found.challenge;
     return found.base;
   }
 
-  /** After a failure the next call pings again rather than trust a remembered base. */
+  /**
+   * Makes the next call ping again rather than trust a remembered base. Called after a failure
+   * that says the registry's answer to `/v2/` may have changed: the connection failed
+   * (refused, reset, timed out, TLS), the registry failed (5xx), it challenged in a way the
+   * ping did not (a new scheme, realm or service), or something other than a registry API
+   * answered (fail()). A 404, a 403 or a denied scope answers about one repository: kept.
+   */
   private forgetBase(): void {
     forgetApiBase(this.transport, this.registry, this.insecure);
   }
@@ -110,7 +119,7 @@ export class RegistryApi {
     try {
       return await this.sendScoped(req, scopes);
     } catch (err) {
-      this.forgetBase();
+      if (isTskoError(err, 'TSKO_REGISTRY_UNAVAILABLE') || isTskoError(err, 'TSKO_TLS')) this.forgetBase();
       throw this.secrets.scrubError(err);
     }
   }
@@ -134,11 +143,17 @@ export class RegistryApi {
       // Credentials are only ever computed for the registry's origin; the transport checks
       // each hop again (origin.ts).
       const header = home ? await this.auth.header(scopes) : undefined;
-      return this.transport.send({
+      const answer = await this.transport.send({
         ...req,
         url,
         ...(header ? { authorization: { header, origin: originOf(base) } } : {}),
       });
+      const rechallenged =
+        answer.status === 401 &&
+        originOf(answer.url) === originOf(base) &&
+        !sameChallenge(this.pinged, parseChallenges(headerString(answer, 'www-authenticate'))[0]);
+      if (answer.status >= 500 || rechallenged) this.forgetBase();
+      return answer;
     };
     let res = await send();
     const replayable = req.body === undefined || Buffer.isBuffer(req.body);
@@ -157,11 +172,12 @@ export class RegistryApi {
 
   /** Reads a failed response into a typed error, with every credential scrubbed from its text. */
   async fail(res: HttpResponse, what: string): Promise<TskoError> {
-    // A 404 is the registry answering about a name (a cache miss, no referrers API): the base
-    // is right. Anything else may mean it is not (a restarted registry, plain HTTP to TLS).
-    if (res.status !== 404) this.forgetBase();
     // Scrubbed before parsing: a message cut to length could keep part of a secret otherwise.
     const body = this.secrets.scrub(await readText(res));
+    // Not the registry API's answer about a name (no `errors[]`): something else now answers
+    // at the remembered base, e.g. Go's "HTTP request to an HTTPS server" 400 after the
+    // registry restarted with TLS.
+    if (![401, 403, 404].includes(res.status) && !parseRegistryErrors(body).length) this.forgetBase();
     const challenge = parseChallenges(headerString(res, 'www-authenticate'))[0];
     const base = await this.baseUrl();
     let err: TskoError;

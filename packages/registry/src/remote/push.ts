@@ -18,6 +18,12 @@ export interface PushOptions extends RegistryOptions {
   /** Blob operations in flight at once (default 4). */
   concurrency?: number;
   session?: RegistrySession;
+  /**
+   * What the caller's own `headManifest` just found under some of the names this push writes
+   * (a tag, or the digest for a push by digest): the digest each holds, or undefined when it
+   * is absent. Those names are not asked again.
+   */
+  headed?: ReadonlyMap<string, Digest | undefined>;
 }
 
 export interface PushResult {
@@ -38,8 +44,9 @@ export interface Blob {
 }
 
 /**
- * Pushes an image or index: a HEAD of the manifest under each name first (a name that already
- * holds it is left alone; if any does, so are the blobs); else every blob (HEAD, then
+ * Pushes an image or index: a HEAD of the manifest under each name first, unless the caller
+ * already did (`headed`); a name that already holds it is left alone; if any does, so are the
+ * blobs; else every blob (HEAD, then
  * cross-repository mount, then upload), with bounded concurrency; then child manifests by
  * digest; then the top manifest under the reference's tag (or by digest if it has none) and
  * each extra tag. A manifest is only PUT once every blob it names is confirmed present.
@@ -135,7 +142,13 @@ async function pushImageUnguarded(
     // (distribution refuses a manifest naming anything missing), so when any name already
     // has it, only the names that point elsewhere are written: a republish is HEADs only.
     const names = tags.length ? tags : [image.digest];
-    const present = await Promise.all(names.map((name) => manifestPresent(client, repository, name, image.digest)));
+    const present = await Promise.all(
+      names.map((name) =>
+        options.headed?.has(name)
+          ? options.headed.get(name) === image.digest
+          : manifestPresent(client, repository, name, image.digest),
+      ),
+    );
     names.forEach((name, i) => {
       if (!present[i]) return;
       const reference = formatReference(withIdentifier(target, tags.length ? { tag: name } : { digest: image.digest }));

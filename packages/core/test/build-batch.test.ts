@@ -138,6 +138,45 @@ describe('a publish of many programs runs one go build for all of them', () => {
     assert.equal(runs[0]!.split(`${MANY_MODULE}/cmd/p03`).length, 2, 'named once on the go build line');
   });
 
+  it('a broken package makes only its reader unkeyable: one go list -deps keys the others, the reader fails naming it', async () => {
+    await mkdir(join(app, 'internal', 'broken'), { recursive: true });
+    // Imports a package that exists nowhere: go list -deps reports it, and go build fails on it.
+    await writeFile(
+      join(app, 'internal', 'broken', 'broken.go'),
+      `package broken\n\nimport _ "${MANY_MODULE}/internal/nothere"\n`,
+    );
+    await mkdir(join(app, 'cmd', 'reader'), { recursive: true });
+    await writeFile(
+      join(app, 'cmd', 'reader', 'main.go'),
+      `package main\n\nimport _ "${MANY_MODULE}/internal/broken"\n\nfunc main() {}\n`,
+    );
+    await goRuns();
+    const three = paths.slice(0, 3);
+    const publisher = await createPublisher(options());
+    const results = await Promise.allSettled([...three, './cmd/reader'].map((p) => publisher.publish(p)));
+    await publisher.close();
+    const runs = await goRuns();
+    const listings = runs.filter((l) => l.startsWith('list ') && l.includes(' -deps '));
+    assert.equal(listings.length, 1, `one listing for all four, not one per program: ${listings.join('\n')}`);
+    assert.ok(listings[0]!.includes('cmd/reader'), listings[0]);
+
+    const failed = results[3]!;
+    assert.equal(failed.status, 'rejected');
+    const err = (failed as PromiseRejectedResult).reason;
+    assert.ok(isTskoError(err, 'TSKO_BUILD_FAILED'), String(err));
+    assert.equal(err.details?.importPath, `${MANY_MODULE}/cmd/reader`);
+    assert.match(String(err.details?.output), /internal\/broken.*internal\/nothere/);
+    for (const [i, r] of results.slice(0, 3).entries()) assert.equal(r.status, 'fulfilled', three[i]);
+
+    // Keyed from that one listing: asked again, no go process runs for them.
+    const events: CoreEvent[] = [];
+    await publish(three, options({ onEvent: (e) => events.push(e) }));
+    assert.deepEqual(await goRuns(), []);
+    assert.equal(events.filter((e) => e.type === 'build:reused').length, 3);
+    await rm(join(app, 'cmd', 'reader'), { recursive: true });
+    await rm(join(app, 'internal', 'broken'), { recursive: true });
+  });
+
   it('.ko.yaml builds[] with their own ldflags are built apart, each with its own flags', async () => {
     const other = join(work, 'configured');
     await cp(app, other, { recursive: true });

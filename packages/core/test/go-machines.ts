@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmod, cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { CoreEvent, PublishOptions } from '@tsko/core';
 import type { RegistryEvent } from '@tsko/registry';
 import { FIXTURE, testEnvironment } from './helpers.js';
@@ -8,8 +9,15 @@ import { FIXTURE, testEnvironment } from './helpers.js';
 /**
  * A `go` that logs each run's arguments to a file in `work` and then runs the real go, so a
  * test can tell which Go processes a publish started. `runs()` returns them and starts afresh.
+ * `started(match, ms)` is true once a run whose arguments match has started (read from the
+ * log as it grows), false if none has within `ms`: a test can hold something back until a
+ * Go process started, and fail instead of hanging when it never does.
  */
-export async function loggedGo(work: string): Promise<{ wrapper: string; runs(): Promise<string[]> }> {
+export async function loggedGo(work: string): Promise<{
+  wrapper: string;
+  runs(): Promise<string[]>;
+  started(match: (args: string) => boolean, ms: number): Promise<boolean>;
+}> {
   const log = join(work, 'go.log');
   const wrapper = join(work, 'go');
   const go = execFileSync('sh', ['-c', 'command -v go'], { encoding: 'utf8' }).trim();
@@ -21,6 +29,15 @@ export async function loggedGo(work: string): Promise<{ wrapper: string; runs():
       const text = await readFile(log, 'utf8').catch(() => '');
       await writeFile(log, '');
       return text.split('\n').filter(Boolean);
+    },
+    async started(match, ms) {
+      const deadline = Date.now() + ms;
+      while (Date.now() < deadline) {
+        const text = await readFile(log, 'utf8').catch(() => '');
+        if (text.split('\n').some((l) => l && match(l))) return true;
+        await sleep(20);
+      }
+      return false;
     },
   };
 }

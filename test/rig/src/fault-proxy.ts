@@ -18,7 +18,12 @@ export type FaultAction =
   /** Forward to the registry and let it act, then reset without answering: a lost answer. */
   | 'drop-response'
   /** Wait, then forward normally. */
-  | { stallMs: number };
+  | { stallMs: number }
+  /**
+   * Forward normally once `heldUntil` settles: a response paused until the test says, so an
+   * ordering ("this request waits until that happened") is shown without a clock.
+   */
+  | { heldUntil: Promise<unknown> };
 
 export interface FaultRule {
   /** Which requests this rule applies to. */
@@ -112,6 +117,10 @@ export async function startFaultProxy(target: string, rules: FaultRule[], random
     if (action === 'reset-response' || action === 'drop-response') return forward(req, res, action);
     if ('stallMs' in action) {
       await sleep(action.stallMs);
+      return forward(req, res);
+    }
+    if ('heldUntil' in action) {
+      await action.heldUntil.catch(() => {});
       return forward(req, res);
     }
     req.resume();

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
 import { VCS_MARKERS } from '../go/build-inputs.js';
+import { settledStamp, stampClock, statText } from '../go/file-stamps.js';
 import { insideProject } from './portable-key.js';
 
 /**
@@ -12,11 +13,33 @@ import { insideProject } from './portable-key.js';
  */
 export type InputState = string;
 
-/** Hashes paths once per call: several platforms of one build share most of their inputs. */
+/** A path's state, and its stamp (file-stamps.ts) from just before it was read. */
+interface Hashed {
+  state: InputState;
+  stamp: string;
+  /** The stamp is settled: a change after it shows as another stamp. */
+  settled: boolean;
+}
+
+/**
+ * Hashes paths once per call: several platforms of one build share most of their inputs. Each
+ * path is stamped before it is read, so a later caller can tell by a stamp alone that the path
+ * still holds what was hashed (`hashedAs`), without reading it again.
+ */
 export class InputHasher {
-  private readonly known = new Map<string, Promise<InputState>>();
+  private readonly known = new Map<string, Promise<Hashed>>();
 
   state(path: string): Promise<InputState> {
+    return this.hashed(path).then((h) => h.state);
+  }
+
+  /** True when `path` was hashed here, and `stamp` is the settled stamp it had just before. */
+  async hashedAs(path: string, stamp: string): Promise<boolean> {
+    const h = await this.known.get(path)?.catch(() => undefined);
+    return h?.settled === true && h.stamp === stamp;
+  }
+
+  private hashed(path: string): Promise<Hashed> {
     let p = this.known.get(path);
     if (!p) {
       p = stateOf(path);
@@ -26,22 +49,18 @@ export class InputHasher {
   }
 }
 
-async function stateOf(path: string): Promise<InputState> {
-  let isDir: boolean;
-  try {
-    isDir = (await stat(path)).isDirectory();
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return 'absent';
-    throw err;
-  }
+async function stateOf(path: string): Promise<Hashed> {
+  const takenAt = stampClock();
+  const s = await statText(path);
+  const stamped = { stamp: s.text, settled: settledStamp(s, takenAt) };
+  if (s.text === 'missing') return { state: 'absent', ...stamped };
   const h = createHash('sha256');
-  if (isDir) {
+  if (s.dir) {
     h.update((await readdir(path)).sort().join('\0'));
-    return `dir:${h.digest('hex')}`;
+    return { state: `dir:${h.digest('hex')}`, ...stamped };
   }
   for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return `sha256:${h.digest('hex')}`;
+  return { state: `sha256:${h.digest('hex')}`, ...stamped };
 }
 
 /** A build's inputs as a record can hold them, or why they cannot travel. */

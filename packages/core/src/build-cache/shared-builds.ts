@@ -171,11 +171,21 @@ export class SharedBuilds {
       recipe: binaryLayerRecipe(b.capabilities),
       buildInfo: record.buildInfo,
       inputs: Object.keys(record.inputs).map((rel) => join(this.projectDir, ...rel.split('/'))),
-      stillHolds: async () => {
-        const hasher = new InputHasher();
+      stillHolds: async (stamps) => {
+        // `holds` hashed every input with this.hasher, stamping each just before: one whose
+        // stamp is still that one holds what was hashed, and only the others are read again.
+        const taken = new Map(stamps.map((s) => [s.path, s.stamp]));
+        const at = (rel: string) => join(this.projectDir, ...rel.split('/'));
+        const names = Object.keys(record.inputs);
+        const same = await Promise.all(names.map((rel) => this.hasher.hashedAs(at(rel), taken.get(at(rel)) ?? '')));
+        const fresh = new InputHasher();
         return (
-          (await inputsHold(this.projectDir, record.inputs, hasher)) &&
-          (await absentAbove(this.projectDir, record.absentAbove, hasher))
+          (await inputsHold(
+            this.projectDir,
+            record.inputs,
+            fresh,
+            names.filter((_, i) => !same[i]),
+          )) && (await absentAbove(this.projectDir, record.absentAbove, fresh))
         );
       },
     };

@@ -13,9 +13,13 @@ import { goProgram, runGo } from './run-go.js';
 /** One program's build for one platform, its package already resolved. */
 export type BatchBuildRequest = GoBuildRequest & { resolved: GoPackage };
 
-/** A build as `go build` sees it: the command line and environment, fully worked out. */
+/**
+ * A build as `go build` sees it: the command line and environment, fully worked out, and
+ * every arrival asking for it (the same import path asked twice in a round is built once).
+ */
 interface Planned {
-  arrival: Arrival<BatchBuildRequest, GoBinary>;
+  input: BatchBuildRequest;
+  arrivals: Arrival<BatchBuildRequest, GoBinary>[];
   program: string;
   dir: string;
   env: NodeJS.ProcessEnv;
@@ -49,14 +53,14 @@ async function outputDir(cacheRoot: string, first: Planned, importPaths: readonl
  * element): not for Windows (`.exe`), nor for a major-version suffix, which Go drops.
  */
 function batchable(p: Planned): boolean {
-  return p.env.GOOS !== 'windows' && !/^v\d+$/.test(basename(p.arrival.input.resolved.importPath));
+  return p.env.GOOS !== 'windows' && !/^v\d+$/.test(basename(p.input.resolved.importPath));
 }
 
 /** Builds of one go command line, split so that no two programs in a batch share a file name. */
 function batchesOf(group: readonly Planned[]): Planned[][] {
   const batches: { names: Set<string>; members: Planned[] }[] = [];
   for (const p of group) {
-    const name = appFilename(p.arrival.input.resolved.importPath).toLowerCase();
+    const name = appFilename(p.input.resolved.importPath).toLowerCase();
     let batch = batches.find((b) => !b.names.has(name));
     if (!batch) {
       batch = { names: new Set(), members: [] };
@@ -68,10 +72,23 @@ function batchesOf(group: readonly Planned[]): Planned[][] {
   return batches.map((b) => b.members);
 }
 
+/** Answers every arrival of a build, each with its own platform object. */
+function answer(p: Planned, binary: GoBinary): void {
+  for (const a of p.arrivals) a.resolve({ ...binary, platform: a.input.platform });
+}
+
+function fail(p: Planned, err: unknown): void {
+  for (const a of p.arrivals) a.reject(err);
+}
+
 /** Builds one program with its own `go build`, into its own stable folder. */
-async function buildAlone(cacheRoot: string, p: Planned): Promise<GoBinary> {
-  const request = p.arrival.input;
-  return buildGoBinary({ ...request, outDir: await outputDir(cacheRoot, p, [request.resolved.importPath]) });
+async function buildAlone(cacheRoot: string, p: Planned): Promise<void> {
+  const request = p.input;
+  const outDir = await outputDir(cacheRoot, p, [request.resolved.importPath]);
+  await buildGoBinary({ ...request, outDir }).then(
+    (b) => answer(p, b),
+    (err: unknown) => fail(p, err),
+  );
 }
 
 /**
@@ -83,8 +100,8 @@ async function buildAlone(cacheRoot: string, p: Planned): Promise<GoBinary> {
  */
 async function buildTogether(cacheRoot: string, batch: readonly Planned[]): Promise<void> {
   const first = batch[0]!;
-  const request = first.arrival.input;
-  const byPath = new Map(batch.map((p) => [p.arrival.input.resolved.importPath, p]));
+  const request = first.input;
+  const byPath = new Map(batch.map((p) => [p.input.resolved.importPath, p]));
   const dir = await outputDir(cacheRoot, first, [...byPath.keys()]);
   const args = goBuildArgs(`${dir}/`, first.flags, first.ldflags, [...byPath.keys()]);
   const held: { to: Planned; line: string }[] = [];
@@ -95,17 +112,17 @@ async function buildTogether(cacheRoot: string, batch: readonly Planned[]): Prom
     signal: request.signal,
     onStderrLine: (line) => {
       if (line.startsWith('# ')) current = byPath.get(line.slice(2).trim()) ?? first;
-      if (line.startsWith('go: ')) first.arrival.input.onOutput?.(line);
+      if (line.startsWith('go: ')) first.input.onOutput?.(line);
       else held.push({ to: current, line });
     },
   });
   if (built.code === 0) {
-    for (const { to, line } of held) to.arrival.input.onOutput?.(line);
+    for (const { to, line } of held) to.input.onOutput?.(line);
     await Promise.all(
       batch.map(async (p) => {
-        const r = p.arrival.input;
+        const r = p.input;
         const out = join(dir, appFilename(r.resolved.importPath));
-        p.arrival.resolve(await describeBinary(out, r.resolved, r.platform, { ...p, signal: r.signal }));
+        answer(p, await describeBinary(out, r.resolved, r.platform, { ...p, signal: r.signal }));
       }),
     );
     return;
@@ -113,9 +130,7 @@ async function buildTogether(cacheRoot: string, batch: readonly Planned[]): Prom
   // Cancelled: not a compile error of any program.
   throwIfAborted(request.signal);
   // Each one alone, one after another: every go build already uses all cores.
-  for (const p of batch) {
-    await buildAlone(cacheRoot, p).then(p.arrival.resolve, p.arrival.reject);
-  }
+  for (const p of batch) await buildAlone(cacheRoot, p);
 }
 
 /** The go command line of one request; a refused setting rejects that request alone. */
@@ -125,7 +140,8 @@ function plan(arrival: Arrival<BatchBuildRequest, GoBinary>): Planned | undefine
     checkBuildSettings(r);
     const baseEnv = r.baseEnv ?? process.env;
     return {
-      arrival,
+      input: r,
+      arrivals: [arrival],
       program: goProgram(r.goBinary, baseEnv),
       dir: r.dir ?? process.cwd(),
       env: goBuildEnv(r.platform, baseEnv, r.env ?? []),
@@ -148,65 +164,37 @@ export async function buildRound(
   cacheRoot: string,
   limit: LimitFunction,
 ): Promise<void> {
-  const groups = new Map<string, Planned[]>();
-  const twins: { of: Planned; arrival: Arrival<BatchBuildRequest, GoBinary> }[] = [];
+  const groups = new Map<string, Map<string, Planned>>();
   for (const arrival of arrivals) {
     const p = plan(arrival);
     if (!p) continue;
+    const importPath = p.input.resolved.importPath;
     const key = JSON.stringify([
       p.program,
       p.dir,
       sortedEntries(p.env),
       p.flags,
       p.ldflags,
-      batchable(p) ? '' : arrival.input.resolved.importPath,
+      batchable(p) ? '' : importPath,
     ]);
-    const group = groups.get(key) ?? [];
-    const same = group.find((g) => g.arrival.input.resolved.importPath === arrival.input.resolved.importPath);
-    if (same) twins.push({ of: same, arrival });
-    else group.push(p);
+    const group = groups.get(key) ?? new Map<string, Planned>();
     groups.set(key, group);
+    const twin = group.get(importPath);
+    if (twin) twin.arrivals.push(arrival);
+    else group.set(importPath, p);
   }
-  const answers = new Map<Planned, Promise<GoBinary>>();
-  const settle = (p: Planned) =>
-    new Promise<GoBinary>((resolve, reject) => {
-      const { arrival } = p;
-      p.arrival = {
-        input: arrival.input,
-        resolve: (v) => {
-          arrival.resolve(v);
-          resolve(v);
-        },
-        reject: (e) => {
-          arrival.reject(e);
-          reject(e);
-        },
-      };
-    });
-  for (const group of groups.values()) {
-    for (const p of group) {
-      const answer = settle(p);
-      // Observed below and by any twin; a rejection is the member's own answer, not unhandled.
-      answer.catch(() => {});
-      answers.set(p, answer);
-    }
-  }
-  for (const { of, arrival } of twins) {
-    answers.get(of)!.then(
-      (b) => arrival.resolve({ ...b, platform: arrival.input.platform }),
-      (e: unknown) => arrival.reject(e),
+  const work = [...groups.values()]
+    .flatMap((group) => batchesOf([...group.values()]))
+    .map((batch) =>
+      limit(async () => {
+        try {
+          if (batch.length === 1) await buildAlone(cacheRoot, batch[0]!);
+          else await buildTogether(cacheRoot, batch);
+        } catch (err) {
+          // Settling twice is a no-op: only the programs not yet answered see this.
+          for (const p of batch) fail(p, err);
+        }
+      }),
     );
-  }
-  const work = [...groups.values()].flatMap(batchesOf).map((batch) =>
-    limit(async () => {
-      try {
-        if (batch.length === 1) await buildAlone(cacheRoot, batch[0]!).then(batch[0]!.arrival.resolve);
-        else await buildTogether(cacheRoot, batch);
-      } catch (err) {
-        for (const p of batch) p.arrival.reject(err);
-      }
-    }),
-  );
   await Promise.all(work);
-  await Promise.allSettled(answers.values());
 }

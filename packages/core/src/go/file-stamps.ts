@@ -21,7 +21,17 @@ export interface FileStamp {
 /** Kernel timestamps are taken from a coarse clock (one jiffy, up to 10 ms); 50 ms is safe. */
 const RACY_WINDOW_NS = 50_000_000n;
 
-async function statText(path: string): Promise<{ text: string; ctimeNs: bigint; dir: boolean }> {
+/** The clock as stamps compare with it, read before the stat it judges. */
+export const stampClock = (): bigint => BigInt(Date.now()) * 1_000_000n;
+
+/**
+ * Whether a stamp taken at `takenAt` (stampClock) is settled: its last change lies far enough
+ * back that any later change gives it another stamp. An unsettled one must be judged by content.
+ */
+export const settledStamp = (s: { ctimeNs: bigint }, takenAt: bigint): boolean => s.ctimeNs + RACY_WINDOW_NS < takenAt;
+
+/** The stamp text of a path now (see FileStamp), its ctime and whether it is a folder. */
+export async function statText(path: string): Promise<{ text: string; ctimeNs: bigint; dir: boolean }> {
   try {
     const s = await stat(path, { bigint: true });
     return {
@@ -47,13 +57,13 @@ async function contentHash(path: string, dir: boolean): Promise<string> {
 /** Stamps of `paths`, taken in parallel. */
 export async function takeStamps(paths: Iterable<string>): Promise<FileStamp[]> {
   const unique = [...new Set(paths)].sort();
-  const now = BigInt(Date.now()) * 1_000_000n;
+  const now = stampClock();
   return Promise.all(
     unique.map(async (path): Promise<FileStamp> => {
       const s = await statText(path);
       const out: FileStamp = { path, stamp: s.text };
       // ctime moves with every change of content or metadata (and cannot be set back).
-      if (s.text !== 'missing' && s.ctimeNs + RACY_WINDOW_NS >= now) out.racyHash = await contentHash(path, s.dir);
+      if (s.text !== 'missing' && !settledStamp(s, now)) out.racyHash = await contentHash(path, s.dir);
       return out;
     }),
   );

@@ -45,8 +45,12 @@ export interface SharedBinary {
   buildInfo: string;
   /** The project files the record lists (absolute paths here). */
   inputs: string[];
-  /** Whether every input still holds what the record says, hashed afresh (after the caller's stamps). */
-  stillHolds(): Promise<boolean>;
+  /**
+   * Whether every input still holds what the record says, given the stamps the caller took
+   * after the lookup: an input whose stamp is the one it had when the lookup hashed it is not
+   * read again; any other is hashed afresh (after the stamps).
+   */
+  stillHolds(stamps: readonly FileStamp[]): Promise<boolean>;
 }
 
 /** Builds shared between machines, asked after a local miss. */
@@ -150,11 +154,14 @@ export async function keyedGoBinary(
   if (shared) {
     const binary = { appName: appFilename(importPath), importPath, packageDir: request.resolved.dir };
     // What a listing here would name: the files the record lists (the same inside the project,
-    // whose inputs all hold) and the paths any build reads outside it. Stamped before they are
-    // hashed again, as a real build's are stamped before go build: an edit in between shows as a change.
+    // whose inputs all hold) and the paths any build reads outside it. The lookup hashed the
+    // inputs before these stamps, so a file edited in between (while the layer was copied, say)
+    // would be recorded here against a binary built from other sources: stillHolds checks that
+    // what the stamps describe is what the record says (by stamp where nothing moved, else by
+    // content), as a real build's inputs are stamped before go build.
     const fixed = fixedInputPaths({ dir, env, mainDir: request.resolved.dir, vcs: vcsStampPossible(env, flags) });
     const stamps = await takeStamps([...shared.inputs, ...fixed]);
-    if (await shared.stillHolds()) {
+    if (await shared.stillHolds(stamps)) {
       const { layer } = shared;
       const kept = { path: shared.blobPath, digest: layer.digest, diffId: layer.diffId, size: layer.size };
       const source = layer.source ? { source: layer.source } : {};

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { open, stat } from 'node:fs/promises';
+import { type FileHandle, open, stat } from 'node:fs/promises';
+import { readBuffers } from './chunk-pool.js';
 import { resolve } from 'node:path';
 import { MediaType, type Layer, type Platform } from '@tsko/registry';
 import type { BlobStore } from './blob-store.js';
@@ -104,18 +105,20 @@ async function binaryHash(path: string, store: BlobStore): Promise<string> {
   return hash;
 }
 
-/** sha256 of a file, read through one buffer (a fresh one per read costs full heap collections). */
+/** sha256 of a file, read through a pooled buffer (fresh ones cost full heap collections). */
 async function hashFile(path: string): Promise<string> {
   const h = createHash('sha256');
-  const buffer = Buffer.allocUnsafeSlow(1 << 20);
-  const file = await open(path, 'r');
+  const buffer = readBuffers.take();
+  let file: FileHandle | undefined;
   try {
+    file = await open(path, 'r');
     for (;;) {
       const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
       if (bytesRead === 0) return h.digest('hex');
       h.update(buffer.subarray(0, bytesRead));
     }
   } finally {
-    await file.close();
+    await file?.close();
+    readBuffers.release(buffer);
   }
 }

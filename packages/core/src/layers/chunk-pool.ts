@@ -54,3 +54,9 @@ export class ChunkPool {
     else this.running--;
   }
 }
+
+/**
+ * The 1 MiB buffers layers read file contents through (a tar's files, a binary being hashed),
+ * shared by every layer of the process for the same reason as the chunks.
+ */
+export const readBuffers = new ChunkPool(1 << 20);

@@ -1,4 +1,5 @@
 import { type LayerTarEntry, tarChunks, tarContentOffsets } from '@tsko/registry';
+import { readBuffers } from './chunk-pool.js';
 
 /** One entry of one of ko's layers: owned by root, content from a file on disk. */
 export type TarEntry =
@@ -17,11 +18,16 @@ export type TarEntry =
 /**
  * The tar of `entries`, in order, owned by root, written by @tsko/registry's one tar writer
  * (byte for byte what Go's archive/tar writes, so diffIDs equal ko's). File contents come
- * through one read buffer per layer: each piece is valid until the next is asked for, which
+ * through a pooled read buffer: each piece is valid until the next is asked for, which
  * suits the blob store (it hashes and copies each piece at once).
  */
-export function tarPieces(entries: readonly TarEntry[]): AsyncIterable<Buffer> {
-  return tarChunks(entries.map(layerEntry), { readBuffer: Buffer.allocUnsafeSlow(1 << 20) });
+export async function* tarPieces(entries: readonly TarEntry[]): AsyncGenerator<Buffer> {
+  const readBuffer = readBuffers.take();
+  try {
+    yield* tarChunks(entries.map(layerEntry), { readBuffer });
+  } finally {
+    readBuffers.release(readBuffer);
+  }
 }
 
 /** Where each entry's content starts in the tar `tarPieces(entries)` writes. */

@@ -40,7 +40,7 @@ export { resolveImportPath, stripKoPrefix, KO_PREFIX, type GoPackage } from './g
 export { binaryLayer, APP_DIR, type BinaryLayerOptions, type BuiltLayer } from './layers/binary-layer.js';
 export { kodataLayer, KODATA_ROOT, type KodataLayerOptions } from './layers/kodata-layer.js';
 export { BlobStore, type LayerBlob, type TarGzOptions } from './layers/blob-store.js';
-export type { ByteRange } from './layers/parallel-gzip.js';
+export type { ByteRange } from './layers/chunk-plan.js';
 export { koImage, layerMediaTypeFor, type KoImageParts } from './image/ko-image.js';
 export {
   resolveBase,

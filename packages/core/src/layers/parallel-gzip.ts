@@ -1,5 +1,8 @@
 import { constants, crc32, deflateRaw, type ZlibOptions } from 'node:zlib';
+import { type ByteRange, ChunkPlan, storedBlocks } from './chunk-plan.js';
 import { ChunkPool } from './chunk-pool.js';
+
+export type { ByteRange } from './chunk-plan.js';
 
 /**
  * Input is cut into chunks of exactly this size (the last may be shorter) whatever the core
@@ -27,12 +30,6 @@ const HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 3]);
  * them, and fresh 1 MiB buffers made V8 run a full collection every few chunks.
  */
 const chunks = new ChunkPool(GZIP_CHUNK_SIZE);
-
-/** Bytes `start` (inclusive) to `end` (exclusive) of a stream. */
-export interface ByteRange {
-  start: number;
-  end: number;
-}
 
 export interface GzipOptions {
   /** Chunks of this stream read ahead while the consumer waits (default: the pool's limit). */
@@ -62,7 +59,7 @@ export async function* parallelGzip(
   options: GzipOptions = {},
 ): AsyncGenerator<Buffer> {
   const inFlight = options.inFlight ?? chunks.limit;
-  const plan = new ChunkPlan(options.stored ?? []);
+  const plan = new ChunkPlan(GZIP_CHUNK_SIZE, options.stored ?? []);
   yield HEADER;
   const pending: Promise<Buffer>[] = [];
   let crc = 0;
@@ -138,59 +135,6 @@ export async function* parallelGzip(
   trailer.writeUInt32LE(crc >>> 0, 0);
   trailer.writeUInt32LE(length % 2 ** 32, 4);
   yield trailer;
-}
-
-/** Where chunks end: at each multiple of GZIP_CHUNK_SIZE and at each edge of a stored range. */
-class ChunkPlan {
-  private readonly ranges: ByteRange[] = [];
-  private index = 0;
-
-  constructor(stored: readonly ByteRange[]) {
-    // Sorted, clipped to the stream and merged, so the chunks do not depend on how the ranges
-    // were listed.
-    const sorted = stored
-      .map((r) => ({ start: Math.max(0, r.start), end: r.end }))
-      .filter((r) => r.end > r.start)
-      .sort((a, b) => a.start - b.start);
-    for (const r of sorted) {
-      const last = this.ranges.at(-1);
-      if (last && r.start <= last.end) last.end = Math.max(last.end, r.end);
-      else this.ranges.push(r);
-    }
-  }
-
-  /** The chunk starting at `offset` (offsets only grow): its greatest length, and its kind. */
-  at(offset: number): { length: number; stored: boolean } {
-    while (this.index < this.ranges.length && this.ranges[this.index]!.end <= offset) this.index++;
-    const toBoundary = GZIP_CHUNK_SIZE - (offset % GZIP_CHUNK_SIZE);
-    const range = this.ranges[this.index];
-    if (!range) return { length: toBoundary, stored: false };
-    if (range.start <= offset) return { length: Math.min(toBoundary, range.end - offset), stored: true };
-    return { length: Math.min(toBoundary, range.start - offset), stored: false };
-  }
-}
-
-const MAX_STORED_BLOCK = 0xffff;
-
-/**
- * `data` as deflate stored blocks (RFC 1951 3.2.4). Every chunk before starts on a byte (a sync
- * flush ends byte-aligned), so each block header is one byte: BFINAL, then BTYPE 00 and padding.
- */
-function storedBlocks(data: Buffer, last: boolean): Buffer {
-  const blocks = Math.max(1, Math.ceil(data.length / MAX_STORED_BLOCK));
-  const out = Buffer.allocUnsafe(data.length + 5 * blocks);
-  let from = 0;
-  let to = 0;
-  for (let b = 0; b < blocks; b++) {
-    const n = Math.min(MAX_STORED_BLOCK, data.length - from);
-    out[to] = last && b === blocks - 1 ? 1 : 0;
-    out.writeUInt16LE(n, to + 1);
-    out.writeUInt16LE(~n & 0xffff, to + 3);
-    data.copy(out, to + 5, from, from + n);
-    from += n;
-    to += 5 + n;
-  }
-  return out;
 }
 
 function deflateChunk(chunk: Buffer, dictionary: Buffer | undefined, last: boolean): Promise<Buffer> {

@@ -4,8 +4,7 @@ import { readBuffers } from './chunk-pool.js';
 import { resolve } from 'node:path';
 import { MediaType, type Layer, type Platform } from '@tsko/registry';
 import type { BlobStore } from './blob-store.js';
-import { incompressibleRanges } from './compressed-sections.js';
-import { tarEntryOffsets, tarPieces, type TarEntry } from './tar-entries.js';
+import { storedRanges, tarPieces, type TarEntry } from './tar-entries.js';
 import { isWindows, WINDOWS_FILE_PAX, WINDOWS_LAYER_DIRS, windowsLayerPath } from './windows-layout.js';
 
 export interface BinaryLayerOptions {
@@ -56,13 +55,7 @@ export async function binaryLayer(options: BinaryLayerOptions): Promise<BuiltLay
   if (hit) return { layer: options.store.layer(hit, mediaType), cached: true };
   const { size } = await stat(options.binaryPath);
   const entries = binaryEntries(options.binaryPath, size, options.appName, options.platform, caps);
-  // The binary is the last entry; its compressed sections sit that far into the tar.
-  const at = tarEntryOffsets(entries).at(-1)!;
-  const stored = (await incompressibleRanges(options.binaryPath)).map((r) => ({
-    start: at + r.start,
-    end: at + r.end,
-  }));
-  const blob = await options.store.writeTarGz(tarPieces(entries), { stored });
+  const blob = await options.store.writeTarGz(tarPieces(entries), { stored: await storedRanges(entries) });
   await options.store.remember(key, blob);
   return { layer: options.store.layer(blob, mediaType), cached: false };
 }

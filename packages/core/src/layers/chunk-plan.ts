@@ -8,24 +8,16 @@ export interface ByteRange {
 
 /** Where chunks end: at each multiple of `size` and at each edge of a stored range. */
 export class ChunkPlan {
-  private readonly ranges: ByteRange[] = [];
+  private readonly ranges: ByteRange[];
   private index = 0;
 
   constructor(
     private readonly size: number,
     stored: readonly ByteRange[],
   ) {
-    // Sorted, clipped to the stream and merged, so the chunks do not depend on how the ranges
+    // Clipped to the stream, sorted and merged, so the chunks do not depend on how the ranges
     // were listed.
-    const sorted = stored
-      .map((r) => ({ start: Math.max(0, r.start), end: r.end }))
-      .filter((r) => r.end > r.start)
-      .sort((a, b) => a.start - b.start);
-    for (const r of sorted) {
-      const last = this.ranges.at(-1);
-      if (last && r.start <= last.end) last.end = Math.max(last.end, r.end);
-      else this.ranges.push(r);
-    }
+    this.ranges = mergeRanges(stored.map((r) => ({ start: Math.max(0, r.start), end: r.end })));
   }
 
   /** The chunk starting at `offset` (offsets only grow): its greatest length, and its kind. */
@@ -37,6 +29,17 @@ export class ChunkPlan {
     if (range.start <= offset) return { length: Math.min(toBoundary, range.end - offset), stored: true };
     return { length: Math.min(toBoundary, range.start - offset), stored: false };
   }
+}
+
+/** `ranges` sorted, without empty ones, and merged where they overlap or lie within `gap` bytes. */
+export function mergeRanges(ranges: readonly ByteRange[], gap = 0): ByteRange[] {
+  const merged: ByteRange[] = [];
+  for (const r of [...ranges].filter((r) => r.end > r.start).sort((a, b) => a.start - b.start)) {
+    const last = merged.at(-1);
+    if (last && r.start - last.end <= gap) last.end = Math.max(last.end, r.end);
+    else merged.push({ ...r });
+  }
+  return merged;
 }
 
 const MAX_STORED_BLOCK = 0xffff;

@@ -1,5 +1,5 @@
-import { open } from 'node:fs/promises';
-import type { ByteRange } from './chunk-plan.js';
+import { type FileHandle, open } from 'node:fs/promises';
+import { type ByteRange, mergeRanges } from './chunk-plan.js';
 
 const SHF_COMPRESSED = 0x800;
 const SHT_NOBITS = 8;
@@ -39,57 +39,57 @@ export async function incompressibleRanges(path: string, knownSize?: number): Pr
   // A small file is not opened at all (a kodata tree may hold thousands).
   if (knownSize !== undefined && knownSize < MIN_STORED) return [];
   const file = await open(path, 'r');
-  let size: number;
-  let head: Buffer;
   try {
-    size = (await file.stat()).size;
+    const { size, head } = await readHead(file);
     if (size < MIN_STORED) return [];
-    head = Buffer.alloc(8);
-    await file.read(head, 0, 8, 0);
+    if (COMPRESSED_MAGIC.some((m) => head.subarray(0, m.length).equals(m))) return [{ start: 0, end: size }];
+    const sections = await sectionsOf(file, size, head);
+    return mergeRanges(sections, MERGE_GAP).filter((r) => r.end - r.start >= MIN_STORED);
   } finally {
     await file.close();
   }
-  if (COMPRESSED_MAGIC.some((m) => head.subarray(0, m.length).equals(m))) return [{ start: 0, end: size }];
-  const sections = await compressedSections(path);
-  const merged: ByteRange[] = [];
-  for (const s of sections) {
-    const last = merged.at(-1);
-    if (last && s.start - last.end <= MERGE_GAP) last.end = Math.max(last.end, s.end);
-    else merged.push({ ...s });
-  }
-  return merged.filter((r) => r.end - r.start >= MIN_STORED);
 }
 
 /** File ranges of the SHF_COMPRESSED sections of an ELF file, sorted; [] if it is not one. */
 export async function compressedSections(path: string): Promise<ByteRange[]> {
   const file = await open(path, 'r');
   try {
-    const { size } = await file.stat();
-    const ident = Buffer.alloc(64);
-    const { bytesRead } = await file.read(ident, 0, 64, 0);
-    const layout = elfLayout(ident.subarray(0, bytesRead));
-    if (!layout) return [];
-    const { tableOffset, entrySize, count, wide, little } = layout;
-    const tableSize = entrySize * count;
-    if (count === 0 || tableSize > MAX_TABLE || tableOffset + tableSize > size) return [];
-    if (entrySize < (wide ? 64 : 40)) return [];
-    const table = Buffer.alloc(tableSize);
-    await file.read(table, 0, tableSize, tableOffset);
-    const ranges: ByteRange[] = [];
-    for (let i = 0; i < count; i++) {
-      const at = i * entrySize;
-      const type = word(table, at + 4, 4, little);
-      const flags = word(table, at + 8, wide ? 8 : 4, little);
-      const offset = word(table, at + (wide ? 0x18 : 0x10), wide ? 8 : 4, little);
-      const length = word(table, at + (wide ? 0x20 : 0x14), wide ? 8 : 4, little);
-      if (type === SHT_NOBITS || (flags & SHF_COMPRESSED) === 0 || length === 0) continue;
-      if (offset + length > size) return [];
-      ranges.push({ start: offset, end: offset + length });
-    }
-    return ranges.sort((a, b) => a.start - b.start);
+    const { size, head } = await readHead(file);
+    return await sectionsOf(file, size, head);
   } finally {
     await file.close();
   }
+}
+
+/** The file's size and its first 64 bytes (fewer if it is shorter): an ELF header's worth. */
+async function readHead(file: FileHandle): Promise<{ size: number; head: Buffer }> {
+  const { size } = await file.stat();
+  const head = Buffer.alloc(64);
+  const { bytesRead } = await file.read(head, 0, 64, 0);
+  return { size, head: head.subarray(0, bytesRead) };
+}
+
+async function sectionsOf(file: FileHandle, size: number, head: Buffer): Promise<ByteRange[]> {
+  const layout = elfLayout(head);
+  if (!layout) return [];
+  const { tableOffset, entrySize, count, wide, little } = layout;
+  const tableSize = entrySize * count;
+  if (count === 0 || tableSize > MAX_TABLE || tableOffset + tableSize > size) return [];
+  if (entrySize < (wide ? 64 : 40)) return [];
+  const table = Buffer.alloc(tableSize);
+  await file.read(table, 0, tableSize, tableOffset);
+  const ranges: ByteRange[] = [];
+  for (let i = 0; i < count; i++) {
+    const at = i * entrySize;
+    const type = word(table, at + 4, 4, little);
+    const flags = word(table, at + 8, wide ? 8 : 4, little);
+    const offset = word(table, at + (wide ? 0x18 : 0x10), wide ? 8 : 4, little);
+    const length = word(table, at + (wide ? 0x20 : 0x14), wide ? 8 : 4, little);
+    if (type === SHT_NOBITS || (flags & SHF_COMPRESSED) === 0 || length === 0) continue;
+    if (offset + length > size) return [];
+    ranges.push({ start: offset, end: offset + length });
+  }
+  return ranges.sort((a, b) => a.start - b.start);
 }
 
 interface ElfLayout {

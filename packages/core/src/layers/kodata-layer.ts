@@ -3,9 +3,7 @@ import { realpath, stat } from 'node:fs/promises';
 import { MediaType, type Layer, type Platform } from '@tsko/registry';
 import type { BlobStore } from './blob-store.js';
 import { kodataAllowedRoot, kodataItems, type KodataItem } from './kodata-tree.js';
-import type { ByteRange } from './chunk-plan.js';
-import { incompressibleRanges } from './compressed-sections.js';
-import { tarEntryOffsets, tarPieces, type TarEntry } from './tar-entries.js';
+import { storedRanges, tarPieces, type TarEntry } from './tar-entries.js';
 import { isWindows, WINDOWS_FILE_PAX, WINDOWS_LAYER_DIRS, windowsLayerPath } from './windows-layout.js';
 
 /** Where kodata lives in the image, and the value of KO_DATA_PATH. */
@@ -74,25 +72,9 @@ export async function kodataLayer(options: KodataLayerOptions): Promise<Layer> {
     .digest('hex');
   const hit = await options.store.lookup(key);
   if (hit) return options.store.layer(hit, mediaType);
-  const blob = await options.store.writeTarGz(tarPieces(entries), { stored: await storedFiles(entries) });
+  const blob = await options.store.writeTarGz(tarPieces(entries), { stored: await storedRanges(entries) });
   await options.store.remember(key, blob);
   return options.store.layer(blob, mediaType);
-}
-
-/**
- * Where the files of `entries` already compressed sit in their tar (see incompressibleRanges).
- * One file at a time: only files of 64 KiB or more are opened, and a tree may be large.
- */
-async function storedFiles(entries: readonly TarEntry[]): Promise<ByteRange[]> {
-  const offsets = tarEntryOffsets(entries);
-  const stored: ByteRange[] = [];
-  for (const [i, e] of entries.entries()) {
-    if (e.type !== 'file') continue;
-    for (const r of await incompressibleRanges(e.source, e.size)) {
-      stored.push({ start: offsets[i]! + r.start, end: offsets[i]! + Math.min(r.end, e.size) });
-    }
-  }
-  return stored;
 }
 
 async function realpathIfDir(path: string): Promise<string | undefined> {

@@ -1,5 +1,7 @@
 import { type LayerTarEntry, tarChunks, tarContentOffsets } from '@tsko/registry';
+import type { ByteRange } from './chunk-plan.js';
 import { readBuffers } from './chunk-pool.js';
+import { incompressibleRanges } from './compressed-sections.js';
 
 /** One entry of one of ko's layers: owned by root, content from a file on disk. */
 export type TarEntry =
@@ -33,6 +35,23 @@ export async function* tarPieces(entries: readonly TarEntry[]): AsyncGenerator<B
 /** Where each entry's content starts in the tar `tarPieces(entries)` writes. */
 export function tarEntryOffsets(entries: readonly TarEntry[]): number[] {
   return tarContentOffsets(entries.map(layerEntry));
+}
+
+/**
+ * Where the files of `entries` already compressed sit in the tar `tarPieces(entries)` writes
+ * (see incompressibleRanges): the ranges the gzip stores as they are. One file at a time: only
+ * files of 64 KiB or more are opened, and a kodata tree may be large.
+ */
+export async function storedRanges(entries: readonly TarEntry[]): Promise<ByteRange[]> {
+  const offsets = tarEntryOffsets(entries);
+  const stored: ByteRange[] = [];
+  for (const [i, e] of entries.entries()) {
+    if (e.type !== 'file') continue;
+    for (const r of await incompressibleRanges(e.source, e.size)) {
+      stored.push({ start: offsets[i]! + r.start, end: offsets[i]! + Math.min(r.end, e.size) });
+    }
+  }
+  return stored;
 }
 
 function layerEntry(e: TarEntry): LayerTarEntry {
